@@ -1,0 +1,196 @@
+package graph
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/graph-gophers/dataloader/v7"
+
+	"sudpro/model"
+	"sudpro/store"
+)
+
+// loaderWait is how long a loader collects keys before it runs its batch: long enough for sibling resolvers
+// to join the batch, short enough not to be felt (the library's 16 ms default would be).
+const loaderWait = 2 * time.Millisecond
+
+// Loaders batch the relation lookups of one request. A new set is made per request and never shared, so
+// nothing is cached across requests or users.
+type Loaders struct {
+	Enterprise           *dataloader.Loader[int64, *model.Enterprise]
+	Programme            *dataloader.Loader[int64, *model.Programme]
+	Session              *dataloader.Loader[int64, *model.Session]
+	Invoice              *dataloader.Loader[int64, *model.Invoice]
+	Consultation         *dataloader.Loader[int64, *model.Consultation]
+	Sector               *dataloader.Loader[string, *model.Sector]
+	Commune              *dataloader.Loader[string, *model.Commune]
+	TGCRate              *dataloader.Loader[string, *model.TGCRate]
+	InvoiceLines         *dataloader.Loader[int64, []*model.InvoiceLine]
+	InvoicesByEnterprise *dataloader.Loader[childPageKey[int64], *model.InvoiceConnection]
+	SessionsByProgramme  *dataloader.Loader[childPageKey[int64], *model.SessionConnection]
+	EnterprisesBySector  *dataloader.Loader[childPageKey[string], *model.EnterpriseConnection]
+	EnterprisesByCommune *dataloader.Loader[childPageKey[string], *model.EnterpriseConnection]
+}
+
+// childPageKey asks for one page of a parent's nested list; keys with the same page arguments are batched into
+// one statement.
+type childPageKey[K comparable] struct {
+	ParentID K
+	Variant  string // e.g. the invoice party: "SELLER", "BUYER" or ""
+	Viewer   model.Actor
+	First    int
+	After    string
+	Counted  bool // the client asked for totalCount: count every parent of the batch in one statement
+}
+
+// NewLoaders returns a fresh set of loaders over st.
+func NewLoaders(st *store.Store) *Loaders {
+	return &Loaders{
+		Enterprise:   newLoader(st.EnterprisesByIDs, "enterprise"),
+		Programme:    newLoader(st.ProgrammesByIDs, "programme"),
+		Session:      newLoader(st.SessionsByIDs, "session"),
+		Invoice:      newLoader(st.InvoicesByIDs, "invoice"),
+		Consultation: newLoader(st.ConsultationsByIDs, "consultation"),
+		Sector:       newReferenceLoader(st.Sectors, func(s *model.Sector) string { return s.Code }, "sector"),
+		Commune:      newReferenceLoader(st.Communes, func(c *model.Commune) string { return c.Code }, "commune"),
+		TGCRate:      newReferenceLoader(st.TGCRates, func(r *model.TGCRate) string { return r.Code }, "TGC rate"),
+		InvoiceLines: dataloader.NewBatchedLoader(func(ctx context.Context, ids []int64) []*dataloader.Result[[]*model.InvoiceLine] {
+			byID, err := st.LinesByInvoiceIDs(ctx, ids)
+			return inKeyOrder(ids, byID, err, func(int64) ([]*model.InvoiceLine, error) { return nil, nil })
+		}, loaderOptions[int64, []*model.InvoiceLine]()...),
+		InvoicesByEnterprise: newPageLoader(func(ctx context.Context, ids []int64, g pageGroup, page model.Page) (map[int64]*model.InvoiceConnection, error) {
+			return st.InvoicesByEnterprises(ctx, ids, g.variant, page, g.counted)
+		}, store.InvoiceCursorOrder),
+		SessionsByProgramme: newPageLoader(func(ctx context.Context, ids []int64, g pageGroup, page model.Page) (map[int64]*model.SessionConnection, error) {
+			return st.SessionsByProgrammes(ctx, ids, page, g.counted)
+		}, store.SessionCursorOrder),
+		EnterprisesBySector: newPageLoader(func(ctx context.Context, codes []string, g pageGroup, page model.Page) (map[string]*model.EnterpriseConnection, error) {
+			return st.EnterprisesByParents(ctx, store.BySector, codes, model.EnterpriseQuery{Viewer: g.viewer}, page, g.counted)
+		}, store.EnterpriseCursorOrder(model.EnterpriseOrderName)),
+		EnterprisesByCommune: newPageLoader(func(ctx context.Context, codes []string, g pageGroup, page model.Page) (map[string]*model.EnterpriseConnection, error) {
+			return st.EnterprisesByParents(ctx, store.ByCommune, codes, model.EnterpriseQuery{Viewer: g.viewer}, page, g.counted)
+		}, store.EnterpriseCursorOrder(model.EnterpriseOrderName)),
+	}
+}
+
+func loaderOptions[K comparable, V any]() []dataloader.Option[K, V] {
+	return []dataloader.Option[K, V]{
+		dataloader.WithWait[K, V](loaderWait),
+		dataloader.WithBatchCapacity[K, V](1000),
+		// The per-request loader caches by key for the request only (the default in-memory cache).
+	}
+}
+
+// newLoader makes a loader over a store method that fetches many rows by key; a missing key is NOT_FOUND.
+func newLoader[K comparable, V any](fetch func(context.Context, []K) (map[K]V, error), what string) *dataloader.Loader[K, V] {
+	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+		byKey, err := fetch(ctx, keys)
+		return inKeyOrder(keys, byKey, err, func(K) (V, error) {
+			var zero V
+			return zero, model.Errorf(model.CodeNotFound, "", "%s not found", what)
+		})
+	}, loaderOptions[K, V]()...)
+}
+
+// newReferenceLoader serves a small reference table (sectors, communes, TGC rates) from one read of the whole
+// table per request, shared by every batch, so its cost is one statement at most whatever the query's shape.
+func newReferenceLoader[K comparable, V any](all func(context.Context) ([]V, error), key func(V) K, what string) *dataloader.Loader[K, V] {
+	var (
+		once  sync.Once
+		table map[K]V
+		err   error
+	)
+	return newLoader(func(ctx context.Context, _ []K) (map[K]V, error) {
+		once.Do(func() {
+			var rows []V
+			if rows, err = all(ctx); err == nil {
+				table = make(map[K]V, len(rows))
+				for _, r := range rows {
+					table[key(r)] = r
+				}
+			}
+		})
+		return table, err
+	}, what)
+}
+
+// inKeyOrder returns exactly one result per key, in key order, as dataloader requires.
+func inKeyOrder[K comparable, V any](keys []K, byKey map[K]V, err error, missing func(K) (V, error)) []*dataloader.Result[V] {
+	results := make([]*dataloader.Result[V], len(keys))
+	for i, k := range keys {
+		switch v, ok := byKey[k]; {
+		case err != nil:
+			results[i] = &dataloader.Result[V]{Error: err}
+		case ok:
+			results[i] = &dataloader.Result[V]{Data: v}
+		default:
+			v, missingErr := missing(k)
+			results[i] = &dataloader.Result[V]{Data: v, Error: missingErr}
+		}
+	}
+	return results
+}
+
+// pageGroup is what the keys of one nested-list batch share besides their parent.
+type pageGroup struct {
+	variant string
+	viewer  model.Actor
+	first   int
+	after   string
+	counted bool
+}
+
+// newPageLoader batches nested-list pages: keys are grouped by their page arguments and each group is one
+// statement for all its parents.
+func newPageLoader[K comparable, V any](fetch func(ctx context.Context, parents []K, g pageGroup, page model.Page) (map[K]V, error), cursorOrder string) *dataloader.Loader[childPageKey[K], V] {
+	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []childPageKey[K]) []*dataloader.Result[V] {
+		groups := map[pageGroup][]K{}
+		for _, k := range keys {
+			g := pageGroup{k.Variant, k.Viewer, k.First, k.After, k.Counted}
+			groups[g] = append(groups[g], k.ParentID)
+		}
+		byKey := make(map[childPageKey[K]]V, len(keys))
+		var err error
+		for g, parents := range groups {
+			var page model.Page
+			var conns map[K]V
+			if page, err = model.ParsePage(model.PageArgs{First: &g.first, After: nonEmpty(g.after)}, cursorOrder); err != nil {
+				break
+			}
+			if conns, err = fetch(ctx, parents, g, page); err != nil {
+				break
+			}
+			for parent, c := range conns {
+				byKey[childPageKey[K]{parent, g.variant, g.viewer, g.first, g.after, g.counted}] = c
+			}
+		}
+		return inKeyOrder(keys, byKey, err, func(childPageKey[K]) (V, error) {
+			var zero V
+			return zero, model.Errorf(model.CodeNotFound, "", "page not found")
+		})
+	}, loaderOptions[childPageKey[K], V]()...)
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+type loadersKey struct{}
+
+// WithLoaders returns a context carrying a request's loaders.
+func WithLoaders(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, loadersKey{}, l)
+}
+
+// loaders returns the request's loaders, installed by the HTTP handler; a caller outside it (a test calling a
+// resolver directly) gets a fresh set rather than a panic.
+func (r *Resolver) loaders(ctx context.Context) *Loaders {
+	if l, ok := ctx.Value(loadersKey{}).(*Loaders); ok {
+		return l
+	}
+	return NewLoaders(r.store)
+}

@@ -1,0 +1,21 @@
+package graph
+
+//go:generate go tool gqlgen generate
+
+import (
+	"log/slog"
+
+	"sudpro/store"
+)
+
+// Resolver is the root of the GraphQL resolvers and the one place their dependencies are injected; server.go
+// builds it once.
+type Resolver struct {
+	store  *store.Store
+	logger *slog.Logger
+}
+
+// NewResolver returns the root resolver over st.
+func NewResolver(st *store.Store, logger *slog.Logger) *Resolver {
+	return &Resolver{store: st, logger: logger}
+}

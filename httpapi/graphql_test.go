@@ -1,0 +1,359 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"sudpro/model"
+)
+
+// The number of SQL statements of a request must not depend on how many rows it returns: every relation goes
+// through a per-request dataloader or a join.
+func TestStatementCountDoesNotGrowWithPageSize(t *testing.T) {
+	a := newAPI(t)
+	seedFixture(t, a.store, 110)
+	const q = `query($n: Int!) { enterprises(first: $n) { nodes {
+		name sector { name } commune { name postalCode }
+		invoices(first: 5) { nodes { number totalTTC buyer { name sector { code } } lines { designation tgcRate { percent } } } }
+	} } }`
+	counts := map[int]int64{}
+	for _, n := range []int{10, 100} {
+		r := a.query(a.tokens["ADMIN"], q, map[string]any{"n": n})
+		data := r.mustData(t)
+		nodes := get(data, "enterprises", "nodes").([]any)
+		if len(nodes) != n {
+			t.Fatalf("enterprises(first: %d) returned %d nodes", n, len(nodes))
+		}
+		if got := get(nodes, n-1, "invoices", "nodes", 0, "buyer", "name"); got == nil || got == "" {
+			t.Fatalf("enterprises(first: %d): nested buyer not resolved: %s", n, r.Raw[:200])
+		}
+		counts[n] = r.Statements
+	}
+	if counts[10] <= 0 || counts[10] != counts[100] {
+		t.Errorf("SQL statements: first 10 → %d, first 100 → %d; want equal and positive", counts[10], counts[100])
+	}
+}
+
+// Paginating forward and backward over businesses with identical names visits each exactly once.
+func TestPaginationOverIdenticalNames(t *testing.T) {
+	a := newAPI(t)
+	f := seedFixture(t, a.store, 23)
+	want := map[string]bool{}
+	for _, e := range f.twins {
+		want[e.NodeID()] = true
+	}
+	const q = `query($first: Int, $after: String, $last: Int, $before: String) {
+		enterprises(first: $first, after: $after, last: $last, before: $before, filter: {nameContains: "dupont"}) {
+			totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id name } } } }`
+	collect := func(forward bool) []string {
+		var ids []string
+		vars := map[string]any{}
+		for page := 0; page < 10; page++ {
+			if forward {
+				vars["first"] = 5
+			} else {
+				vars["last"] = 5
+			}
+			conn := get(a.query("", q, vars).mustData(t), "enterprises")
+			if tc := get(conn, "totalCount"); tc != float64(len(f.twins)) {
+				t.Fatalf("totalCount = %v, want %d", tc, len(f.twins))
+			}
+			edges := get(conn, "edges").([]any)
+			var pageIDs []string
+			for _, e := range edges {
+				pageIDs = append(pageIDs, get(e, "node", "id").(string))
+			}
+			if forward {
+				ids = append(ids, pageIDs...)
+				if get(conn, "pageInfo", "hasNextPage") != true {
+					return ids
+				}
+				vars["after"] = get(conn, "pageInfo", "endCursor")
+			} else {
+				ids = append(pageIDs, ids...)
+				if get(conn, "pageInfo", "hasPreviousPage") != true {
+					return ids
+				}
+				vars["before"] = get(conn, "pageInfo", "startCursor")
+			}
+		}
+		t.Fatal("pagination did not end")
+		return nil
+	}
+	forward, backward := collect(true), collect(false)
+	for name, ids := range map[string][]string{"forward": forward, "backward": backward} {
+		seen := map[string]bool{}
+		for _, id := range ids {
+			if seen[id] {
+				t.Errorf("%s: %s repeated", name, id)
+			}
+			seen[id] = true
+			if !want[id] {
+				t.Errorf("%s: unexpected %s", name, id)
+			}
+		}
+		if len(seen) != len(want) {
+			t.Errorf("%s: visited %d businesses, want %d", name, len(seen), len(want))
+		}
+	}
+	if strings.Join(forward, ",") != strings.Join(backward, ",") {
+		t.Errorf("forward and backward orders differ:\n%v\n%v", forward, backward)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	a := newAPI(t)
+	f := seedFixture(t, a.store, 1)
+	tests := []struct {
+		name       string
+		token      string
+		body       string
+		wantStatus int
+		wantCode   string
+		wantField  string
+		wantInMsg  string
+	}{
+		{name: "malformed JSON", body: `{"query": "{ sectors { name } "`, wantStatus: 400, wantCode: "BAD_REQUEST"},
+		{name: "JSON array batch", body: `[{"query": "{ sectors { name } }"}]`, wantStatus: 400, wantCode: "BAD_REQUEST"},
+		{name: "unknown field", body: `{"query": "{ sectors { name colour } }"}`, wantStatus: 400, wantInMsg: "colour"},
+		{name: "syntax error", body: `{"query": "{ sectors { name }"}`, wantStatus: 400},
+		{name: "page size over 100", body: `{"query": "{ enterprises(first: 1000) { nodes { name } } }"}`, wantStatus: 200, wantCode: "INVALID", wantField: "first"},
+		{name: "page size zero", body: `{"query": "{ enterprises(last: 0) { nodes { name } } }"}`, wantStatus: 200, wantCode: "INVALID", wantField: "last"},
+		{name: "garbage cursor", body: `{"query": "{ enterprises(after: \"nope\") { nodes { name } } }"}`, wantStatus: 200, wantCode: "INVALID", wantField: "after"},
+		{name: "invalid RIDET", body: `{"query": "{ enterprise(ridet: \"12AB\") { name } }"}`, wantStatus: 200, wantCode: "INVALID", wantField: "ridet"},
+		{name: "bad APE prefix", body: `{"query": "{ enterprises(filter: {apeCodePrefix: \"X%\"}) { nodes { name } } }"}`, wantStatus: 200, wantCode: "INVALID", wantField: "filter.apeCodePrefix"},
+		{name: "bad token", token: "not-a-jwt", body: `{"query": "{ viewer { role } }"}`, wantStatus: 401, wantCode: "UNAUTHENTICATED"},
+		{name: "too many node ids", body: `{"query": "{ nodes(ids: [` + strings.Repeat(`\"x\",`, 101) + `]) { id } }"}`, wantStatus: 200, wantCode: "INVALID", wantField: "ids"},
+		{name: "body over 1 MiB", body: `{"query": "{ sectors { name } }", "variables": {"x": "` + strings.Repeat("a", 1<<20) + `"}}`, wantStatus: 413},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := a.post(tt.token, "application/json", tt.body)
+			if r.Status != tt.wantStatus {
+				t.Fatalf("status = %d, want %d; body %.300s", r.Status, tt.wantStatus, r.Raw)
+			}
+			if len(r.Errors) == 0 {
+				t.Fatalf("no error in %.300s", r.Raw)
+			}
+			e := r.Errors[0]
+			if tt.wantCode != "" && e.Extensions["code"] != tt.wantCode {
+				t.Errorf("code = %v, want %s (%s)", e.Extensions["code"], tt.wantCode, e.Message)
+			}
+			if tt.wantField != "" && e.Extensions["field"] != tt.wantField {
+				t.Errorf("field = %v, want %s (%s)", e.Extensions["field"], tt.wantField, e.Message)
+			}
+			if tt.wantInMsg != "" && !strings.Contains(e.Message, tt.wantInMsg) {
+				t.Errorf("message %q does not name %q", e.Message, tt.wantInMsg)
+			}
+			if r.Status >= 400 && r.Data != nil {
+				t.Errorf("a request that did not execute has data: %s", r.Raw)
+			}
+		})
+	}
+	_ = f
+}
+
+// Personal data never reaches anonymous or CHAMBER callers: the field is null with FORBIDDEN at its path.
+func TestRepresentativeIsForbiddenToPublicAndChambers(t *testing.T) {
+	a := newAPI(t)
+	f := seedFixture(t, a.store, 1)
+	q := fmt.Sprintf(`{ enterprise(ridet: %q) { name contactEmail representative { name email } isEligible invoices(first: 2) { totalCount } } }`, f.listed.RIDET.String())
+	for _, role := range []string{"", "CHAMBER"} {
+		t.Run("role "+role, func(t *testing.T) {
+			r := a.query(a.tokens[role], q, nil)
+			if r.Status != http.StatusOK {
+				t.Fatalf("status %d: %s", r.Status, r.Raw)
+			}
+			if get(r.Data, "enterprise", "name") != f.listed.Name {
+				t.Fatalf("public fields missing: %s", r.Raw)
+			}
+			for _, field := range []string{"representative", "isEligible", "invoices"} {
+				if v := get(r.Data, "enterprise", field); v != nil {
+					t.Errorf("%s = %v, want null", field, v)
+				}
+			}
+			forbidden := map[string]bool{}
+			for _, e := range r.Errors {
+				if e.Extensions["code"] == "FORBIDDEN" && len(e.Path) == 2 {
+					forbidden[e.Path[1].(string)] = true
+				}
+			}
+			for _, field := range []string{"representative", "isEligible", "invoices"} {
+				if !forbidden[field] {
+					t.Errorf("no FORBIDDEN error at enterprise.%s: %+v", field, r.Errors)
+				}
+			}
+			if strings.Contains(r.Raw, f.listed.RepresentativeEmail) || strings.Contains(r.Raw, f.listed.RepresentativeName) {
+				t.Errorf("personal data leaked: %s", r.Raw)
+			}
+		})
+	}
+	t.Run("the business itself", func(t *testing.T) {
+		r := a.query(a.token(model.RoleEnterprise, f.listed.RIDET), q, nil)
+		data := r.mustData(t)
+		if got := get(data, "enterprise", "representative", "email"); got != f.listed.RepresentativeEmail {
+			t.Errorf("own representative email = %v, want %s", got, f.listed.RepresentativeEmail)
+		}
+	})
+	t.Run("another business", func(t *testing.T) {
+		r := a.query(a.token(model.RoleEnterprise, f.twins[0].RIDET), q, nil)
+		if get(r.Data, "enterprise", "representative") != nil || len(r.Errors) == 0 {
+			t.Errorf("another business read the representative: %s", r.Raw)
+		}
+	})
+	t.Run("an agent", func(t *testing.T) {
+		r := a.query(a.tokens["AGENT"], q, nil)
+		if get(r.mustData(t), "enterprise", "representative", "name") != f.listed.RepresentativeName {
+			t.Errorf("agent cannot read the representative: %s", r.Raw)
+		}
+	})
+}
+
+// Row visibility: the directory for the public, everything for staff, own records for a business.
+func TestVisibilityByRole(t *testing.T) {
+	a := newAPI(t)
+	f := seedFixture(t, a.store, 3)
+	count := func(token, query string, path ...any) any {
+		t.Helper()
+		return get(a.query(token, query, nil).mustData(t), path...)
+	}
+	const total = `{ enterprises { totalCount } }`
+	listed := float64(len(f.all) - 1)
+	if got := count("", total, "enterprises", "totalCount"); got != listed {
+		t.Errorf("anonymous sees %v businesses, want %v (listed only)", got, listed)
+	}
+	if got := count(a.tokens["CHAMBER"], total, "enterprises", "totalCount"); got != listed {
+		t.Errorf("chamber sees %v businesses, want %v", got, listed)
+	}
+	if got := count(a.tokens["AGENT"], total, "enterprises", "totalCount"); got != float64(len(f.all)) {
+		t.Errorf("agent sees %v businesses, want %d", got, len(f.all))
+	}
+	unlistedToken := a.token(model.RoleEnterprise, f.unlisted.RIDET)
+	if got := count(unlistedToken, total, "enterprises", "totalCount"); got != float64(len(f.all)) {
+		t.Errorf("an unlisted business sees %v businesses, want %d (directory + itself)", got, len(f.all))
+	}
+	hidden := fmt.Sprintf(`{ enterprise(ridet: %q) { name } node(id: %q) { id } }`, f.unlisted.RIDET, f.unlisted.NodeID())
+	if r := a.query("", hidden, nil); get(r.Data, "enterprise") != nil || get(r.Data, "node") != nil {
+		t.Errorf("anonymous found an unlisted business: %s", r.Raw)
+	}
+	if r := a.query(unlistedToken, hidden, nil); get(r.mustData(t), "enterprise", "name") != f.unlisted.Name {
+		t.Errorf("a business cannot find itself: %s", r.Raw)
+	}
+
+	// Invoices: a business sees only those it issued or received.
+	mine := 0
+	for _, inv := range f.invoices {
+		if inv.SellerID == f.listed.ID || inv.BuyerID == f.listed.ID {
+			mine++
+		}
+	}
+	ownToken := a.token(model.RoleEnterprise, f.listed.RIDET)
+	if got := count(ownToken, `{ invoices(first: 100) { totalCount } }`, "invoices", "totalCount"); got != float64(mine) {
+		t.Errorf("business sees %v invoices, want its %d", got, mine)
+	}
+	if r := a.query("", `{ invoices { totalCount } }`, nil); get(r.Data, "invoices") != nil || len(r.Errors) == 0 || r.Errors[0].Extensions["code"] != "FORBIDDEN" {
+		t.Errorf("anonymous invoices: %s", r.Raw)
+	}
+	var foreign *model.Invoice
+	for _, inv := range f.invoices {
+		if inv.SellerID != f.listed.ID && inv.BuyerID != f.listed.ID {
+			foreign = inv
+			break
+		}
+	}
+	q := fmt.Sprintf(`{ node(id: %q) { id } }`, foreign.NodeID())
+	if r := a.query(ownToken, q, nil); get(r.mustData(t), "node") != nil {
+		t.Errorf("a business fetched another's invoice by node(id:): %s", r.Raw)
+	}
+	if r := a.query(a.tokens["AGENT"], q, nil); get(r.mustData(t), "node", "id") != foreign.NodeID() {
+		t.Errorf("agent cannot fetch an invoice by node(id:): %s", r.Raw)
+	}
+}
+
+func TestNodesRoundTrip(t *testing.T) {
+	a := newAPI(t)
+	f := seedFixture(t, a.store, 2)
+	ids := []string{f.listed.NodeID(), model.GlobalID(model.TypeSector, "BTP"), model.GlobalID(model.TypeCommune, "98818"), "bm9wZTox", f.invoices[0].NodeID()}
+	r := a.query(a.tokens["ADMIN"], `query($ids: [ID!]!) { nodes(ids: $ids) { id __typename ... on Commune { name } } }`, map[string]any{"ids": ids})
+	nodes := get(r.mustData(t), "nodes").([]any)
+	wantTypes := []any{"Enterprise", "Sector", "Commune", nil, "Invoice"}
+	for i, want := range wantTypes {
+		if got := get(nodes, i, "__typename"); got != want {
+			t.Errorf("nodes[%d].__typename = %v, want %v", i, got, want)
+		}
+		if want != nil && get(nodes, i, "id") != ids[i] {
+			t.Errorf("nodes[%d].id = %v, want %s", i, get(nodes, i, "id"), ids[i])
+		}
+	}
+	if get(nodes, 2, "name") != "Nouméa" {
+		t.Errorf("commune 98818 = %v, want Nouméa", get(nodes, 2, "name"))
+	}
+}
+
+func TestReferenceDataAndViewer(t *testing.T) {
+	a := newAPI(t)
+	r := a.query("", `{ viewer { role } communes { code postalCode name } sectors { code name } tgcRates { code basisPoints percent } }`, nil)
+	data := r.mustData(t)
+	if got := len(get(data, "communes").([]any)); got != 14 {
+		t.Errorf("communes = %d, want 14", got)
+	}
+	if got := len(get(data, "sectors").([]any)); got != 9 {
+		t.Errorf("sectors = %d, want 9", got)
+	}
+	if got := get(data, "tgcRates", 3, "percent"); got != "11 %" {
+		t.Errorf("tgcRates[3].percent = %v, want 11 %%", got)
+	}
+	if get(data, "viewer", "role") != nil {
+		t.Errorf("anonymous viewer has a role: %s", r.Raw)
+	}
+	r = a.query(a.tokens["AGENT"], `{ viewer { role } }`, nil)
+	if get(r.mustData(t), "viewer", "role") != "AGENT" {
+		t.Errorf("viewer.role = %v, want AGENT", get(r.Data, "viewer", "role"))
+	}
+}
+
+// An unexpected failure reaches the client as "internal error" with a request ID, never SQL text.
+func TestInternalErrorsAreHidden(t *testing.T) {
+	a := newAPI(t)
+	if _, err := a.store.DB().ExecContext(t.Context(), "DROP TABLE consultations"); err != nil {
+		t.Fatal(err)
+	}
+	r := a.query("", `{ consultations { nodes { title } } }`, nil)
+	if len(r.Errors) != 1 || r.Errors[0].Message != "internal error" || r.Errors[0].Extensions["code"] != "INTERNAL" {
+		t.Fatalf("errors = %+v, want one internal error", r.Errors)
+	}
+	if r.Errors[0].Extensions["requestId"] != r.Header.Get("X-Request-ID") {
+		t.Errorf("error request ID %v, header %q", r.Errors[0].Extensions["requestId"], r.Header.Get("X-Request-ID"))
+	}
+	for _, leak := range []string{"relation", "does not exist", "SELECT", "SQLSTATE", "list consultations"} {
+		if strings.Contains(r.Raw, leak) {
+			t.Errorf("response leaks %q: %s", leak, r.Raw)
+		}
+	}
+	if !strings.Contains(a.logs.String(), `relation \"consultations\" does not exist`) {
+		t.Errorf("the real cause was not logged")
+	}
+}
+
+func TestHealthAndGraphiQL(t *testing.T) {
+	a := newAPI(t)
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/": 200} {
+		res, err := http.Get(a.url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("GET %s = %d, want %d", path, res.StatusCode, want)
+		}
+		if res.Header.Get("X-Request-ID") == "" {
+			t.Errorf("GET %s has no X-Request-ID", path)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, a.url+"/graphql?query=%7Bsectors%7Bname%7D%7D", nil)
+	if r := a.do(req); r.Status != 200 || len(get(r.Data, "sectors").([]any)) != 9 {
+		t.Errorf("GET query: %d %s", r.Status, r.Raw)
+	}
+}

@@ -1,0 +1,205 @@
+// Package httpapi is Sud Pro's HTTP surface: the GraphQL endpoint with its middleware (request IDs, logs,
+// recovery, limits, authentication, per-request dataloaders), GraphiQL, and health checks.
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"sudpro/graph"
+	"sudpro/graphiql"
+	"sudpro/model"
+	"sudpro/store"
+)
+
+// Limits of the baseline (architecture.md, Limits).
+const (
+	MaxBodyBytes      = 1 << 20 // 1 MiB
+	MaxParserTokens   = 15_000
+	DefaultTimeout    = 10 * time.Second
+	queryCacheEntries = 1000
+)
+
+// Authenticator turns an Authorization header into an actor.
+type Authenticator interface {
+	Authenticate(ctx context.Context, header string) (model.Actor, error)
+}
+
+// Config is what the HTTP surface needs; server.go fills it.
+type Config struct {
+	Store          *store.Store
+	Auth           Authenticator
+	Logger         *slog.Logger
+	RequestTimeout time.Duration // 0 means DefaultTimeout
+	Introspection  bool          // schema introspection (GraphiQL needs it); off for anonymous callers in production
+	// Ready reports whether the service can take traffic (database reachable, migrations at head).
+	Ready func(context.Context) error
+}
+
+// New returns the HTTP handler of the whole API.
+func New(cfg Config) http.Handler {
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = DefaultTimeout
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", graphQL(cfg))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeText(w, http.StatusOK, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if err := cfg.Ready(r.Context()); err != nil {
+			cfg.Logger.WarnContext(r.Context(), "not ready", "error", err.Error())
+			writeText(w, http.StatusServiceUnavailable, "not ready\n")
+			return
+		}
+		writeText(w, http.StatusOK, "ready\n")
+	})
+	explorer := graphiql.Handler("Sud Pro API", "/graphql")
+	mux.Handle("/", explorer)
+	return withRequestLog(cfg.Logger, withRecover(cfg.Logger, mux))
+}
+
+// graphQL builds the gqlgen server behind the GraphQL middleware.
+func graphQL(cfg Config) http.Handler {
+	resolver := graph.NewResolver(cfg.Store, cfg.Logger)
+	schema := graph.NewExecutableSchema(graph.Config{
+		Resolvers:  resolver,
+		Directives: graph.DirectiveRoot{Auth: graph.Auth},
+	})
+	srv := handler.New(schema)
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{UseGrapQLResponseJsonByDefault: true})
+	srv.AddTransport(transport.POST{UseGrapQLResponseJsonByDefault: true})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheEntries))
+	srv.SetParserTokenLimit(MaxParserTokens)
+	srv.SetErrorPresenter(graph.ErrorPresenter(cfg.Logger, RequestID))
+	srv.SetRecoverFunc(graph.RecoverFunc(cfg.Logger, RequestID))
+	if cfg.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		resp := next(ctx)
+		if resp != nil && resp.Extensions == nil {
+			resp.Extensions = map[string]any{}
+		}
+		if resp != nil {
+			resp.Extensions["requestId"] = RequestID(ctx)
+		}
+		return resp
+	})
+	var h http.Handler = srv
+	h = withLoaders(cfg.Store, h)
+	h = withActor(cfg.Auth, h)
+	h = withBodyCheck(h)
+	h = http.TimeoutHandler(h, cfg.RequestTimeout, `{"errors":[{"message":"request timed out","extensions":{"code":"TIMEOUT"}}]}`)
+	return h
+}
+
+// withLoaders gives each request a fresh set of dataloaders and a statement counter.
+func withLoaders(st *store.Store, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := graph.WithLoaders(r.Context(), graph.NewLoaders(st))
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// withActor authenticates the caller; a bad or expired token is 401, never silently anonymous.
+func withActor(a Authenticator, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		actor, err := a.Authenticate(r.Context(), r.Header.Get("Authorization"))
+		if err != nil {
+			if model.ErrorCodeOf(err) != model.CodeUnauthenticated {
+				loggerFrom(r.Context()).ErrorContext(r.Context(), "authentication failed", "error", err.Error())
+				writeError(w, http.StatusServiceUnavailable, "INTERNAL", "authentication is unavailable, try again")
+				return
+			}
+			w.Header().Set("WWW-Authenticate", `Bearer realm="sudpro", error="invalid_token"`)
+			writeError(w, http.StatusUnauthorized, string(model.CodeUnauthenticated), err.Error())
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(model.WithActor(r.Context(), actor)))
+	})
+}
+
+// withBodyCheck refuses, before GraphQL sees them, bodies over MaxBodyBytes (413), bodies that are not JSON
+// (400, without echoing them) and JSON arrays (batching is not supported).
+func withBodyCheck(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+		var tooLarge *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooLarge):
+			writeError(w, http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE", fmt.Sprintf("request body over %d bytes", MaxBodyBytes))
+			return
+		case err != nil:
+			writeError(w, http.StatusBadRequest, "BAD_REQUEST", "could not read the request body")
+			return
+		}
+		trimmed := bytes.TrimLeft(body, " \t\r\n")
+		switch {
+		case len(trimmed) > 0 && trimmed[0] == '[':
+			writeError(w, http.StatusBadRequest, "BAD_REQUEST", "batched (array) requests are not supported; send one operation per request")
+			return
+		case isJSON(r) && !json.Valid(body):
+			writeError(w, http.StatusBadRequest, "BAD_REQUEST", "the request body is not valid JSON")
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+func isJSON(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	return ct == "" || bytes.HasPrefix([]byte(ct), []byte("application/json"))
+}
+
+// withRecover turns a panic anywhere below into a 500 with the request ID, logging the stack.
+func withRecover(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				logger.ErrorContext(r.Context(), "panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				writeError(w, http.StatusInternalServerError, "INTERNAL", "internal error (request "+RequestID(r.Context())+")")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// writeError writes a GraphQL-shaped error response with no data key: execution never started.
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"errors": []map[string]any{{"message": message, "extensions": map[string]any{"code": code}}},
+	})
+}
+
+func writeText(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, body)
+}

@@ -1,0 +1,60 @@
+package model
+
+import (
+	"context"
+	"slices"
+)
+
+// Actor is who is calling: a role and, for a business user, the business they act for. The zero Actor is an
+// anonymous caller.
+type Actor struct {
+	Role         Role
+	Subject      string // token subject or API key name, for logs and the audit trail
+	EnterpriseID int64  // set for RoleEnterprise only
+}
+
+// Anonymous reports whether the caller has no identity.
+func (a Actor) Anonymous() bool { return a.Role == "" }
+
+// IsStaff reports whether the actor is Province staff, who see every record.
+func (a Actor) IsStaff() bool { return a.Role == RoleAdmin || a.Role == RoleAgent }
+
+// HasRole reports whether the actor has one of roles.
+func (a Actor) HasRole(roles ...Role) bool { return a.Role != "" && slices.Contains(roles, a.Role) }
+
+// ActsFor reports whether the actor is a business user of one of the given businesses.
+func (a Actor) ActsFor(enterpriseIDs ...int64) bool {
+	return a.Role == RoleEnterprise && a.EnterpriseID != 0 && slices.Contains(enterpriseIDs, a.EnterpriseID)
+}
+
+// Owned is implemented by objects that belong to one or more businesses (an enterprise itself; an invoice's
+// seller and buyer), so that a business user may read their restricted fields.
+type Owned interface {
+	OwnerIDs() []int64
+}
+
+// CanReadField applies a field rule from the schema's @auth directive: the actor has one of roles, or the rule
+// allows owners and the actor acts for a business owning obj.
+func (a Actor) CanReadField(roles []Role, allowOwner bool, obj any) bool {
+	if a.HasRole(roles...) {
+		return true
+	}
+	if !allowOwner {
+		return false
+	}
+	owned, ok := obj.(Owned)
+	return ok && a.ActsFor(owned.OwnerIDs()...)
+}
+
+type actorKey struct{}
+
+// WithActor returns a context carrying the actor.
+func WithActor(ctx context.Context, a Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, a)
+}
+
+// ActorFrom returns the actor in ctx; anonymous when there is none.
+func ActorFrom(ctx context.Context) Actor {
+	a, _ := ctx.Value(actorKey{}).(Actor)
+	return a
+}

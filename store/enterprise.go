@@ -1,0 +1,161 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"sudpro/model"
+)
+
+var enterpriseKeysets = map[model.EnterpriseOrder]keyset[*model.Enterprise]{
+	model.EnterpriseOrderName: {
+		order: "enterprise-name", column: "e.name", id: "e.id", sqlType: "text",
+		key:   func(e *model.Enterprise) string { return e.Name },
+		rowID: func(e *model.Enterprise) int64 { return e.ID },
+	},
+	model.EnterpriseOrderRegisteredAt: {
+		order: "enterprise-registered", column: "e.registered_at", id: "e.id", sqlType: "timestamptz",
+		key:   func(e *model.Enterprise) string { return e.RegisteredAt.UTC().Format(timeKeyLayout) },
+		rowID: func(e *model.Enterprise) int64 { return e.ID },
+	},
+}
+
+// EnterpriseCursorOrder is the cursor tag of an enterprise order, for model.ParsePage.
+func EnterpriseCursorOrder(o model.EnterpriseOrder) string {
+	return enterpriseKeysets[orDefault(o)].order
+}
+
+func orDefault(o model.EnterpriseOrder) model.EnterpriseOrder {
+	if _, ok := enterpriseKeysets[o]; ok {
+		return o
+	}
+	return model.EnterpriseOrderName
+}
+
+// EnterpriseByRIDET returns the business with this RIDET, or a NOT_FOUND error.
+func (s *Store) EnterpriseByRIDET(ctx context.Context, ridet model.RIDET) (*model.Enterprise, error) {
+	e := new(model.Enterprise)
+	if err := s.db.NewSelect().Model(e).Where("e.ridet = ?", string(ridet)).Scan(ctx); err != nil {
+		return nil, mapError(err, "enterprise")
+	}
+	return e, nil
+}
+
+// EnterprisesByIDs returns the businesses with the given ids, keyed by id.
+func (s *Store) EnterprisesByIDs(ctx context.Context, ids []int64) (map[int64]*model.Enterprise, error) {
+	return byKeys(ctx, s.db, "e.id", ids, func(e *model.Enterprise) int64 { return e.ID })
+}
+
+// ListEnterprises returns a page of the businesses matching q, in q's order.
+func (s *Store) ListEnterprises(ctx context.Context, q model.EnterpriseQuery, page model.Page) (*model.EnterpriseConnection, error) {
+	sel := s.db.NewSelect().Model((*model.Enterprise)(nil))
+	filterEnterprises(sel, q)
+	conn, err := list(ctx, sel, enterpriseKeysets[orDefault(q.Order)], page, func(ctx context.Context) (int, error) {
+		return s.CountEnterprises(ctx, q)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list enterprises: %w", err)
+	}
+	return conn, nil
+}
+
+// CountEnterprises counts the businesses matching q.
+func (s *Store) CountEnterprises(ctx context.Context, q model.EnterpriseQuery) (int, error) {
+	sel := s.db.NewSelect().Model((*model.Enterprise)(nil))
+	filterEnterprises(sel, q)
+	n, err := sel.Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("count enterprises: %w", err)
+	}
+	return int(n), nil
+}
+
+func filterEnterprises(sel *bun.SelectQuery, q model.EnterpriseQuery) {
+	if !q.Viewer.IsStaff() {
+		// Everyone but Province staff sees the directory, plus a business user its own record.
+		if q.Viewer.Role == model.RoleEnterprise && q.Viewer.EnterpriseID != 0 {
+			sel.Where("((e.listed_in_directory AND e.status = 'ACTIVE') OR e.id = ?)", q.Viewer.EnterpriseID)
+		} else {
+			sel.Where("e.listed_in_directory AND e.status = 'ACTIVE'")
+		}
+	}
+	if len(q.SectorCodes) > 0 {
+		sel.Where("e.sector_code = ANY(?)", pgdialect.Array(q.SectorCodes))
+	}
+	if len(q.CommuneCodes) > 0 {
+		sel.Where("e.commune_code = ANY(?)", pgdialect.Array(q.CommuneCodes))
+	}
+	if len(q.LegalForms) > 0 {
+		sel.Where("e.legal_form = ANY(?)", pgdialect.Array(q.LegalForms))
+	}
+	if len(q.Statuses) > 0 {
+		sel.Where("e.status = ANY(?)", pgdialect.Array(q.Statuses))
+	}
+	if q.APECodePrefix != "" {
+		sel.Where("e.ape_code LIKE ?", q.APECodePrefix+"%")
+	}
+	if q.Small != nil {
+		small := "(e.legal_form = 'PATENTE' OR e.headcount <= " + strconv.Itoa(model.SmallBusinessMaxHeadcount) + ")"
+		if *q.Small {
+			sel.Where(small)
+		} else {
+			sel.Where("NOT " + small)
+		}
+	}
+	if q.NameContains != "" {
+		pattern := "%" + escapeLike(q.NameContains) + "%"
+		sel.Where("(e.name ILIKE ? OR e.trade_name ILIKE ?)", pattern, pattern)
+	}
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// EnterprisesByParents returns one page of the businesses matching q for each sector or commune code (by
+// selects which), in one statement (and their totals in one more when counted).
+func (s *Store) EnterprisesByParents(ctx context.Context, by EnterpriseParent, codes []string, q model.EnterpriseQuery, page model.Page, counted bool) (map[string]*model.EnterpriseConnection, error) {
+	column, parentOf := "e.sector_code", func(e *model.Enterprise) string { return e.SectorCode }
+	if by == ByCommune {
+		column, parentOf = "e.commune_code", func(e *model.Enterprise) string { return e.CommuneCode }
+	}
+	pp := parentPages[*model.Enterprise, string]{
+		inner: func() *bun.SelectQuery {
+			sel := s.db.NewSelect().Model((*model.Enterprise)(nil)).Where(column + " = parent.id")
+			filterEnterprises(sel, q)
+			return sel
+		},
+		keyType:  "text",
+		parentOf: parentOf,
+	}
+	conns, err := pagesByParents(ctx, s.db, pp, enterpriseKeysets[orDefault(q.Order)], codes, page, counted)
+	if err != nil {
+		return nil, fmt.Errorf("list enterprises by %s: %w", column, err)
+	}
+	return conns, nil
+}
+
+// EnterpriseParent says which reference list a nested enterprise list hangs from.
+type EnterpriseParent int
+
+// Parents of nested enterprise lists.
+const (
+	BySector EnterpriseParent = iota
+	ByCommune
+)
+
+// InsertEnterprises registers businesses in one statement and sets their ids.
+func (s *Store) InsertEnterprises(ctx context.Context, es []*model.Enterprise) error {
+	if len(es) == 0 {
+		return nil
+	}
+	if _, err := s.db.NewInsert().Model(&es).ExcludeColumn("id").Returning("id").Exec(ctx); err != nil {
+		return mapError(err, "enterprise")
+	}
+	return nil
+}

@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS tgc_rates;
+DROP TABLE IF EXISTS sectors;
+DROP TABLE IF EXISTS communes;

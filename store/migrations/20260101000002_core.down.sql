@@ -1,0 +1,6 @@
+DROP TABLE IF EXISTS consultations;
+DROP TABLE IF EXISTS invoice_lines;
+DROP TABLE IF EXISTS invoices;
+DROP TABLE IF EXISTS sessions;
+DROP TABLE IF EXISTS programmes;
+DROP TABLE IF EXISTS enterprises;
