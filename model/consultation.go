@@ -20,15 +20,15 @@ type Consultation struct {
 	BuyerService      string                 `bun:"buyer_service"`
 	Type              ConsultationType       `bun:"kind"`
 	EstimatedAmountHT XPF                    `bun:"estimated_amount_ht"`
-	SectorCodes       []string               `bun:"sector_codes,array"`
-	APECodes          []string               `bun:"ape_codes,array"`
+	SectorCodes       []string               `bun:"sector_codes,array,nullzero,notnull,default:'{}'"`
+	APECodes          []string               `bun:"ape_codes,array,nullzero,notnull,default:'{}'"`
 	CommuneCode       string                 `bun:"commune_code"`
 	QuestionDeadline  time.Time              `bun:"question_deadline"`
 	OfferDeadline     time.Time              `bun:"offer_deadline"`
 	Status            ConsultationStatus     `bun:"status"`
 	PublishedAt       *time.Time             `bun:"published_at"`
-	Documents         []ConsultationDocument `bun:"documents,type:jsonb"`
-	Criteria          []EvaluationCriterion  `bun:"criteria,type:jsonb"`
+	Documents         []ConsultationDocument `bun:"documents,type:jsonb,nullzero,notnull,default:'[]'"`
+	Criteria          []EvaluationCriterion  `bun:"criteria,type:jsonb,nullzero,notnull,default:'[]'"`
 	ContactName       string                 `bun:"contact_name"`
 	ContactEmail      string                 `bun:"contact_email"`
 	ContactPhone      string                 `bun:"contact_phone"`

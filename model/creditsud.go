@@ -35,9 +35,9 @@ type Session struct {
 	OpensAt                   time.Time       `bun:"opens_at"`
 	ClosesAt                  *time.Time      `bun:"closes_at"`
 	Envelope                  XPF             `bun:"envelope"`
-	SectorCodes               []string        `bun:"sector_codes,array"`
+	SectorCodes               []string        `bun:"sector_codes,array,nullzero,notnull,default:'{}'"`
 	SectorRuleAppliesTo       SectorRuleParty `bun:"sector_rule_applies_to"`
-	ExcludedExpenseCategories []string        `bun:"excluded_expense_categories,array"`
+	ExcludedExpenseCategories []string        `bun:"excluded_expense_categories,array,nullzero,notnull,default:'{}'"`
 	OnlyUnusedBeneficiaries   bool            `bun:"only_unused_beneficiaries"`
 	CreatedAt                 time.Time       `bun:"created_at,nullzero,notnull,default:current_timestamp"`
 }

@@ -23,7 +23,7 @@ type Enterprise struct {
 	Status              EnterpriseStatus `bun:"status"`
 	RegisteredAt        time.Time        `bun:"registered_at,nullzero,notnull,default:current_timestamp"`
 	Description         string           `bun:"description"`
-	Keywords            []string         `bun:"keywords,array"`
+	Keywords            []string         `bun:"keywords,array,nullzero,notnull,default:'{}'"`
 	ListedInDirectory   bool             `bun:"listed_in_directory"`
 	TGCFranchise        bool             `bun:"tgc_franchise"`
 	ContactEmail        string           `bun:"contact_email"`

@@ -14,7 +14,7 @@ type Commune struct {
 	Code       string   `bun:"code,pk"`
 	PostalCode string   `bun:"postal_code"`
 	Name       string   `bun:"name"`
-	Aliases    []string `bun:"aliases,array"`
+	Aliases    []string `bun:"aliases,array,nullzero,notnull,default:'{}'"`
 	Note       string   `bun:"note"`
 }
 

@@ -106,7 +106,7 @@ func mapError(err error, what string) error {
 		case "23505":
 			return &model.Error{Code: model.CodeConflict, Field: constraintField(pgErr.ConstraintName),
 				Message: what + " already exists"}
-		case "23514", "23503":
+		case "23514", "23503", "23502":
 			return &model.Error{Code: model.CodeInvalid, Field: constraintField(pgErr.ConstraintName),
 				Message: what + " is not valid"}
 		}
