@@ -52,9 +52,7 @@ func Open(dsn string, opts Options) (*bun.DB, error) {
 		sqldb.SetMaxIdleConns(opts.MaxOpenConns)
 	}
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	db := bun.NewDB(sqldb, pgdialect.New())
-	db.AddQueryHook(statementCounter{})
-	return db, nil
+	return bun.NewDB(sqldb, pgdialect.New()).WithQueryHook(statementCounter{}), nil
 }
 
 // Ping checks that the database answers.

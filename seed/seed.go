@@ -1,0 +1,84 @@
+// Package seed fills an empty Sud Pro database with deterministic, realistic data: the same profile and seed
+// always give the same rows, byte for byte (ids, timestamps included), so demos, screenshots and benchmarks
+// can be reproduced anywhere.
+package seed
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"sudpro/model"
+	"sudpro/store"
+)
+
+// Summary counts what a seed run created.
+type Summary struct {
+	Enterprises, Programmes, Sessions, Invoices, Consultations int
+}
+
+// profile is a named data set and the function that generates and inserts it inside the seed transaction.
+type profile struct {
+	name string
+	run  func(ctx context.Context, tx *store.Store, seed int64) (Summary, error)
+}
+
+// profiles lists the known profiles; later ones ("sudmag-2025", "nc-scale") are added here.
+func profiles() []profile {
+	return []profile{
+		{name: "demo", run: runDemo},
+	}
+}
+
+// Profiles returns the names of the known profiles, for command-line help and error messages.
+func Profiles() []string {
+	var names []string
+	for _, p := range profiles() {
+		names = append(names, p.name)
+	}
+	return names
+}
+
+// Run fills an empty, migrated database with the named profile's data, deterministically from seed, in one
+// transaction: either all of it is there afterwards or none. It refuses a database that already has businesses,
+// since seeded rows would collide with them (and the result would no longer be reproducible).
+func Run(ctx context.Context, st *store.Store, profileName string, seed int64) (Summary, error) {
+	var p *profile
+	for _, candidate := range profiles() {
+		if candidate.name == profileName {
+			p = &candidate
+			break
+		}
+	}
+	if p == nil {
+		return Summary{}, model.Invalid("profile", "unknown seed profile %q (known profiles: %s)",
+			profileName, strings.Join(Profiles(), ", "))
+	}
+	var sum Summary
+	err := st.InTx(ctx, func(tx *store.Store) error {
+		empty, err := Empty(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if !empty {
+			return model.Errorf(model.CodeConflict, "", "the database already has businesses: seed only fills an empty database")
+		}
+		// A retried transaction regenerates the same data from the same seed, so sum is always that of the
+		// attempt that committed.
+		sum, err = p.run(ctx, tx, seed)
+		return err
+	})
+	if err != nil {
+		return Summary{}, fmt.Errorf("seed profile %s with seed %d: %w", profileName, seed, err)
+	}
+	return sum, nil
+}
+
+// Empty reports whether the database has no business yet (make run seeds only an empty database).
+func Empty(ctx context.Context, st *store.Store) (bool, error) {
+	n, err := st.CountEnterprises(ctx, model.EnterpriseQuery{Viewer: model.Actor{Role: model.RoleAdmin}})
+	if err != nil {
+		return false, fmt.Errorf("check whether the database is empty: %w", err)
+	}
+	return n == 0, nil
+}
