@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -451,10 +452,13 @@ func migrateCommand(ctx context.Context, cfg config, logger *slog.Logger, args [
 
 func seedCommand(ctx context.Context, cfg config, logger *slog.Logger, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
-	profile := fs.String("profile", "demo", "data profile: demo")
+	profile := fs.String("profile", "demo", "data profile: "+strings.Join(seed.Profiles(), ", "))
 	seedValue := fs.Int64("seed", 1, "random seed; the same seed gives the same data")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if !slices.Contains(seed.Profiles(), *profile) {
+		return fmt.Errorf("unknown profile %q: use one of %v", *profile, seed.Profiles())
 	}
 	db, _, closeDB, err := database(ctx, cfg, logger)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/graph-gophers/dataloader/v7"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"sudpro/model"
@@ -15,7 +14,7 @@ import (
 
 // each loads one value per parent in a single loader batch; a parent without a key (ok false) gets the zero
 // value, e.g. an invoice with no session.
-func each[P any, K comparable, V any](ctx context.Context, l *dataloader.Loader[K, V], parents []P, key func(P) (K, bool)) ([]V, error) {
+func each[P any, K comparable, V any](ctx context.Context, l *Loader[K, V], parents []P, key func(P) (K, bool)) ([]V, error) {
 	keys := make([]K, 0, len(parents))
 	index := make([]int, len(parents))
 	for i, p := range parents {
@@ -25,7 +24,7 @@ func each[P any, K comparable, V any](ctx context.Context, l *dataloader.Loader[
 			keys = append(keys, k)
 		}
 	}
-	values, errs := loadMany(ctx, l, keys)()
+	values, errs := l.loadMany(ctx, keys)()
 	out := make([]V, len(parents))
 	var batchErrs graphql.BatchErrorList
 	for i, at := range index {
@@ -46,38 +45,13 @@ func each[P any, K comparable, V any](ctx context.Context, l *dataloader.Loader[
 	return out, nil
 }
 
-// loadMany queues keys into the loader's current batch from this goroutine, one after the other, so they all
-// land in one batch (the library's LoadMany starts a goroutine per key, which can split a batch when the
-// scheduler is slow), and returns a function waiting for all of them.
-func loadMany[K comparable, V any](ctx context.Context, l *dataloader.Loader[K, V], keys []K) func() ([]V, []error) {
-	thunks := make([]dataloader.Thunk[V], len(keys))
-	for i, k := range keys {
-		thunks[i] = l.Load(ctx, k)
-	}
-	return func() ([]V, []error) {
-		values := make([]V, len(keys))
-		var errs []error
-		for i, thunk := range thunks {
-			v, err := thunk()
-			values[i] = v
-			if err != nil {
-				if errs == nil {
-					errs = make([]error, len(keys))
-				}
-				errs[i] = err
-			}
-		}
-		return values, errs
-	}
-}
-
 // always is the key function of a relation every parent has.
 func always[P any, K comparable](key func(P) K) func(P) (K, bool) {
 	return func(p P) (K, bool) { return key(p), true }
 }
 
 // eachMany loads a list of values per parent (e.g. a consultation's sectors) in a single loader batch.
-func eachMany[P any, K comparable, V any](ctx context.Context, l *dataloader.Loader[K, V], parents []P, keys func(P) []K) ([][]V, error) {
+func eachMany[P any, K comparable, V any](ctx context.Context, l *Loader[K, V], parents []P, keys func(P) []K) ([][]V, error) {
 	var flat []K
 	for _, p := range parents {
 		flat = append(flat, keys(p)...)

@@ -18,8 +18,8 @@ func pageArgs(first *int, after *string, last *int, before *string) model.PageAr
 }
 
 // loadAll resolves several keys through a loader, in key order, in one batch.
-func loadAll[K comparable, V any](ctx context.Context, l *dataloader.Loader[K, V], keys []K) ([]V, error) {
-	values, errs := loadMany(ctx, l, keys)()
+func loadAll[K comparable, V any](ctx context.Context, l *Loader[K, V], keys []K) ([]V, error) {
+	values, errs := l.loadMany(ctx, keys)()
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
@@ -163,7 +163,7 @@ func cursorOrderOf(orderBy *model.EnterpriseOrder) string {
 
 // enterprisesOf resolves the enterprises connection of many sectors or communes: a forward page of each in
 // one batch; a backward page (rare) per parent through the top-level list.
-func (r *Resolver) enterprisesOf(ctx context.Context, l *dataloader.Loader[childPageKey[string], *model.EnterpriseConnection],
+func (r *Resolver) enterprisesOf(ctx context.Context, l *Loader[childPageKey[string], *model.EnterpriseConnection],
 	codes []string, first *int, after *string, last *int, before *string, filter func(string) *model.EnterpriseFilter) ([]*model.EnterpriseConnection, error) {
 	if last != nil || before != nil {
 		out := make([]*model.EnterpriseConnection, len(codes))
@@ -229,8 +229,8 @@ func (r *Resolver) prefetchInvoiceRelations(ctx context.Context, invoices []*mod
 
 // prefetch starts loading keys in one batch and returns a function waiting for it; missing rows are not an
 // error here (the field that needs them reports it).
-func prefetch[K comparable, V any](ctx context.Context, l *dataloader.Loader[K, V], keys []K) func() error {
-	thunk := loadMany(ctx, l, keys)
+func prefetch[K comparable, V any](ctx context.Context, l *Loader[K, V], keys []K) func() error {
+	thunk := l.loadMany(ctx, keys)
 	return func() error {
 		_, errs := thunk()
 		for _, err := range errs {

@@ -18,19 +18,19 @@ const loaderWait = 2 * time.Millisecond
 // Loaders batch the relation lookups of one request. A new set is made per request and never shared, so
 // nothing is cached across requests or users.
 type Loaders struct {
-	Enterprise           *dataloader.Loader[int64, *model.Enterprise]
-	Programme            *dataloader.Loader[int64, *model.Programme]
-	Session              *dataloader.Loader[int64, *model.Session]
-	Invoice              *dataloader.Loader[int64, *model.Invoice]
-	Consultation         *dataloader.Loader[int64, *model.Consultation]
-	Sector               *dataloader.Loader[string, *model.Sector]
-	Commune              *dataloader.Loader[string, *model.Commune]
-	TGCRate              *dataloader.Loader[string, *model.TGCRate]
-	InvoiceLines         *dataloader.Loader[int64, []*model.InvoiceLine]
-	InvoicesByEnterprise *dataloader.Loader[childPageKey[int64], *model.InvoiceConnection]
-	SessionsByProgramme  *dataloader.Loader[childPageKey[int64], *model.SessionConnection]
-	EnterprisesBySector  *dataloader.Loader[childPageKey[string], *model.EnterpriseConnection]
-	EnterprisesByCommune *dataloader.Loader[childPageKey[string], *model.EnterpriseConnection]
+	Enterprise           *Loader[int64, *model.Enterprise]
+	Programme            *Loader[int64, *model.Programme]
+	Session              *Loader[int64, *model.Session]
+	Invoice              *Loader[int64, *model.Invoice]
+	Consultation         *Loader[int64, *model.Consultation]
+	Sector               *Loader[string, *model.Sector]
+	Commune              *Loader[string, *model.Commune]
+	TGCRate              *Loader[string, *model.TGCRate]
+	InvoiceLines         *Loader[int64, []*model.InvoiceLine]
+	InvoicesByEnterprise *Loader[childPageKey[int64], *model.InvoiceConnection]
+	SessionsByProgramme  *Loader[childPageKey[int64], *model.SessionConnection]
+	EnterprisesBySector  *Loader[childPageKey[string], *model.EnterpriseConnection]
+	EnterprisesByCommune *Loader[childPageKey[string], *model.EnterpriseConnection]
 }
 
 // childPageKey asks for one page of a parent's nested list; keys with the same page arguments are batched into
@@ -55,10 +55,10 @@ func NewLoaders(st *store.Store) *Loaders {
 		Sector:       newReferenceLoader(st.Sectors, func(s *model.Sector) string { return s.Code }, "sector"),
 		Commune:      newReferenceLoader(st.Communes, func(c *model.Commune) string { return c.Code }, "commune"),
 		TGCRate:      newReferenceLoader(st.TGCRates, func(r *model.TGCRate) string { return r.Code }, "TGC rate"),
-		InvoiceLines: dataloader.NewBatchedLoader(func(ctx context.Context, ids []int64) []*dataloader.Result[[]*model.InvoiceLine] {
+		InvoiceLines: newBatchLoader(func(ctx context.Context, ids []int64) []*dataloader.Result[[]*model.InvoiceLine] {
 			byID, err := st.LinesByInvoiceIDs(ctx, ids)
 			return inKeyOrder(ids, byID, err, func(int64) ([]*model.InvoiceLine, error) { return nil, nil })
-		}, loaderOptions[int64, []*model.InvoiceLine]()...),
+		}),
 		InvoicesByEnterprise: newPageLoader(func(ctx context.Context, ids []int64, g pageGroup, page model.Page) (map[int64]*model.InvoiceConnection, error) {
 			return st.InvoicesByEnterprises(ctx, ids, g.variant, page, g.counted)
 		}, store.InvoiceCursorOrder),
@@ -74,28 +74,81 @@ func NewLoaders(st *store.Store) *Loaders {
 	}
 }
 
-func loaderOptions[K comparable, V any]() []dataloader.Option[K, V] {
-	return []dataloader.Option[K, V]{
-		dataloader.WithWait[K, V](loaderWait),
-		dataloader.WithBatchCapacity[K, V](1000),
-		// The per-request loader caches by key for the request only (the default in-memory cache).
+// Loader is a per-request dataloader that also lets a batch resolver, which knows all its keys at once, run
+// the batch function itself: a sibling group then costs exactly one statement, however the goroutines are
+// scheduled, and its results still land in the loader's cache for everyone else.
+type Loader[K comparable, V any] struct {
+	*dataloader.Loader[K, V]
+	cache *dataloader.InMemoryCache[K, V]
+	batch dataloader.BatchFunc[K, V]
+}
+
+func newBatchLoader[K comparable, V any](batch dataloader.BatchFunc[K, V]) *Loader[K, V] {
+	cache := dataloader.NewCache[K, V]() // per request only: the loader set is made per request
+	return &Loader[K, V]{
+		Loader: dataloader.NewBatchedLoader(batch,
+			dataloader.WithWait[K, V](loaderWait),
+			dataloader.WithBatchCapacity[K, V](1000),
+			dataloader.WithCache[K, V](cache)),
+		cache: cache,
+		batch: batch,
+	}
+}
+
+// loadMany returns a function waiting for the values of keys. When several keys are not cached yet, they are
+// fetched now in one batch and primed into the cache; a single key goes through the loader's time window, where
+// it can meet the keys of concurrent resolvers.
+func (l *Loader[K, V]) loadMany(ctx context.Context, keys []K) func() ([]V, []error) {
+	var misses []K
+	seen := make(map[K]bool, len(keys))
+	for _, k := range keys {
+		if _, cached := l.cache.Get(ctx, k); !cached && !seen[k] {
+			seen[k] = true
+			misses = append(misses, k)
+		}
+	}
+	if len(misses) > 1 {
+		for i, r := range l.batch(ctx, misses) {
+			if r.Error == nil {
+				l.Prime(ctx, misses[i], r.Data)
+			}
+		}
+	}
+	thunks := make([]dataloader.Thunk[V], len(keys))
+	for i, k := range keys {
+		thunks[i] = l.Load(ctx, k)
+	}
+	return func() ([]V, []error) {
+		values := make([]V, len(keys))
+		var errs []error
+		for i, thunk := range thunks {
+			v, err := thunk()
+			values[i] = v
+			if err != nil {
+				if errs == nil {
+					errs = make([]error, len(keys))
+				}
+				errs[i] = err
+			}
+		}
+		return values, errs
 	}
 }
 
 // newLoader makes a loader over a store method that fetches many rows by key; a missing key is NOT_FOUND.
-func newLoader[K comparable, V any](fetch func(context.Context, []K) (map[K]V, error), what string) *dataloader.Loader[K, V] {
-	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+func newLoader[K comparable, V any](fetch func(context.Context, []K) (map[K]V, error), what string) *Loader[K, V] {
+	return newBatchLoader(func(ctx context.Context, keys []K) []*dataloader.Result[V] {
 		byKey, err := fetch(ctx, keys)
 		return inKeyOrder(keys, byKey, err, func(K) (V, error) {
 			var zero V
 			return zero, model.Errorf(model.CodeNotFound, "", "%s not found", what)
 		})
-	}, loaderOptions[K, V]()...)
+	})
 }
 
 // newReferenceLoader serves a small reference table (sectors, communes, TGC rates) from one read of the whole
 // table per request, shared by every batch, so its cost is one statement at most whatever the query's shape.
-func newReferenceLoader[K comparable, V any](all func(context.Context) ([]V, error), key func(V) K, what string) *dataloader.Loader[K, V] {
+func newReferenceLoader[K comparable, V any](all func(context.Context) ([]V, error), key func(V) K, what string) *Loader[K, V] {
 	var (
 		once  sync.Once
 		table map[K]V
@@ -143,8 +196,8 @@ type pageGroup struct {
 
 // newPageLoader batches nested-list pages: keys are grouped by their page arguments and each group is one
 // statement for all its parents.
-func newPageLoader[K comparable, V any](fetch func(ctx context.Context, parents []K, g pageGroup, page model.Page) (map[K]V, error), cursorOrder string) *dataloader.Loader[childPageKey[K], V] {
-	return dataloader.NewBatchedLoader(func(ctx context.Context, keys []childPageKey[K]) []*dataloader.Result[V] {
+func newPageLoader[K comparable, V any](fetch func(ctx context.Context, parents []K, g pageGroup, page model.Page) (map[K]V, error), cursorOrder string) *Loader[childPageKey[K], V] {
+	return newBatchLoader(func(ctx context.Context, keys []childPageKey[K]) []*dataloader.Result[V] {
 		groups := map[pageGroup][]K{}
 		for _, k := range keys {
 			g := pageGroup{k.Variant, k.Viewer, k.First, k.After, k.Counted}
@@ -169,7 +222,7 @@ func newPageLoader[K comparable, V any](fetch func(ctx context.Context, parents 
 			var zero V
 			return zero, model.Errorf(model.CodeNotFound, "", "page not found")
 		})
-	}, loaderOptions[childPageKey[K], V]()...)
+	})
 }
 
 func nonEmpty(s string) *string {

@@ -126,6 +126,7 @@ func TestBadInput(t *testing.T) {
 		{name: "bad APE prefix", body: `{"query": "{ enterprises(filter: {apeCodePrefix: \"X%\"}) { nodes { name } } }"}`, wantStatus: 200, wantCode: "INVALID", wantField: "filter.apeCodePrefix"},
 		{name: "bad token", token: "not-a-jwt", body: `{"query": "{ viewer { role } }"}`, wantStatus: 401, wantCode: "UNAUTHENTICATED"},
 		{name: "too many node ids", body: `{"query": "{ nodes(ids: [` + strings.Repeat(`\"x\",`, 101) + `]) { id } }"}`, wantStatus: 200, wantCode: "INVALID", wantField: "ids"},
+		{name: "over 15,000 parser tokens", body: `{"query": "{ ` + strings.Repeat("sectors { name } ", 4000) + `}"}`, wantStatus: 400, wantInMsg: "token limit"},
 		{name: "body over 1 MiB", body: `{"query": "{ sectors { name } }", "variables": {"x": "` + strings.Repeat("a", 1<<20) + `"}}`, wantStatus: 413},
 	}
 	for _, tt := range tests {
