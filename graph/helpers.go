@@ -17,6 +17,11 @@ func pageArgs(first *int, after *string, last *int, before *string) model.PageAr
 	return model.PageArgs{First: first, After: after, Last: last, Before: before}
 }
 
+// load resolves one key through a loader.
+func load[K comparable, V any](ctx context.Context, l *Loader[K, V], key K) (V, error) {
+	return l.Load(ctx, key)()
+}
+
 // loadAll resolves several keys through a loader, in key order, in one batch.
 func loadAll[K comparable, V any](ctx context.Context, l *Loader[K, V], keys []K) ([]V, error) {
 	values, errs := l.loadMany(ctx, keys)()

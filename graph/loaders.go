@@ -31,6 +31,11 @@ type Loaders struct {
 	SessionsByProgramme  *Loader[childPageKey[int64], *model.SessionConnection]
 	EnterprisesBySector  *Loader[childPageKey[string], *model.EnterpriseConnection]
 	EnterprisesByCommune *Loader[childPageKey[string], *model.EnterpriseConnection]
+	Account              *Loader[int64, *model.Account]
+	SessionBudget        *Loader[int64, *model.SessionBudget]
+	Credit               *Loader[store.CreditKey, *model.Credit]
+	EntriesByInvoice     *Loader[int64, []*model.JournalEntry]
+	Postings             *Loader[int64, []*model.Posting]
 }
 
 // childPageKey asks for one page of a parent's nested list; keys with the same page arguments are batched into
@@ -65,6 +70,17 @@ func NewLoaders(st *store.Store) *Loaders {
 		SessionsByProgramme: newPageLoader(func(ctx context.Context, ids []int64, g pageGroup, page model.Page) (map[int64]*model.SessionConnection, error) {
 			return st.SessionsByProgrammes(ctx, ids, page, g.counted)
 		}, store.SessionCursorOrder),
+		Account:       newLoader(st.AccountsByIDs, "account"),
+		SessionBudget: newLoader(st.SessionBudgets, "session budget"),
+		Credit:        newLoader(st.Credits, "credit"),
+		EntriesByInvoice: newBatchLoader(func(ctx context.Context, ids []int64) []*dataloader.Result[[]*model.JournalEntry] {
+			byID, err := st.EntriesByInvoiceIDs(ctx, ids)
+			return inKeyOrder(ids, byID, err, func(int64) ([]*model.JournalEntry, error) { return nil, nil })
+		}),
+		Postings: newBatchLoader(func(ctx context.Context, ids []int64) []*dataloader.Result[[]*model.Posting] {
+			byID, err := st.PostingsByEntryIDs(ctx, ids)
+			return inKeyOrder(ids, byID, err, func(int64) ([]*model.Posting, error) { return nil, nil })
+		}),
 		EnterprisesBySector: newPageLoader(func(ctx context.Context, codes []string, g pageGroup, page model.Page) (map[string]*model.EnterpriseConnection, error) {
 			return st.EnterprisesByParents(ctx, store.BySector, codes, model.EnterpriseQuery{Viewer: g.viewer}, page, g.counted)
 		}, store.EnterpriseCursorOrder(model.EnterpriseOrderName)),

@@ -11,11 +11,12 @@ import (
 // Resolver is the root of the GraphQL resolvers and the one place their dependencies are injected; server.go
 // builds it once.
 type Resolver struct {
-	store  *store.Store
-	logger *slog.Logger
+	store     *store.Store
+	logger    *slog.Logger
+	requestID RequestIDFunc
 }
 
-// NewResolver returns the root resolver over st.
-func NewResolver(st *store.Store, logger *slog.Logger) *Resolver {
-	return &Resolver{store: st, logger: logger}
+// NewResolver returns the root resolver over st; requestID names the request of a context in the ledger.
+func NewResolver(st *store.Store, logger *slog.Logger, requestID RequestIDFunc) *Resolver {
+	return &Resolver{store: st, logger: logger, requestID: requestID}
 }

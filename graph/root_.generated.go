@@ -22,11 +22,16 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Account() AccountResolver
 	Commune() CommuneResolver
 	Consultation() ConsultationResolver
+	Credit() CreditResolver
 	Enterprise() EnterpriseResolver
 	Invoice() InvoiceResolver
 	InvoiceLine() InvoiceLineResolver
+	LedgerEntry() LedgerEntryResolver
+	Mutation() MutationResolver
+	Posting() PostingResolver
 	Programme() ProgrammeResolver
 	Query() QueryResolver
 	Sector() SectorResolver
@@ -40,6 +45,15 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	Account struct {
+		Balance    func(childComplexity int) int
+		Enterprise func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		NodeID     func(childComplexity int) int
+		Programme  func(childComplexity int) int
+		Session    func(childComplexity int) int
+	}
+
 	Commune struct {
 		Aliases     func(childComplexity int) int
 		Code        func(childComplexity int) int
@@ -89,12 +103,27 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Credit struct {
+		Allocated func(childComplexity int) int
+		Programme func(childComplexity int) int
+		Remaining func(childComplexity int) int
+		Reserved  func(childComplexity int) int
+		Used      func(childComplexity int) int
+	}
+
+	Eligibility struct {
+		Eligible func(childComplexity int) int
+		Reasons  func(childComplexity int) int
+	}
+
 	Enterprise struct {
 		APECode           func(childComplexity int) int
 		Commune           func(childComplexity int) int
 		ContactEmail      func(childComplexity int) int
 		ContactPhone      func(childComplexity int) int
+		Credit            func(childComplexity int, programme *string) int
 		Description       func(childComplexity int) int
+		Eligibility       func(childComplexity int) int
 		FormattedRIDET    func(childComplexity int) int
 		Headcount         func(childComplexity int) int
 		Invoices          func(childComplexity int, role *model.InvoiceParty, first *int, after *string) int
@@ -130,21 +159,32 @@ type ComplexityRoot struct {
 		Weight func(childComplexity int) int
 	}
 
+	GrantAllocationsPayload struct {
+		Amount     func(childComplexity int) int
+		Granted    func(childComplexity int) int
+		Programme  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Invoice struct {
-		Buyer           func(childComplexity int) int
-		CreditAmount    func(childComplexity int) int
-		IssuedAt        func(childComplexity int) int
-		Lines           func(childComplexity int) int
-		NodeID          func(childComplexity int) int
-		Number          func(childComplexity int) int
-		RejectionReason func(childComplexity int) int
-		Seller          func(childComplexity int) int
-		Session         func(childComplexity int) int
-		Status          func(childComplexity int) int
-		TgcBreakdown    func(childComplexity int) int
-		TotalHT         func(childComplexity int) int
-		TotalTGC        func(childComplexity int) int
-		TotalTTC        func(childComplexity int) int
+		Buyer            func(childComplexity int) int
+		ControlNote      func(childComplexity int) int
+		CreditAmount     func(childComplexity int) int
+		IssuedAt         func(childComplexity int) int
+		LedgerEntries    func(childComplexity int) int
+		Lines            func(childComplexity int) int
+		NodeID           func(childComplexity int) int
+		Number           func(childComplexity int) int
+		RejectionReason  func(childComplexity int) int
+		Replaces         func(childComplexity int) int
+		Seller           func(childComplexity int) int
+		Session          func(childComplexity int) int
+		Status           func(childComplexity int) int
+		TGCNotApplicable func(childComplexity int) int
+		TgcBreakdown     func(childComplexity int) int
+		TotalHT          func(childComplexity int) int
+		TotalTGC         func(childComplexity int) int
+		TotalTTC         func(childComplexity int) int
 	}
 
 	InvoiceConnection struct {
@@ -170,11 +210,63 @@ type ComplexityRoot struct {
 		UnitPriceHT     func(childComplexity int) int
 	}
 
+	InvoicePayload struct {
+		Invoice    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	LedgerEntry struct {
+		Actor     func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		Invoice   func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		NodeID    func(childComplexity int) int
+		Postings  func(childComplexity int) int
+	}
+
+	LedgerEntryConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	LedgerEntryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	MarkInvoicesPaidPayload struct {
+		Invoices   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	Mutation struct {
+		ApproveInvoice   func(childComplexity int, input model.InvoiceControlInput) int
+		ConfirmInvoice   func(childComplexity int, input model.ConfirmInvoiceInput) int
+		CreateProgramme  func(childComplexity int, input model.CreateProgrammeInput) int
+		CreateSession    func(childComplexity int, input model.CreateSessionInput) int
+		GrantAllocations func(childComplexity int, input model.GrantAllocationsInput) int
+		IssueInvoice     func(childComplexity int, input model.IssueInvoiceInput) int
+		MarkInvoicesPaid func(childComplexity int, input model.MarkInvoicesPaidInput) int
+		ReissueInvoice   func(childComplexity int, input model.ReissueInvoiceInput) int
+		RejectInvoice    func(childComplexity int, input model.RejectInvoiceInput) int
+		ReturnInvoice    func(childComplexity int, input model.InvoiceControlInput) int
+		TopUpSession     func(childComplexity int, input model.TopUpSessionInput) int
+		UpdateProgramme  func(childComplexity int, input model.UpdateProgrammeInput) int
+		UpdateSession    func(childComplexity int, input model.UpdateSessionInput) int
+	}
+
 	PageInfo struct {
 		EndCursor       func(childComplexity int) int
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
+	}
+
+	Posting struct {
+		Account func(childComplexity int) int
+		Amount  func(childComplexity int) int
 	}
 
 	Programme struct {
@@ -198,12 +290,18 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ProgrammePayload struct {
+		Programme  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	Query struct {
 		Communes      func(childComplexity int) int
 		Consultations func(childComplexity int, status []model.ConsultationStatus, first *int, after *string, last *int, before *string) int
 		Enterprise    func(childComplexity int, ridet string) int
 		Enterprises   func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EnterpriseFilter, orderBy *model.EnterpriseOrder) int
 		Invoices      func(childComplexity int, filter *model.InvoiceFilter, first *int, after *string, last *int, before *string) int
+		LedgerEntries func(childComplexity int, invoice *string, account *string, first *int, after *string, last *int, before *string) int
 		Node          func(childComplexity int, id string) int
 		Nodes         func(childComplexity int, ids []string) int
 		Programmes    func(childComplexity int, first *int, after *string, last *int, before *string) int
@@ -227,6 +325,7 @@ type ComplexityRoot struct {
 	}
 
 	Session struct {
+		Budget                    func(childComplexity int) int
 		ClosesAt                  func(childComplexity int) int
 		Envelope                  func(childComplexity int) int
 		ExcludedExpenseCategories func(childComplexity int) int
@@ -237,6 +336,15 @@ type ComplexityRoot struct {
 		Programme                 func(childComplexity int) int
 		SectorRuleAppliesTo       func(childComplexity int) int
 		Sectors                   func(childComplexity int) int
+		Status                    func(childComplexity int) int
+	}
+
+	SessionBudget struct {
+		Paid      func(childComplexity int) int
+		Payable   func(childComplexity int) int
+		Remaining func(childComplexity int) int
+		Reserved  func(childComplexity int) int
+		Total     func(childComplexity int) int
 	}
 
 	SessionConnection struct {
@@ -251,6 +359,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	SessionPayload struct {
+		Session    func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
 	TgcAmount struct {
 		Amount func(childComplexity int) int
 		BaseHT func(childComplexity int) int
@@ -263,6 +376,12 @@ type ComplexityRoot struct {
 		Label       func(childComplexity int) int
 		NodeID      func(childComplexity int) int
 		Percent     func(childComplexity int) int
+	}
+
+	UserError struct {
+		Code    func(childComplexity int) int
+		Field   func(childComplexity int) int
+		Message func(childComplexity int) int
 	}
 
 	Viewer struct {
@@ -285,6 +404,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "Account.balance":
+		if e.ComplexityRoot.Account.Balance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Balance(childComplexity), true
+	case "Account.enterprise":
+		if e.ComplexityRoot.Account.Enterprise == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Enterprise(childComplexity), true
+	case "Account.kind":
+		if e.ComplexityRoot.Account.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Kind(childComplexity), true
+	case "Account.id":
+		if e.ComplexityRoot.Account.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.NodeID(childComplexity), true
+	case "Account.programme":
+		if e.ComplexityRoot.Account.Programme == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Programme(childComplexity), true
+	case "Account.session":
+		if e.ComplexityRoot.Account.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Session(childComplexity), true
 
 	case "Commune.aliases":
 		if e.ComplexityRoot.Commune.Aliases == nil {
@@ -500,6 +656,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ConsultationEdge.Node(childComplexity), true
 
+	case "Credit.allocated":
+		if e.ComplexityRoot.Credit.Allocated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Credit.Allocated(childComplexity), true
+	case "Credit.programme":
+		if e.ComplexityRoot.Credit.Programme == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Credit.Programme(childComplexity), true
+	case "Credit.remaining":
+		if e.ComplexityRoot.Credit.Remaining == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Credit.Remaining(childComplexity), true
+	case "Credit.reserved":
+		if e.ComplexityRoot.Credit.Reserved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Credit.Reserved(childComplexity), true
+	case "Credit.used":
+		if e.ComplexityRoot.Credit.Used == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Credit.Used(childComplexity), true
+
+	case "Eligibility.eligible":
+		if e.ComplexityRoot.Eligibility.Eligible == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Eligibility.Eligible(childComplexity), true
+	case "Eligibility.reasons":
+		if e.ComplexityRoot.Eligibility.Reasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Eligibility.Reasons(childComplexity), true
+
 	case "Enterprise.apeCode":
 		if e.ComplexityRoot.Enterprise.APECode == nil {
 			break
@@ -524,12 +724,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Enterprise.ContactPhone(childComplexity), true
+	case "Enterprise.credit":
+		if e.ComplexityRoot.Enterprise.Credit == nil {
+			break
+		}
+
+		args, err := ec.field_Enterprise_credit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Enterprise.Credit(childComplexity, args["programme"].(*string)), true
 	case "Enterprise.description":
 		if e.ComplexityRoot.Enterprise.Description == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Enterprise.Description(childComplexity), true
+	case "Enterprise.eligibility":
+		if e.ComplexityRoot.Enterprise.Eligibility == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enterprise.Eligibility(childComplexity), true
 	case "Enterprise.ridet":
 		if e.ComplexityRoot.Enterprise.FormattedRIDET == nil {
 			break
@@ -683,12 +900,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EvaluationCriterion.Weight(childComplexity), true
 
+	case "GrantAllocationsPayload.amount":
+		if e.ComplexityRoot.GrantAllocationsPayload.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GrantAllocationsPayload.Amount(childComplexity), true
+	case "GrantAllocationsPayload.granted":
+		if e.ComplexityRoot.GrantAllocationsPayload.Granted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GrantAllocationsPayload.Granted(childComplexity), true
+	case "GrantAllocationsPayload.programme":
+		if e.ComplexityRoot.GrantAllocationsPayload.Programme == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GrantAllocationsPayload.Programme(childComplexity), true
+	case "GrantAllocationsPayload.userErrors":
+		if e.ComplexityRoot.GrantAllocationsPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GrantAllocationsPayload.UserErrors(childComplexity), true
+
 	case "Invoice.buyer":
 		if e.ComplexityRoot.Invoice.Buyer == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Invoice.Buyer(childComplexity), true
+	case "Invoice.controlNote":
+		if e.ComplexityRoot.Invoice.ControlNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.ControlNote(childComplexity), true
 	case "Invoice.creditAmount":
 		if e.ComplexityRoot.Invoice.CreditAmount == nil {
 			break
@@ -701,6 +949,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.IssuedAt(childComplexity), true
+	case "Invoice.ledgerEntries":
+		if e.ComplexityRoot.Invoice.LedgerEntries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.LedgerEntries(childComplexity), true
 	case "Invoice.lines":
 		if e.ComplexityRoot.Invoice.Lines == nil {
 			break
@@ -725,6 +979,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.RejectionReason(childComplexity), true
+	case "Invoice.replaces":
+		if e.ComplexityRoot.Invoice.Replaces == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.Replaces(childComplexity), true
 	case "Invoice.seller":
 		if e.ComplexityRoot.Invoice.Seller == nil {
 			break
@@ -743,6 +1003,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invoice.Status(childComplexity), true
+	case "Invoice.tgcNotApplicable":
+		if e.ComplexityRoot.Invoice.TGCNotApplicable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invoice.TGCNotApplicable(childComplexity), true
 	case "Invoice.tgcBreakdown":
 		if e.ComplexityRoot.Invoice.TgcBreakdown == nil {
 			break
@@ -855,6 +1121,251 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InvoiceLine.UnitPriceHT(childComplexity), true
 
+	case "InvoicePayload.invoice":
+		if e.ComplexityRoot.InvoicePayload.Invoice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoicePayload.Invoice(childComplexity), true
+	case "InvoicePayload.userErrors":
+		if e.ComplexityRoot.InvoicePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvoicePayload.UserErrors(childComplexity), true
+
+	case "LedgerEntry.actor":
+		if e.ComplexityRoot.LedgerEntry.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntry.Actor(childComplexity), true
+	case "LedgerEntry.createdAt":
+		if e.ComplexityRoot.LedgerEntry.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntry.CreatedAt(childComplexity), true
+	case "LedgerEntry.invoice":
+		if e.ComplexityRoot.LedgerEntry.Invoice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntry.Invoice(childComplexity), true
+	case "LedgerEntry.kind":
+		if e.ComplexityRoot.LedgerEntry.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntry.Kind(childComplexity), true
+	case "LedgerEntry.id":
+		if e.ComplexityRoot.LedgerEntry.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntry.NodeID(childComplexity), true
+	case "LedgerEntry.postings":
+		if e.ComplexityRoot.LedgerEntry.Postings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntry.Postings(childComplexity), true
+
+	case "LedgerEntryConnection.edges":
+		if e.ComplexityRoot.LedgerEntryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntryConnection.Edges(childComplexity), true
+	case "LedgerEntryConnection.nodes":
+		if e.ComplexityRoot.LedgerEntryConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntryConnection.Nodes(childComplexity), true
+	case "LedgerEntryConnection.pageInfo":
+		if e.ComplexityRoot.LedgerEntryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntryConnection.PageInfo(childComplexity), true
+	case "LedgerEntryConnection.totalCount":
+		if e.ComplexityRoot.LedgerEntryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntryConnection.TotalCount(childComplexity), true
+
+	case "LedgerEntryEdge.cursor":
+		if e.ComplexityRoot.LedgerEntryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntryEdge.Cursor(childComplexity), true
+	case "LedgerEntryEdge.node":
+		if e.ComplexityRoot.LedgerEntryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LedgerEntryEdge.Node(childComplexity), true
+
+	case "MarkInvoicesPaidPayload.invoices":
+		if e.ComplexityRoot.MarkInvoicesPaidPayload.Invoices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarkInvoicesPaidPayload.Invoices(childComplexity), true
+	case "MarkInvoicesPaidPayload.userErrors":
+		if e.ComplexityRoot.MarkInvoicesPaidPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MarkInvoicesPaidPayload.UserErrors(childComplexity), true
+
+	case "Mutation.approveInvoice":
+		if e.ComplexityRoot.Mutation.ApproveInvoice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_approveInvoice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApproveInvoice(childComplexity, args["input"].(model.InvoiceControlInput)), true
+	case "Mutation.confirmInvoice":
+		if e.ComplexityRoot.Mutation.ConfirmInvoice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_confirmInvoice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmInvoice(childComplexity, args["input"].(model.ConfirmInvoiceInput)), true
+	case "Mutation.createProgramme":
+		if e.ComplexityRoot.Mutation.CreateProgramme == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createProgramme_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateProgramme(childComplexity, args["input"].(model.CreateProgrammeInput)), true
+	case "Mutation.createSession":
+		if e.ComplexityRoot.Mutation.CreateSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateSession(childComplexity, args["input"].(model.CreateSessionInput)), true
+	case "Mutation.grantAllocations":
+		if e.ComplexityRoot.Mutation.GrantAllocations == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_grantAllocations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.GrantAllocations(childComplexity, args["input"].(model.GrantAllocationsInput)), true
+	case "Mutation.issueInvoice":
+		if e.ComplexityRoot.Mutation.IssueInvoice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_issueInvoice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.IssueInvoice(childComplexity, args["input"].(model.IssueInvoiceInput)), true
+	case "Mutation.markInvoicesPaid":
+		if e.ComplexityRoot.Mutation.MarkInvoicesPaid == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markInvoicesPaid_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkInvoicesPaid(childComplexity, args["input"].(model.MarkInvoicesPaidInput)), true
+	case "Mutation.reissueInvoice":
+		if e.ComplexityRoot.Mutation.ReissueInvoice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reissueInvoice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReissueInvoice(childComplexity, args["input"].(model.ReissueInvoiceInput)), true
+	case "Mutation.rejectInvoice":
+		if e.ComplexityRoot.Mutation.RejectInvoice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectInvoice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectInvoice(childComplexity, args["input"].(model.RejectInvoiceInput)), true
+	case "Mutation.returnInvoice":
+		if e.ComplexityRoot.Mutation.ReturnInvoice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_returnInvoice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReturnInvoice(childComplexity, args["input"].(model.InvoiceControlInput)), true
+	case "Mutation.topUpSession":
+		if e.ComplexityRoot.Mutation.TopUpSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_topUpSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TopUpSession(childComplexity, args["input"].(model.TopUpSessionInput)), true
+	case "Mutation.updateProgramme":
+		if e.ComplexityRoot.Mutation.UpdateProgramme == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateProgramme_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateProgramme(childComplexity, args["input"].(model.UpdateProgrammeInput)), true
+	case "Mutation.updateSession":
+		if e.ComplexityRoot.Mutation.UpdateSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSession(childComplexity, args["input"].(model.UpdateSessionInput)), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -879,6 +1390,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "Posting.account":
+		if e.ComplexityRoot.Posting.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Posting.Account(childComplexity), true
+	case "Posting.amount":
+		if e.ComplexityRoot.Posting.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Posting.Amount(childComplexity), true
 
 	case "Programme.allocationAmount":
 		if e.ComplexityRoot.Programme.AllocationAmount == nil {
@@ -960,6 +1484,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProgrammeEdge.Node(childComplexity), true
 
+	case "ProgrammePayload.programme":
+		if e.ComplexityRoot.ProgrammePayload.Programme == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgrammePayload.Programme(childComplexity), true
+	case "ProgrammePayload.userErrors":
+		if e.ComplexityRoot.ProgrammePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProgrammePayload.UserErrors(childComplexity), true
+
 	case "Query.communes":
 		if e.ComplexityRoot.Query.Communes == nil {
 			break
@@ -1011,6 +1548,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Invoices(childComplexity, args["filter"].(*model.InvoiceFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.ledgerEntries":
+		if e.ComplexityRoot.Query.LedgerEntries == nil {
+			break
+		}
+
+		args, err := ec.field_Query_ledgerEntries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.LedgerEntries(childComplexity, args["invoice"].(*string), args["account"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -1123,6 +1671,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Sector.NodeID(childComplexity), true
 
+	case "Session.budget":
+		if e.ComplexityRoot.Session.Budget == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Session.Budget(childComplexity), true
 	case "Session.closesAt":
 		if e.ComplexityRoot.Session.ClosesAt == nil {
 			break
@@ -1183,6 +1737,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Session.Sectors(childComplexity), true
+	case "Session.status":
+		if e.ComplexityRoot.Session.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Session.Status(childComplexity), true
+
+	case "SessionBudget.paid":
+		if e.ComplexityRoot.SessionBudget.Paid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionBudget.Paid(childComplexity), true
+	case "SessionBudget.payable":
+		if e.ComplexityRoot.SessionBudget.Payable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionBudget.Payable(childComplexity), true
+	case "SessionBudget.remaining":
+		if e.ComplexityRoot.SessionBudget.Remaining == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionBudget.Remaining(childComplexity), true
+	case "SessionBudget.reserved":
+		if e.ComplexityRoot.SessionBudget.Reserved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionBudget.Reserved(childComplexity), true
+	case "SessionBudget.total":
+		if e.ComplexityRoot.SessionBudget.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionBudget.Total(childComplexity), true
 
 	case "SessionConnection.edges":
 		if e.ComplexityRoot.SessionConnection.Edges == nil {
@@ -1221,6 +1812,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SessionEdge.Node(childComplexity), true
+
+	case "SessionPayload.session":
+		if e.ComplexityRoot.SessionPayload.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionPayload.Session(childComplexity), true
+	case "SessionPayload.userErrors":
+		if e.ComplexityRoot.SessionPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionPayload.UserErrors(childComplexity), true
 
 	case "TgcAmount.amount":
 		if e.ComplexityRoot.TgcAmount.Amount == nil {
@@ -1272,6 +1876,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TgcRate.Percent(childComplexity), true
 
+	case "UserError.code":
+		if e.ComplexityRoot.UserError.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Code(childComplexity), true
+	case "UserError.field":
+		if e.ComplexityRoot.UserError.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Field(childComplexity), true
+	case "UserError.message":
+		if e.ComplexityRoot.UserError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserError.Message(childComplexity), true
+
 	case "Viewer.enterprise":
 		if e.ComplexityRoot.Viewer.Enterprise == nil {
 			break
@@ -1300,8 +1923,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("ConfirmInvoiceInput", ec.unmarshalInputConfirmInvoiceInput),
+			graphql.NewInputUnmarshaler("CreateProgrammeInput", ec.unmarshalInputCreateProgrammeInput),
+			graphql.NewInputUnmarshaler("CreateSessionInput", ec.unmarshalInputCreateSessionInput),
 			graphql.NewInputUnmarshaler("EnterpriseFilter", ec.unmarshalInputEnterpriseFilter),
+			graphql.NewInputUnmarshaler("GrantAllocationsInput", ec.unmarshalInputGrantAllocationsInput),
+			graphql.NewInputUnmarshaler("InvoiceControlInput", ec.unmarshalInputInvoiceControlInput),
 			graphql.NewInputUnmarshaler("InvoiceFilter", ec.unmarshalInputInvoiceFilter),
+			graphql.NewInputUnmarshaler("InvoiceLineInput", ec.unmarshalInputInvoiceLineInput),
+			graphql.NewInputUnmarshaler("IssueInvoiceInput", ec.unmarshalInputIssueInvoiceInput),
+			graphql.NewInputUnmarshaler("MarkInvoicesPaidInput", ec.unmarshalInputMarkInvoicesPaidInput),
+			graphql.NewInputUnmarshaler("ReissueInvoiceInput", ec.unmarshalInputReissueInvoiceInput),
+			graphql.NewInputUnmarshaler("RejectInvoiceInput", ec.unmarshalInputRejectInvoiceInput),
+			graphql.NewInputUnmarshaler("TopUpSessionInput", ec.unmarshalInputTopUpSessionInput),
+			graphql.NewInputUnmarshaler("UpdateProgrammeInput", ec.unmarshalInputUpdateProgrammeInput),
+			graphql.NewInputUnmarshaler("UpdateSessionInput", ec.unmarshalInputUpdateSessionInput),
 		)
 	}
 	first := true
@@ -1336,6 +1972,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 
 	default:
@@ -1376,6 +2027,7 @@ Conventions:
 """
 schema {
   query: Query
+  mutation: Mutation
 }
 
 """
@@ -1644,6 +2296,38 @@ type Enterprise implements Node {
     "Cursor after which the page starts."
     after: String
   ): InvoiceConnection @auth(requires: [ADMIN, AGENT], allowOwner: true)
+  """
+  CréditSud eligibility with the reasons behind it (e.g. "status PENDING: only ACTIVE businesses are eligible").
+  ADMIN, AGENT and the business itself.
+  """
+  eligibility: Eligibility @auth(requires: [ADMIN, AGENT], allowOwner: true)
+  """
+  The business's CréditSud in a programme (the most recent programme when omitted), from the ledger.
+  Financial data: ADMIN, AGENT and the business itself.
+  """
+  credit("Global ID of the programme; the most recent when omitted." programme: ID): Credit @auth(requires: [ADMIN, AGENT], allowOwner: true)
+}
+
+"Whether a business may receive CréditSud, and why."
+type Eligibility {
+  "True when every rule holds: ACTIVE, in a commune of the Province Sud, patenté or at most 2 employees."
+  eligible: Boolean!
+  "Each rule that fails, in words; empty when eligible."
+  reasons: [String!]!
+}
+
+"A beneficiary's CréditSud in one programme, in XPF. allocated = remaining + reserved + used."
+type Credit {
+  "The programme."
+  programme: Programme!
+  "Granted by grantAllocations (0 when none was granted)."
+  allocated: XPF!
+  "Reserved by confirmed invoices awaiting control."
+  reserved: XPF!
+  "Spent on approved or paid invoices."
+  used: XPF!
+  "Still available to spend."
+  remaining: XPF!
 }
 
 "The natural person representing a business (personal data)."
@@ -1824,10 +2508,43 @@ type Session implements Node {
   sectors: [Sector!]!
   "Which party the sector allow-list applies to."
   sectorRuleAppliesTo: SectorRuleParty!
-  "Expense categories excluded from CréditSud in this session (e.g. FUEL, RENT)."
-  excludedExpenseCategories: [String!]!
+  "Expense categories excluded from CréditSud in this session."
+  excludedExpenseCategories: [ExpenseCategory!]!
   "Whether only beneficiaries who have not used their CréditSud yet may spend in this session."
   onlyUnusedBeneficiaries: Boolean!
+  "Where the session is, derived from the clock and the envelope: SCHEDULED, OPEN, EXHAUSTED or CLOSED."
+  status: SessionStatus!
+  "The envelope as the ledger has it now: total (initial envelope and top-ups), reserved, owed, paid, remaining."
+  budget: SessionBudget!
+}
+
+"Where a session is. Derived, never stored: from the database clock and the ledger."
+enum SessionStatus {
+  "Not open yet (before opensAt)."
+  SCHEDULED
+  "Accepting confirmations: opened, not closed, envelope not spent."
+  OPEN
+  "Opened and not closed, but the whole envelope is reserved or paid."
+  EXHAUSTED
+  "Past closesAt."
+  CLOSED
+}
+
+"""
+A session's envelope, from the ledger's accounts. total = remaining + reserved + payable + paid, and remaining never
+goes below zero: the envelope can never be overspent.
+"""
+type SessionBudget {
+  "Initial envelope plus every top-up, in XPF."
+  total: XPF!
+  "Reserved by confirmed invoices awaiting control, in XPF."
+  reserved: XPF!
+  "Approved by an agent and owed to sellers, not paid yet, in XPF."
+  payable: XPF!
+  "Paid to sellers, in XPF."
+  paid: XPF!
+  "Still available for confirmations, in XPF."
+  remaining: XPF!
 }
 
 "Which party of an invoice a business is."
@@ -1911,6 +2628,14 @@ type Invoice implements Node {
   creditAmount: XPF!
   "Why the invoice was rejected; null unless REJECTED."
   rejectionReason: RejectionReason
+  "The agent's note when returning or rejecting the invoice; empty otherwise."
+  controlNote: String!
+  "The returned invoice this one corrects (set by reissueInvoice); null for an original invoice."
+  replaces: Invoice
+  "Whether the seller is under the TGC franchise en base: the invoice then states \"TGC non applicable\"."
+  tgcNotApplicable: Boolean!
+  "The journal entries that moved money for this invoice, oldest first. ADMIN and AGENT only."
+  ledgerEntries: [LedgerEntry!] @auth(requires: [ADMIN, AGENT])
 }
 
 "The TGC due at one rate on an invoice."
@@ -1935,8 +2660,8 @@ type InvoiceLine {
   unitPriceHT: XPF!
   "TGC rate applied (the exempt rate for sellers under the franchise en base)."
   tgcRate: TgcRate!
-  "Expense category, used by sessions that exclude some (e.g. FUEL, RENT)."
-  expenseCategory: String!
+  "Expense category, used by sessions that exclude some."
+  expenseCategory: ExpenseCategory!
   "quantity × unitPriceHT, in XPF."
   amountHT: XPF!
   "TGC of this line, rounded half-up to the franc, in XPF."
@@ -1953,6 +2678,14 @@ input InvoiceFilter {
   seller: ID
   "Only invoices addressed to this business (global ID)."
   buyer: ID
+  "Only invoices whose seller is in one of these sectors (global IDs or codes)."
+  sellerSectors: [ID!]
+  "Only invoices whose buyer is in one of these sectors (global IDs or codes)."
+  buyerSectors: [ID!]
+  "Only invoices issued at or after this instant."
+  issuedFrom: DateTime
+  "Only invoices issued before this instant."
+  issuedBefore: DateTime
 }
 
 "A page of programmes."
@@ -2125,6 +2858,449 @@ type ConsultationEdge {
   "The consultation."
   node: Consultation!
 }
+
+# ---------------------------------------------------------------------------------------------------------------
+# CréditSud: mutations and the ledger
+# ---------------------------------------------------------------------------------------------------------------
+
+"What an invoice line is spent on. Sessions may exclude categories from CréditSud."
+enum ExpenseCategory {
+  "Ordinary purchase of goods or services."
+  GOODS_AND_SERVICES
+  "Fuel (carburant)."
+  FUEL
+  "Rent of premises (loyer)."
+  RENT
+  "Other operating costs (charges de fonctionnement: utilities, subscriptions…)."
+  OPERATING_COSTS
+  "Computer hardware; excluded under numérique in phase 2 (\"hors vente de matériel\")."
+  HARDWARE
+}
+
+"""
+Why a mutation did not do what was asked. Codes a client can act on; the message says it in words. Invoice checks use
+the rejection reasons' names (SELLER_NOT_ACTIVE, SECTOR_NOT_ALLOWED, EXCLUDED_EXPENSE, HARDWARE_SALE, LINKED_PARTIES,
+DUPLICATE, NON_COMPLIANT, OUTSIDE_SESSION).
+"""
+enum UserErrorCode {
+  "An input value is not acceptable (see field and message)."
+  INVALID
+  "The object does not exist or the caller may not see it."
+  NOT_FOUND
+  "The caller may not do this."
+  FORBIDDEN
+  "It clashes with existing data (e.g. a reused idempotency key with other input, a duplicate reference)."
+  CONFLICT
+  "The object is not in a state that allows this (e.g. approving an invoice that is not CONFIRMED)."
+  ILLEGAL_TRANSITION
+  "The open session's envelope cannot cover the amount: nothing was reserved."
+  BUDGET_EXHAUSTED
+  "The buyer's remaining CréditSud cannot cover the amount: nothing was reserved."
+  INSUFFICIENT_CREDIT
+  "No session of the programme is open now."
+  SESSION_CLOSED
+  "The buyer is not eligible for CréditSud or was granted no allocation."
+  NOT_ELIGIBLE
+  "The session is only for beneficiaries who have not used their CréditSud yet."
+  CREDIT_ALREADY_USED
+  "Excluded expense (fuel, rent, other operating costs)."
+  EXCLUDED_EXPENSE
+  "The seller (or the buyer) is not registered or not active."
+  SELLER_NOT_ACTIVE
+  "The seller's (or buyer's) sector is not allowed in the session."
+  SECTOR_NOT_ALLOWED
+  "Hardware sale under numérique."
+  HARDWARE_SALE
+  "Self-invoicing or linked parties."
+  LINKED_PARTIES
+  "Duplicate invoice (same seller and number)."
+  DUPLICATE
+  "Non-compliant invoice (missing mentions, HT/TGC/TTC inconsistent)."
+  NON_COMPLIANT
+  "Outside the session window."
+  OUTSIDE_SESSION
+}
+
+"A problem with a mutation's input that the caller can fix. Nothing was changed."
+type UserError {
+  "Path of the input field concerned, e.g. ` + "`" + `input.creditAmount` + "`" + `; null when it concerns the whole request."
+  field: String
+  "Machine-readable reason."
+  code: UserErrorCode!
+  "Human-readable explanation."
+  message: String!
+}
+
+type Mutation {
+  "Creates a CréditSud programme (ADMIN)."
+  createProgramme("The programme." input: CreateProgrammeInput!): ProgrammePayload! @auth(requires: [ADMIN])
+  "Changes a programme's name, description or allocation (ADMIN). Allocations already granted keep their amount."
+  updateProgramme("What to change." input: UpdateProgrammeInput!): ProgrammePayload! @auth(requires: [ADMIN])
+  "Creates a session of a programme with its envelope (ADMIN): the envelope is credited by a ledger entry."
+  createSession("The session." input: CreateSessionInput!): SessionPayload! @auth(requires: [ADMIN])
+  "Changes a session's window or rules (ADMIN). The envelope only grows, through topUpSession."
+  updateSession("What to change." input: UpdateSessionInput!): SessionPayload! @auth(requires: [ADMIN])
+  "Adds money to a session's envelope (ADMIN), as a ledger entry from the programme's funding."
+  topUpSession("The top-up." input: TopUpSessionInput!): SessionPayload! @auth(requires: [ADMIN])
+  """
+  Credits every eligible business the programme's allocation, once (ADMIN). Running it again grants only businesses
+  that became eligible since: each allocation is one ledger entry.
+  """
+  grantAllocations("The programme." input: GrantAllocationsInput!): GrantAllocationsPayload! @auth(requires: [ADMIN])
+
+  """
+  Issues an invoice from the caller's business (the seller) to another registered business. The server computes
+  each line's HT and TGC (half-up to the franc; none for a seller under the franchise en base) and the totals.
+  """
+  issueInvoice("The invoice." input: IssueInvoiceInput!): InvoicePayload! @auth(requires: [ENTERPRISE])
+  """
+  The buyer confirms an ISSUED invoice and asks for a CréditSud amount ≤ min(its remaining credit, the TTC). The
+  amount is reserved atomically from its credit and from the open session's envelope, first come, first served;
+  when either cannot cover it, nothing is reserved and a user error says which.
+  """
+  confirmInvoice("The confirmation." input: ConfirmInvoiceInput!): InvoicePayload! @auth(requires: [ENTERPRISE])
+  "An agent approves a CONFIRMED invoice: its CréditSud amount becomes owed to the seller."
+  approveInvoice("The invoice." input: InvoiceControlInput!): InvoicePayload! @auth(requires: [AGENT, ADMIN])
+  """
+  An agent sends a CONFIRMED invoice back to the seller to fix: the reservation returns to the buyer's credit and to
+  the envelope; the seller then issues a corrected invoice with reissueInvoice.
+  """
+  returnInvoice("The invoice and why." input: InvoiceControlInput!): InvoicePayload! @auth(requires: [AGENT, ADMIN])
+  "An agent rejects a CONFIRMED invoice with a reason: the reservation returns to the buyer's credit and the envelope."
+  rejectInvoice("The invoice and why." input: RejectInvoiceInput!): InvoicePayload! @auth(requires: [AGENT, ADMIN])
+  "Records the Province's payment of APPROVED invoices' CréditSud part to their sellers; all or nothing."
+  markInvoicesPaid("The invoices." input: MarkInvoicesPaidInput!): MarkInvoicesPaidPayload! @auth(requires: [AGENT, ADMIN])
+  "The seller issues a corrected invoice replacing a RETURNED one; the buyer confirms it again."
+  reissueInvoice("The correction." input: ReissueInvoiceInput!): InvoicePayload! @auth(requires: [ENTERPRISE])
+}
+
+"A new programme."
+input CreateProgrammeInput {
+  "Unique name, e.g. ` + "`" + `CréditSud 2026` + "`" + `."
+  name: String!
+  "What the programme is for."
+  description: String
+  "CréditSud per eligible business in XPF (default 250,000)."
+  allocationAmount: XPF
+}
+
+"Changes to a programme; omitted fields stay as they are."
+input UpdateProgrammeInput {
+  "The programme (global ID)."
+  id: ID!
+  "New name."
+  name: String
+  "New description."
+  description: String
+  "New allocation for future grants, in XPF."
+  allocationAmount: XPF
+}
+
+"A programme, or why it could not be saved."
+type ProgrammePayload {
+  "The programme; null when userErrors is not empty."
+  programme: Programme
+  "What was wrong with the input; empty on success."
+  userErrors: [UserError!]!
+}
+
+"A new session."
+input CreateSessionInput {
+  "The programme (global ID)."
+  programme: ID!
+  "Name, unique in the programme."
+  name: String!
+  "When confirmations start."
+  opensAt: DateTime!
+  "When confirmations stop; none means until the envelope is spent."
+  closesAt: DateTime
+  "The envelope in XPF (> 0)."
+  envelope: XPF!
+  "Sectors allowed (global IDs or codes); none means all."
+  sectors: [ID!]
+  "Which party the sector allow-list applies to (default SELLER)."
+  sectorRuleAppliesTo: SectorRuleParty
+  "Expense categories excluded from CréditSud."
+  excludedExpenseCategories: [ExpenseCategory!]
+  "Only beneficiaries who have not used their CréditSud yet (default false)."
+  onlyUnusedBeneficiaries: Boolean
+  "Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT."
+  idempotencyKey: String
+}
+
+"Changes to a session's window or rules; omitted fields stay as they are."
+input UpdateSessionInput {
+  "The session (global ID)."
+  id: ID!
+  "New name."
+  name: String
+  "New opening time."
+  opensAt: DateTime
+  "New closing time."
+  closesAt: DateTime
+  "New sector allow-list (global IDs or codes); an empty list allows all sectors."
+  sectors: [ID!]
+  "New party the allow-list applies to."
+  sectorRuleAppliesTo: SectorRuleParty
+  "New excluded expense categories."
+  excludedExpenseCategories: [ExpenseCategory!]
+  "New beneficiaries rule."
+  onlyUnusedBeneficiaries: Boolean
+}
+
+"Money added to a session's envelope."
+input TopUpSessionInput {
+  "The session (global ID)."
+  id: ID!
+  "Amount in XPF (> 0)."
+  amount: XPF!
+  "Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT."
+  idempotencyKey: String
+}
+
+"A session, or why it could not be saved."
+type SessionPayload {
+  "The session; null when userErrors is not empty."
+  session: Session
+  "What was wrong with the input; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Which programme to grant allocations for."
+input GrantAllocationsInput {
+  "The programme (global ID)."
+  programme: ID!
+  "Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT."
+  idempotencyKey: String
+}
+
+"The result of grantAllocations."
+type GrantAllocationsPayload {
+  "The programme."
+  programme: Programme
+  "Businesses credited by this call (0 when every eligible business already had its allocation)."
+  granted: Int!
+  "Total credited by this call, in XPF."
+  amount: XPF!
+  "What was wrong with the input; empty on success."
+  userErrors: [UserError!]!
+}
+
+"One line of a new invoice."
+input InvoiceLineInput {
+  "What is sold."
+  designation: String!
+  "Quantity, a whole number ≥ 1."
+  quantity: Int!
+  "Unit price excluding tax in XPF (≥ 0)."
+  unitPriceHT: XPF!
+  "TGC rate (global ID or code such as NORMAL); ignored for a seller under the franchise en base."
+  tgcRate: ID!
+  "Expense category (default GOODS_AND_SERVICES)."
+  expenseCategory: ExpenseCategory
+}
+
+"A new invoice from the caller's business."
+input IssueInvoiceInput {
+  "The buyer, by RIDET (e.g. ` + "`" + `1234567.001` + "`" + `)."
+  buyerRidet: String!
+  "Invoice number, unique for the seller."
+  number: String!
+  "The lines, 1 to 100."
+  lines: [InvoiceLineInput!]!
+  "The TTC total printed on the seller's invoice, if any: refused (NON_COMPLIANT) when it differs from the computed one."
+  declaredTotalTTC: XPF
+  "Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT."
+  idempotencyKey: String
+}
+
+"The buyer's confirmation of an invoice."
+input ConfirmInvoiceInput {
+  "The invoice (global ID)."
+  id: ID!
+  "CréditSud to spend on it in XPF: 1 to min(remaining credit, TTC)."
+  creditAmount: XPF!
+  "Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT."
+  idempotencyKey: String
+}
+
+"An agent's decision on an invoice."
+input InvoiceControlInput {
+  "The invoice (global ID)."
+  id: ID!
+  "A note for the seller and the file (required to return an invoice)."
+  note: String
+  "Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT."
+  idempotencyKey: String
+}
+
+"An agent's rejection of an invoice."
+input RejectInvoiceInput {
+  "The invoice (global ID)."
+  id: ID!
+  "Why it is rejected."
+  reason: RejectionReason!
+  "Details for the seller and the file."
+  note: String
+  "Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT."
+  idempotencyKey: String
+}
+
+"Approved invoices the Province has paid."
+input MarkInvoicesPaidInput {
+  "The invoices (global IDs), 1 to 100, all APPROVED."
+  ids: [ID!]!
+  "Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT."
+  idempotencyKey: String
+}
+
+"A corrected invoice replacing a RETURNED one."
+input ReissueInvoiceInput {
+  "The RETURNED invoice (global ID)."
+  id: ID!
+  "Number of the corrected invoice (default: the old number with ` + "`" + `-R` + "`" + ` and a counter)."
+  number: String
+  "The corrected lines, 1 to 100."
+  lines: [InvoiceLineInput!]!
+  "The TTC total printed on the corrected invoice, if any (checked as for issueInvoice)."
+  declaredTotalTTC: XPF
+  "Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT."
+  idempotencyKey: String
+}
+
+"An invoice, or why the mutation could not be done."
+type InvoicePayload {
+  "The invoice as it is after the mutation (unchanged, or null when it could not be found, if userErrors is not empty)."
+  invoice: Invoice
+  "What was wrong; empty on success."
+  userErrors: [UserError!]!
+}
+
+"The result of markInvoicesPaid."
+type MarkInvoicesPaidPayload {
+  "The invoices now PAID (empty when userErrors is not empty)."
+  invoices: [Invoice!]!
+  "What was wrong, e.g. an invoice that is not APPROVED (field ` + "`" + `input.ids.3` + "`" + `); empty on success."
+  userErrors: [UserError!]!
+}
+
+"What a ledger account holds."
+enum AccountKind {
+  "The Province's funding of a programme: the source of every envelope (its balance is minus the funds committed)."
+  PROGRAMME_FUNDING
+  "The Province's allocations of a programme: the source of every beneficiary's credit."
+  PROGRAMME_ALLOCATIONS
+  "A session's envelope still available for confirmations (never below zero)."
+  SESSION_AVAILABLE
+  "A session's envelope reserved by confirmed invoices."
+  SESSION_RESERVED
+  "A session's envelope approved and owed to one seller."
+  SELLER_PAYABLE
+  "A session's envelope paid to sellers."
+  SESSION_PAID
+  "A beneficiary's CréditSud still available (never below zero)."
+  CREDIT_AVAILABLE
+  "A beneficiary's CréditSud reserved by its confirmed invoices."
+  CREDIT_RESERVED
+  "A beneficiary's CréditSud spent on approved invoices."
+  CREDIT_USED
+}
+
+"An account of the CréditSud ledger. Its balance always equals the sum of its postings."
+type Account implements Node {
+  "Opaque global identifier."
+  id: ID!
+  "What the account holds."
+  kind: AccountKind!
+  "Balance in XPF."
+  balance: XPF!
+  "The programme the account belongs to."
+  programme: Programme!
+  "The session, for session accounts."
+  session: Session
+  "The business, for beneficiary and seller accounts."
+  enterprise: Enterprise
+}
+
+"What a journal entry records."
+enum LedgerEntryKind {
+  "Money put into a session's envelope (creation or top-up)."
+  ENVELOPE_FUNDING
+  "A beneficiary's allocation."
+  ALLOCATION
+  "A confirmation's reservation."
+  RESERVATION
+  "An approval: reserved money becomes owed to the seller and used credit."
+  APPROVAL
+  "A payment to a seller."
+  PAYMENT
+  "A reservation released by a return."
+  RETURN_RELEASE
+  "A reservation released by a rejection."
+  REJECTION_RELEASE
+}
+
+"A balanced journal entry: its postings sum to zero. Entries are never changed; corrections are new entries."
+type LedgerEntry implements Node {
+  "Opaque global identifier."
+  id: ID!
+  "What the entry records."
+  kind: LedgerEntryKind!
+  "When it was recorded."
+  createdAt: DateTime!
+  "The invoice it concerns, if any."
+  invoice: Invoice
+  "Who recorded it (token subject)."
+  actor: String!
+  "The movements, each on one account; they sum to zero."
+  postings: [Posting!]!
+}
+
+"One movement of a journal entry on one account."
+type Posting {
+  "The account."
+  account: Account!
+  "Signed amount in XPF: positive credits the account's balance, negative debits it."
+  amount: XPF!
+}
+
+"A page of journal entries."
+type LedgerEntryConnection {
+  "The entries of this page with their cursors."
+  edges: [LedgerEntryEdge!]!
+  "The entries of this page."
+  nodes: [LedgerEntry!]!
+  "Pagination state."
+  pageInfo: PageInfo!
+  "Number of entries matching over all pages."
+  totalCount: Int!
+}
+
+"A journal entry in a page, with its cursor."
+type LedgerEntryEdge {
+  "Opaque cursor of this position."
+  cursor: String!
+  "The entry."
+  node: LedgerEntry!
+}
+
+extend type Query {
+  "Journal entries, latest first, of one invoice or one account, or all (ADMIN, AGENT)."
+  ledgerEntries(
+    "Only the entries of this invoice (global ID)."
+    invoice: ID
+    "Only the entries with a posting on this account (global ID)."
+    account: ID
+    "Page size from the start, 1 to 100 (default 20)."
+    first: Int
+    "Cursor after which the page starts."
+    after: String
+    "Page size from the end, 1 to 100."
+    last: Int
+    "Cursor before which the page ends."
+    before: String
+  ): LedgerEntryConnection! @auth(requires: [ADMIN, AGENT])
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2132,6 +3308,24 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_Account(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Account_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_Account_kind(ctx, field)
+	case "balance":
+		return ec.fieldContext_Account_balance(ctx, field)
+	case "programme":
+		return ec.fieldContext_Account_programme(ctx, field)
+	case "session":
+		return ec.fieldContext_Account_session(ctx, field)
+	case "enterprise":
+		return ec.fieldContext_Account_enterprise(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
+}
 
 func (ec *executionContext) childFields_Commune(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -2231,6 +3425,32 @@ func (ec *executionContext) childFields_ConsultationEdge(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type ConsultationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Credit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "programme":
+		return ec.fieldContext_Credit_programme(ctx, field)
+	case "allocated":
+		return ec.fieldContext_Credit_allocated(ctx, field)
+	case "reserved":
+		return ec.fieldContext_Credit_reserved(ctx, field)
+	case "used":
+		return ec.fieldContext_Credit_used(ctx, field)
+	case "remaining":
+		return ec.fieldContext_Credit_remaining(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Credit", field.Name)
+}
+
+func (ec *executionContext) childFields_Eligibility(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "eligible":
+		return ec.fieldContext_Eligibility_eligible(ctx, field)
+	case "reasons":
+		return ec.fieldContext_Eligibility_reasons(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Eligibility", field.Name)
+}
+
 func (ec *executionContext) childFields_Enterprise(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2275,6 +3495,10 @@ func (ec *executionContext) childFields_Enterprise(ctx context.Context, field gr
 		return ec.fieldContext_Enterprise_representative(ctx, field)
 	case "invoices":
 		return ec.fieldContext_Enterprise_invoices(ctx, field)
+	case "eligibility":
+		return ec.fieldContext_Enterprise_eligibility(ctx, field)
+	case "credit":
+		return ec.fieldContext_Enterprise_credit(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Enterprise", field.Name)
 }
@@ -2313,6 +3537,20 @@ func (ec *executionContext) childFields_EvaluationCriterion(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type EvaluationCriterion", field.Name)
 }
 
+func (ec *executionContext) childFields_GrantAllocationsPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "programme":
+		return ec.fieldContext_GrantAllocationsPayload_programme(ctx, field)
+	case "granted":
+		return ec.fieldContext_GrantAllocationsPayload_granted(ctx, field)
+	case "amount":
+		return ec.fieldContext_GrantAllocationsPayload_amount(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_GrantAllocationsPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GrantAllocationsPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Invoice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2343,6 +3581,14 @@ func (ec *executionContext) childFields_Invoice(ctx context.Context, field graph
 		return ec.fieldContext_Invoice_creditAmount(ctx, field)
 	case "rejectionReason":
 		return ec.fieldContext_Invoice_rejectionReason(ctx, field)
+	case "controlNote":
+		return ec.fieldContext_Invoice_controlNote(ctx, field)
+	case "replaces":
+		return ec.fieldContext_Invoice_replaces(ctx, field)
+	case "tgcNotApplicable":
+		return ec.fieldContext_Invoice_tgcNotApplicable(ctx, field)
+	case "ledgerEntries":
+		return ec.fieldContext_Invoice_ledgerEntries(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Invoice", field.Name)
 }
@@ -2393,6 +3639,68 @@ func (ec *executionContext) childFields_InvoiceLine(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type InvoiceLine", field.Name)
 }
 
+func (ec *executionContext) childFields_InvoicePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "invoice":
+		return ec.fieldContext_InvoicePayload_invoice(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_InvoicePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvoicePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_LedgerEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_LedgerEntry_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_LedgerEntry_kind(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_LedgerEntry_createdAt(ctx, field)
+	case "invoice":
+		return ec.fieldContext_LedgerEntry_invoice(ctx, field)
+	case "actor":
+		return ec.fieldContext_LedgerEntry_actor(ctx, field)
+	case "postings":
+		return ec.fieldContext_LedgerEntry_postings(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LedgerEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_LedgerEntryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_LedgerEntryConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_LedgerEntryConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_LedgerEntryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_LedgerEntryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LedgerEntryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_LedgerEntryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_LedgerEntryEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_LedgerEntryEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LedgerEntryEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_MarkInvoicesPaidPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "invoices":
+		return ec.fieldContext_MarkInvoicesPaidPayload_invoices(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_MarkInvoicesPaidPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MarkInvoicesPaidPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -2405,6 +3713,16 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_Posting(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "account":
+		return ec.fieldContext_Posting_account(ctx, field)
+	case "amount":
+		return ec.fieldContext_Posting_amount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Posting", field.Name)
 }
 
 func (ec *executionContext) childFields_Programme(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2447,6 +3765,16 @@ func (ec *executionContext) childFields_ProgrammeEdge(ctx context.Context, field
 		return ec.fieldContext_ProgrammeEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProgrammeEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ProgrammePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "programme":
+		return ec.fieldContext_ProgrammePayload_programme(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ProgrammePayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProgrammePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Representative(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2497,8 +3825,28 @@ func (ec *executionContext) childFields_Session(ctx context.Context, field graph
 		return ec.fieldContext_Session_excludedExpenseCategories(ctx, field)
 	case "onlyUnusedBeneficiaries":
 		return ec.fieldContext_Session_onlyUnusedBeneficiaries(ctx, field)
+	case "status":
+		return ec.fieldContext_Session_status(ctx, field)
+	case "budget":
+		return ec.fieldContext_Session_budget(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Session", field.Name)
+}
+
+func (ec *executionContext) childFields_SessionBudget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "total":
+		return ec.fieldContext_SessionBudget_total(ctx, field)
+	case "reserved":
+		return ec.fieldContext_SessionBudget_reserved(ctx, field)
+	case "payable":
+		return ec.fieldContext_SessionBudget_payable(ctx, field)
+	case "paid":
+		return ec.fieldContext_SessionBudget_paid(ctx, field)
+	case "remaining":
+		return ec.fieldContext_SessionBudget_remaining(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SessionBudget", field.Name)
 }
 
 func (ec *executionContext) childFields_SessionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2523,6 +3871,16 @@ func (ec *executionContext) childFields_SessionEdge(ctx context.Context, field g
 		return ec.fieldContext_SessionEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SessionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SessionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "session":
+		return ec.fieldContext_SessionPayload_session(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SessionPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SessionPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_TgcAmount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2551,6 +3909,18 @@ func (ec *executionContext) childFields_TgcRate(ctx context.Context, field graph
 		return ec.fieldContext_TgcRate_label(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TgcRate", field.Name)
+}
+
+func (ec *executionContext) childFields_UserError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_UserError_field(ctx, field)
+	case "code":
+		return ec.fieldContext_UserError_code(ctx, field)
+	case "message":
+		return ec.fieldContext_UserError_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserError", field.Name)
 }
 
 func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -7,9 +7,34 @@ package graph
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sudpro/model"
 	"sudpro/store"
+	"time"
 )
+
+func (r *accountResolver) Programme(ctx context.Context, objs []*model.Account) ([]*model.Programme, error) {
+	return each(ctx, r.loaders(ctx).Programme, objs, always(func(a *model.Account) int64 { return a.ProgrammeID }))
+}
+
+func (r *accountResolver) Session(ctx context.Context, objs []*model.Account) ([]*model.Session, error) {
+	return each(ctx, r.loaders(ctx).Session, objs, func(a *model.Account) (int64, bool) {
+		if a.SessionID == nil {
+			return 0, false
+		}
+		return *a.SessionID, true
+	})
+}
+
+func (r *accountResolver) Enterprise(ctx context.Context, objs []*model.Account) ([]*model.Enterprise, error) {
+	return each(ctx, r.loaders(ctx).Enterprise, objs, func(a *model.Account) (int64, bool) {
+		if a.EnterpriseID == nil {
+			return 0, false
+		}
+		return *a.EnterpriseID, true
+	})
+}
 
 func (r *communeResolver) Enterprises(ctx context.Context, objs []*model.Commune, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Enterprise], error) {
 	codes := make([]string, len(objs))
@@ -26,6 +51,10 @@ func (r *consultationResolver) Sectors(ctx context.Context, objs []*model.Consul
 
 func (r *consultationResolver) Commune(ctx context.Context, objs []*model.Consultation) ([]*model.Commune, error) {
 	return each(ctx, r.loaders(ctx).Commune, objs, always(func(c *model.Consultation) string { return c.CommuneCode }))
+}
+
+func (r *creditResolver) Programme(ctx context.Context, objs []*model.Credit) ([]*model.Programme, error) {
+	return each(ctx, r.loaders(ctx).Programme, objs, always(func(c *model.Credit) int64 { return c.ProgrammeID }))
 }
 
 func (r *enterpriseResolver) Sector(ctx context.Context, objs []*model.Enterprise) ([]*model.Sector, error) {
@@ -61,6 +90,21 @@ func (r *enterpriseResolver) Invoices(ctx context.Context, objs []*model.Enterpr
 		}
 	}
 	return conns, r.prefetchInvoiceRelations(ctx, invoices)
+}
+
+func (r *enterpriseResolver) Credit(ctx context.Context, objs []*model.Enterprise, programme *string) ([]*model.Credit, error) {
+	var programmeID int64
+	if programme != nil {
+		id, err := model.ParseIntID("programme", model.TypeProgramme, *programme)
+		if err != nil {
+			return nil, err
+		}
+		programmeID = id
+	}
+	readable := readableParents(ctx, objs)
+	return each(ctx, r.loaders(ctx).Credit, objs, func(e *model.Enterprise) (store.CreditKey, bool) {
+		return store.CreditKey{EnterpriseID: e.ID, ProgrammeID: programmeID}, readable[e]
+	})
 }
 
 func (r *invoiceResolver) Seller(ctx context.Context, objs []*model.Invoice) ([]*model.Enterprise, error) {
@@ -99,8 +143,221 @@ func (r *invoiceResolver) TgcBreakdown(ctx context.Context, objs []*model.Invoic
 	return out, nil
 }
 
+func (r *invoiceResolver) Replaces(ctx context.Context, objs []*model.Invoice) ([]*model.Invoice, error) {
+	return each(ctx, r.loaders(ctx).Invoice, objs, func(i *model.Invoice) (int64, bool) {
+		if i.ReplacesID == nil {
+			return 0, false
+		}
+		return *i.ReplacesID, true
+	})
+}
+
+func (r *invoiceResolver) LedgerEntries(ctx context.Context, objs []*model.Invoice) ([][]*model.JournalEntry, error) {
+	return each(ctx, r.loaders(ctx).EntriesByInvoice, objs, always(func(i *model.Invoice) int64 { return i.ID }))
+}
+
 func (r *invoiceLineResolver) TgcRate(ctx context.Context, objs []*model.InvoiceLine) ([]*model.TGCRate, error) {
 	return each(ctx, r.loaders(ctx).TGCRate, objs, always(func(l *model.InvoiceLine) string { return l.TGCRateCode }))
+}
+
+func (r *ledgerEntryResolver) Invoice(ctx context.Context, objs []*model.JournalEntry) ([]*model.Invoice, error) {
+	return each(ctx, r.loaders(ctx).Invoice, objs, func(j *model.JournalEntry) (int64, bool) {
+		if j.InvoiceID == nil {
+			return 0, false
+		}
+		return *j.InvoiceID, true
+	})
+}
+
+func (r *ledgerEntryResolver) Postings(ctx context.Context, objs []*model.JournalEntry) ([][]*model.Posting, error) {
+	return each(ctx, r.loaders(ctx).Postings, objs, always(func(j *model.JournalEntry) int64 { return j.ID }))
+}
+
+func (r *mutationResolver) CreateProgramme(ctx context.Context, input model.CreateProgrammeInput) (*model.ProgrammePayload, error) {
+	op, err := r.op(ctx, nil)
+	if err != nil {
+		return &model.ProgrammePayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}, nil
+	}
+	p := &model.Programme{Name: input.Name, AllocationAmount: model.DefaultAllocation}
+	if input.Description != nil {
+		p.Description = *input.Description
+	}
+	if input.AllocationAmount != nil {
+		p.AllocationAmount = *input.AllocationAmount
+	}
+	out, err := r.store.CreateProgramme(ctx, op, p)
+	return r.programmePayload(ctx, out, err)
+}
+
+func (r *mutationResolver) UpdateProgramme(ctx context.Context, input model.UpdateProgrammeInput) (*model.ProgrammePayload, error) {
+	id, err := model.ParseIntID("input.id", model.TypeProgramme, input.ID)
+	if err != nil {
+		return &model.ProgrammePayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}, nil
+	}
+	op, _ := r.op(ctx, nil)
+	out, err := r.store.UpdateProgramme(ctx, op, id, store.ProgrammeChanges{Name: input.Name, Description: input.Description, AllocationAmount: input.AllocationAmount})
+	return r.programmePayload(ctx, out, err)
+}
+
+func (r *mutationResolver) CreateSession(ctx context.Context, input model.CreateSessionInput) (*model.SessionPayload, error) {
+	programmeID, err := model.ParseIntID("input.programme", model.TypeProgramme, input.Programme)
+	op, opErr := r.op(ctx, input.IdempotencyKey)
+	if err = errors.Join(err, opErr); err != nil {
+		return &model.SessionPayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}, nil
+	}
+	sess := &model.Session{ProgrammeID: programmeID, Name: input.Name, OpensAt: input.OpensAt, ClosesAt: input.ClosesAt,
+		Envelope: input.Envelope, SectorCodes: sectorCodes(input.Sectors), ExcludedExpenseCategories: input.ExcludedExpenseCategories}
+	if input.SectorRuleAppliesTo != nil {
+		sess.SectorRuleAppliesTo = *input.SectorRuleAppliesTo
+	}
+	if input.OnlyUnusedBeneficiaries != nil {
+		sess.OnlyUnusedBeneficiaries = *input.OnlyUnusedBeneficiaries
+	}
+	out, err := r.store.CreateSession(ctx, op, sess)
+	return r.sessionPayload(ctx, out, err)
+}
+
+func (r *mutationResolver) UpdateSession(ctx context.Context, input model.UpdateSessionInput) (*model.SessionPayload, error) {
+	id, err := model.ParseIntID("input.id", model.TypeSession, input.ID)
+	if err != nil {
+		return &model.SessionPayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}, nil
+	}
+	ch := store.SessionChanges{Name: input.Name, OpensAt: input.OpensAt, ClosesAt: input.ClosesAt,
+		SectorRuleAppliesTo: input.SectorRuleAppliesTo, OnlyUnusedBeneficiaries: input.OnlyUnusedBeneficiaries}
+	if input.Sectors != nil {
+		codes := sectorCodes(input.Sectors)
+		ch.SectorCodes = &codes
+	}
+	if input.ExcludedExpenseCategories != nil {
+		ch.ExcludedExpenseCategories = &input.ExcludedExpenseCategories
+	}
+	op, _ := r.op(ctx, nil)
+	out, err := r.store.UpdateSession(ctx, op, id, ch)
+	return r.sessionPayload(ctx, out, err)
+}
+
+func (r *mutationResolver) TopUpSession(ctx context.Context, input model.TopUpSessionInput) (*model.SessionPayload, error) {
+	id, err := model.ParseIntID("input.id", model.TypeSession, input.ID)
+	op, opErr := r.op(ctx, input.IdempotencyKey)
+	if err = errors.Join(err, opErr); err != nil {
+		return &model.SessionPayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}, nil
+	}
+	out, err := r.store.TopUpSession(ctx, op, id, input.Amount)
+	return r.sessionPayload(ctx, out, err)
+}
+
+func (r *mutationResolver) GrantAllocations(ctx context.Context, input model.GrantAllocationsInput) (*model.GrantAllocationsPayload, error) {
+	id, err := model.ParseIntID("input.programme", model.TypeProgramme, input.Programme)
+	op, opErr := r.op(ctx, input.IdempotencyKey)
+	if err = errors.Join(err, opErr); err != nil {
+		return &model.GrantAllocationsPayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}, nil
+	}
+	out, err := r.store.GrantAllocations(ctx, op, id)
+	errs, err := userErrors(out, err)
+	if err != nil {
+		return nil, err
+	}
+	p := &model.GrantAllocationsPayload{UserErrors: errs, Granted: out.Count, Amount: out.Amount}
+	if pid, ok := firstID(out); ok {
+		if p.Programme, err = load(ctx, r.loaders(ctx).Programme, pid); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+func (r *mutationResolver) IssueInvoice(ctx context.Context, input model.IssueInvoiceInput) (*model.InvoicePayload, error) {
+	ridet, err := model.ParseRIDET(input.BuyerRidet)
+	if e, ok := model.AsError(err); ok {
+		e.Field = "input.buyerRidet"
+	}
+	op, opErr := r.op(ctx, input.IdempotencyKey)
+	if err = errors.Join(err, opErr); err != nil {
+		return &model.InvoicePayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}, nil
+	}
+	out, err := r.store.IssueInvoice(ctx, op, store.IssueRequest{BuyerRIDET: ridet, Number: input.Number,
+		Lines: lineInputs(input.Lines), DeclaredTTC: input.DeclaredTotalTtc})
+	return r.invoicePayload(ctx, out, err)
+}
+
+func (r *mutationResolver) ConfirmInvoice(ctx context.Context, input model.ConfirmInvoiceInput) (*model.InvoicePayload, error) {
+	id, err := model.ParseIntID("input.id", model.TypeInvoice, input.ID)
+	op, opErr := r.op(ctx, input.IdempotencyKey)
+	if err = errors.Join(err, opErr); err != nil {
+		return &model.InvoicePayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}, nil
+	}
+	out, err := r.store.ConfirmInvoice(ctx, op, id, input.CreditAmount)
+	return r.invoicePayload(ctx, out, err)
+}
+
+func (r *mutationResolver) ApproveInvoice(ctx context.Context, input model.InvoiceControlInput) (*model.InvoicePayload, error) {
+	id, op, err := r.controlInput(ctx, input.ID, input.IdempotencyKey)
+	if err != nil {
+		return &model.InvoicePayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}, nil
+	}
+	out, err := r.store.ApproveInvoice(ctx, op, id, deref(input.Note))
+	return r.invoicePayload(ctx, out, err)
+}
+
+func (r *mutationResolver) ReturnInvoice(ctx context.Context, input model.InvoiceControlInput) (*model.InvoicePayload, error) {
+	id, op, err := r.controlInput(ctx, input.ID, input.IdempotencyKey)
+	if err != nil {
+		return &model.InvoicePayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}, nil
+	}
+	out, err := r.store.ReturnInvoice(ctx, op, id, deref(input.Note))
+	return r.invoicePayload(ctx, out, err)
+}
+
+func (r *mutationResolver) RejectInvoice(ctx context.Context, input model.RejectInvoiceInput) (*model.InvoicePayload, error) {
+	id, op, err := r.controlInput(ctx, input.ID, input.IdempotencyKey)
+	if err != nil {
+		return &model.InvoicePayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}, nil
+	}
+	out, err := r.store.RejectInvoice(ctx, op, id, input.Reason, deref(input.Note))
+	return r.invoicePayload(ctx, out, err)
+}
+
+func (r *mutationResolver) MarkInvoicesPaid(ctx context.Context, input model.MarkInvoicesPaidInput) (*model.MarkInvoicesPaidPayload, error) {
+	op, err := r.op(ctx, input.IdempotencyKey)
+	ids := make([]int64, len(input.Ids))
+	for i, gid := range input.Ids {
+		var idErr error
+		ids[i], idErr = model.ParseIntID(fmt.Sprintf("input.ids.%d", i), model.TypeInvoice, gid)
+		err = errors.Join(err, idErr)
+	}
+	if err != nil {
+		return &model.MarkInvoicesPaidPayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}, Invoices: []*model.Invoice{}}, nil
+	}
+	out, err := r.store.MarkInvoicesPaid(ctx, op, ids)
+	errs, err := userErrors(out, err)
+	if err != nil {
+		return nil, err
+	}
+	p := &model.MarkInvoicesPaidPayload{UserErrors: errs, Invoices: []*model.Invoice{}}
+	if out.Err == nil && len(errs) == 0 {
+		byID, err := r.store.InvoicesByIDs(ctx, out.IDs)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range out.IDs {
+			p.Invoices = append(p.Invoices, byID[id])
+		}
+	}
+	return p, nil
+}
+
+func (r *mutationResolver) ReissueInvoice(ctx context.Context, input model.ReissueInvoiceInput) (*model.InvoicePayload, error) {
+	id, op, err := r.controlInput(ctx, input.ID, input.IdempotencyKey)
+	if err != nil {
+		return &model.InvoicePayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}, nil
+	}
+	out, err := r.store.ReissueInvoice(ctx, op, id, store.IssueRequest{Number: deref(input.Number),
+		Lines: lineInputs(input.Lines), DeclaredTTC: input.DeclaredTotalTtc})
+	return r.invoicePayload(ctx, out, err)
+}
+
+func (r *postingResolver) Account(ctx context.Context, objs []*model.Posting) ([]*model.Account, error) {
+	return each(ctx, r.loaders(ctx).Account, objs, always(func(p *model.Posting) int64 { return p.AccountID }))
 }
 
 func (r *programmeResolver) Sessions(ctx context.Context, objs []*model.Programme, first *int, after *string) ([]*model.Connection[*model.Session], error) {
@@ -231,6 +488,26 @@ func (r *queryResolver) Consultations(ctx context.Context, status []model.Consul
 	return r.store.ListConsultations(ctx, model.ConsultationQuery{Statuses: status, Viewer: model.ActorFrom(ctx)}, page)
 }
 
+func (r *queryResolver) LedgerEntries(ctx context.Context, invoice *string, account *string, first *int, after *string, last *int, before *string) (*model.Connection[*model.JournalEntry], error) {
+	var invoiceID, accountID int64
+	var err error
+	if invoice != nil {
+		if invoiceID, err = model.ParseIntID("invoice", model.TypeInvoice, *invoice); err != nil {
+			return nil, err
+		}
+	}
+	if account != nil {
+		if accountID, err = model.ParseIntID("account", model.TypeAccount, *account); err != nil {
+			return nil, err
+		}
+	}
+	page, err := model.ParsePage(pageArgs(first, after, last, before), store.EntryCursorOrder)
+	if err != nil {
+		return nil, err
+	}
+	return r.store.ListEntries(ctx, invoiceID, accountID, page)
+}
+
 func (r *sectorResolver) Enterprises(ctx context.Context, objs []*model.Sector, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Enterprise], error) {
 	codes := make([]string, len(objs))
 	for i, s := range objs {
@@ -248,6 +525,23 @@ func (r *sessionResolver) Sectors(ctx context.Context, objs []*model.Session) ([
 	return eachMany(ctx, r.loaders(ctx).Sector, objs, func(s *model.Session) []string { return s.SectorCodes })
 }
 
+func (r *sessionResolver) Status(ctx context.Context, objs []*model.Session) ([]model.SessionStatus, error) {
+	budgets, err := each(ctx, r.loaders(ctx).SessionBudget, objs, always(func(s *model.Session) int64 { return s.ID }))
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	out := make([]model.SessionStatus, len(objs))
+	for i, s := range objs {
+		out[i] = s.StatusAt(now, budgets[i].Remaining)
+	}
+	return out, nil
+}
+
+func (r *sessionResolver) Budget(ctx context.Context, objs []*model.Session) ([]*model.SessionBudget, error) {
+	return each(ctx, r.loaders(ctx).SessionBudget, objs, always(func(s *model.Session) int64 { return s.ID }))
+}
+
 func (r *tgcAmountResolver) Rate(ctx context.Context, objs []*model.TGCAmount) ([]*model.TGCRate, error) {
 	return each(ctx, r.loaders(ctx).TGCRate, objs, always(func(a *model.TGCAmount) string { return a.RateCode }))
 }
@@ -259,15 +553,25 @@ func (r *viewerResolver) Enterprise(ctx context.Context, objs []*model.Viewer) (
 	})
 }
 
+func (r *Resolver) Account() AccountResolver { return &accountResolver{r} }
+
 func (r *Resolver) Commune() CommuneResolver { return &communeResolver{r} }
 
 func (r *Resolver) Consultation() ConsultationResolver { return &consultationResolver{r} }
+
+func (r *Resolver) Credit() CreditResolver { return &creditResolver{r} }
 
 func (r *Resolver) Enterprise() EnterpriseResolver { return &enterpriseResolver{r} }
 
 func (r *Resolver) Invoice() InvoiceResolver { return &invoiceResolver{r} }
 
 func (r *Resolver) InvoiceLine() InvoiceLineResolver { return &invoiceLineResolver{r} }
+
+func (r *Resolver) LedgerEntry() LedgerEntryResolver { return &ledgerEntryResolver{r} }
+
+func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+
+func (r *Resolver) Posting() PostingResolver { return &postingResolver{r} }
 
 func (r *Resolver) Programme() ProgrammeResolver { return &programmeResolver{r} }
 
@@ -282,11 +586,16 @@ func (r *Resolver) TgcAmount() TgcAmountResolver { return &tgcAmountResolver{r} 
 func (r *Resolver) Viewer() ViewerResolver { return &viewerResolver{r} }
 
 type (
+	accountResolver      struct{ *Resolver }
 	communeResolver      struct{ *Resolver }
 	consultationResolver struct{ *Resolver }
+	creditResolver       struct{ *Resolver }
 	enterpriseResolver   struct{ *Resolver }
 	invoiceResolver      struct{ *Resolver }
 	invoiceLineResolver  struct{ *Resolver }
+	ledgerEntryResolver  struct{ *Resolver }
+	mutationResolver     struct{ *Resolver }
+	postingResolver      struct{ *Resolver }
 	programmeResolver    struct{ *Resolver }
 	queryResolver        struct{ *Resolver }
 	sectorResolver       struct{ *Resolver }

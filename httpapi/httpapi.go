@@ -76,7 +76,7 @@ func New(cfg Config) http.Handler {
 
 // graphQL builds the gqlgen server behind the GraphQL middleware.
 func graphQL(cfg Config) http.Handler {
-	resolver := graph.NewResolver(cfg.Store, cfg.Logger)
+	resolver := graph.NewResolver(cfg.Store, cfg.Logger, RequestID)
 	schema := graph.NewExecutableSchema(graph.Config{
 		Resolvers:  resolver,
 		Directives: graph.DirectiveRoot{Auth: graph.Auth},

@@ -29,17 +29,17 @@ func (p *Programme) NodeID() string { return GlobalIntID(TypeProgramme, p.ID) }
 type Session struct {
 	bun.BaseModel `bun:"table:sessions,alias:s"`
 
-	ID                        int64           `bun:"id,pk,autoincrement"`
-	ProgrammeID               int64           `bun:"programme_id"`
-	Name                      string          `bun:"name"`
-	OpensAt                   time.Time       `bun:"opens_at"`
-	ClosesAt                  *time.Time      `bun:"closes_at"`
-	Envelope                  XPF             `bun:"envelope"`
-	SectorCodes               []string        `bun:"sector_codes,array,nullzero,notnull,default:'{}'"`
-	SectorRuleAppliesTo       SectorRuleParty `bun:"sector_rule_applies_to"`
-	ExcludedExpenseCategories []string        `bun:"excluded_expense_categories,array,nullzero,notnull,default:'{}'"`
-	OnlyUnusedBeneficiaries   bool            `bun:"only_unused_beneficiaries"`
-	CreatedAt                 time.Time       `bun:"created_at,nullzero,notnull,default:current_timestamp"`
+	ID                        int64             `bun:"id,pk,autoincrement"`
+	ProgrammeID               int64             `bun:"programme_id"`
+	Name                      string            `bun:"name"`
+	OpensAt                   time.Time         `bun:"opens_at"`
+	ClosesAt                  *time.Time        `bun:"closes_at"`
+	Envelope                  XPF               `bun:"envelope"`
+	SectorCodes               []string          `bun:"sector_codes,array,nullzero,notnull,default:'{}'"`
+	SectorRuleAppliesTo       SectorRuleParty   `bun:"sector_rule_applies_to"`
+	ExcludedExpenseCategories []ExpenseCategory `bun:"excluded_expense_categories,array,nullzero,notnull,default:'{}'"`
+	OnlyUnusedBeneficiaries   bool              `bun:"only_unused_beneficiaries"`
+	CreatedAt                 time.Time         `bun:"created_at,nullzero,notnull,default:current_timestamp"`
 }
 
 // NodeID is the session's global ID.
@@ -49,19 +49,23 @@ func (s *Session) NodeID() string { return GlobalIntID(TypeSession, s.ID) }
 type Invoice struct {
 	bun.BaseModel `bun:"table:invoices,alias:i"`
 
-	ID              int64            `bun:"id,pk,autoincrement"`
-	SellerID        int64            `bun:"seller_id"`
-	BuyerID         int64            `bun:"buyer_id"`
-	SessionID       *int64           `bun:"session_id"`
-	Number          string           `bun:"number"`
-	Status          InvoiceStatus    `bun:"status"`
-	IssuedAt        time.Time        `bun:"issued_at,nullzero,notnull,default:current_timestamp"`
-	TotalHT         XPF              `bun:"total_ht"`
-	TotalTGC        XPF              `bun:"total_tgc"`
-	TotalTTC        XPF              `bun:"total_ttc"`
-	CreditAmount    XPF              `bun:"credit_amount"`
-	RejectionReason *RejectionReason `bun:"rejection_reason"`
-	UpdatedAt       time.Time        `bun:"updated_at,nullzero,notnull,default:current_timestamp"`
+	ID               int64            `bun:"id,pk,autoincrement"`
+	SellerID         int64            `bun:"seller_id"`
+	BuyerID          int64            `bun:"buyer_id"`
+	SessionID        *int64           `bun:"session_id"`
+	Number           string           `bun:"number"`
+	Status           InvoiceStatus    `bun:"status"`
+	IssuedAt         time.Time        `bun:"issued_at,nullzero,notnull,default:current_timestamp"`
+	TotalHT          XPF              `bun:"total_ht"`
+	TotalTGC         XPF              `bun:"total_tgc"`
+	TotalTTC         XPF              `bun:"total_ttc"`
+	CreditAmount     XPF              `bun:"credit_amount"`
+	RejectionReason  *RejectionReason `bun:"rejection_reason"`
+	ControlNote      string           `bun:"control_note"`
+	ReplacesID       *int64           `bun:"replaces_id"`
+	TGCNotApplicable bool             `bun:"tgc_not_applicable"`
+	ConfirmedAt      *time.Time       `bun:"confirmed_at"`
+	UpdatedAt        time.Time        `bun:"updated_at,nullzero,notnull,default:current_timestamp"`
 
 	// ListParentID is filled only by batched nested lists: the business this row was fetched for.
 	ListParentID int64 `bun:"list_parent_id,scanonly"`
@@ -80,20 +84,20 @@ func (i *Invoice) VisibleTo(a Actor) bool { return a.IsStaff() || a.ActsFor(i.Se
 type InvoiceLine struct {
 	bun.BaseModel `bun:"table:invoice_lines,alias:l"`
 
-	ID              int64  `bun:"id,pk,autoincrement"`
-	InvoiceID       int64  `bun:"invoice_id"`
-	Position        int    `bun:"position"`
-	Designation     string `bun:"designation"`
-	Quantity        int64  `bun:"quantity"`
-	UnitPriceHT     XPF    `bun:"unit_price_ht"`
-	TGCRateCode     string `bun:"tgc_rate_code"`
-	ExpenseCategory string `bun:"expense_category"`
-	AmountHT        XPF    `bun:"amount_ht"`
-	TGCAmount       XPF    `bun:"tgc_amount"`
+	ID              int64           `bun:"id,pk,autoincrement"`
+	InvoiceID       int64           `bun:"invoice_id"`
+	Position        int             `bun:"position"`
+	Designation     string          `bun:"designation"`
+	Quantity        int64           `bun:"quantity"`
+	UnitPriceHT     XPF             `bun:"unit_price_ht"`
+	TGCRateCode     string          `bun:"tgc_rate_code"`
+	ExpenseCategory ExpenseCategory `bun:"expense_category"`
+	AmountHT        XPF             `bun:"amount_ht"`
+	TGCAmount       XPF             `bun:"tgc_amount"`
 }
 
 // DefaultExpenseCategory is the category of ordinary purchases of goods and services.
-const DefaultExpenseCategory = "GOODS_AND_SERVICES"
+const DefaultExpenseCategory = ExpenseGoodsAndServices
 
 // ComputeLine fills a line's HT amount and TGC from its quantity, unit price and rate: TGC is computed per line
 // and rounded half-up to the franc; a seller under the franchise en base charges none.

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"regexp"
 	"time"
 
@@ -63,9 +64,21 @@ func (e *Enterprise) IsSmallBusiness() bool {
 
 // IsEligible reports whether the business may receive CréditSud: active, in a commune of the Province Sud (every
 // commune the platform knows is), and a patenté or at most 2 employees.
-func (e *Enterprise) IsEligible() bool {
-	return e.Status == EnterpriseActive && e.CommuneCode != "" &&
-		(e.LegalForm == LegalFormPatente || e.Headcount <= CreditSudMaxHeadcount)
+func (e *Enterprise) IsEligible() bool { return e.Eligibility().Eligible }
+
+// Eligibility applies the CréditSud eligibility rules and says which fail.
+func (e *Enterprise) Eligibility() *Eligibility {
+	var reasons []string
+	if e.Status != EnterpriseActive {
+		reasons = append(reasons, fmt.Sprintf("status %s: only ACTIVE businesses are eligible", e.Status))
+	}
+	if e.CommuneCode == "" {
+		reasons = append(reasons, "no commune of the Province Sud")
+	}
+	if e.LegalForm != LegalFormPatente && e.Headcount > CreditSudMaxHeadcount {
+		reasons = append(reasons, fmt.Sprintf("%d employees: a company needs at most %d (patentés are always eligible)", e.Headcount, CreditSudMaxHeadcount))
+	}
+	return &Eligibility{Eligible: len(reasons) == 0, Reasons: reasons}
 }
 
 // Representative returns the representative's personal data.

@@ -235,3 +235,106 @@ func unmarshalEnum[T enumValue](v any, dst *T, typeName string) error {
 	*dst = T(s)
 	return nil
 }
+
+// ExpenseCategory is what an invoice line is spent on; sessions may exclude categories from CréditSud.
+type ExpenseCategory string
+
+// Expense categories.
+const (
+	ExpenseGoodsAndServices ExpenseCategory = "GOODS_AND_SERVICES"
+	ExpenseFuel             ExpenseCategory = "FUEL"
+	ExpenseRent             ExpenseCategory = "RENT"
+	ExpenseOperatingCosts   ExpenseCategory = "OPERATING_COSTS"
+	ExpenseHardware         ExpenseCategory = "HARDWARE"
+)
+
+// AllExpenseCategories lists every expense category.
+var AllExpenseCategories = []ExpenseCategory{ExpenseGoodsAndServices, ExpenseFuel, ExpenseRent, ExpenseOperatingCosts, ExpenseHardware}
+
+// IsValid reports whether c is a known category.
+func (c ExpenseCategory) IsValid() bool { return slices.Contains(AllExpenseCategories, c) }
+
+// MarshalGQL writes the category as a GraphQL enum value.
+func (c ExpenseCategory) MarshalGQL(w io.Writer) { marshalEnum(w, c) }
+
+// UnmarshalGQL reads a GraphQL enum value.
+func (c *ExpenseCategory) UnmarshalGQL(v any) error { return unmarshalEnum(v, c, "ExpenseCategory") }
+
+// SessionStatus is where a session is; derived from the clock and the ledger, never stored.
+type SessionStatus string
+
+// Session statuses.
+const (
+	SessionScheduled SessionStatus = "SCHEDULED"
+	SessionOpen      SessionStatus = "OPEN"
+	SessionExhausted SessionStatus = "EXHAUSTED"
+	SessionClosed    SessionStatus = "CLOSED"
+)
+
+// AllSessionStatuses lists every session status.
+var AllSessionStatuses = []SessionStatus{SessionScheduled, SessionOpen, SessionExhausted, SessionClosed}
+
+// IsValid reports whether s is a known status.
+func (s SessionStatus) IsValid() bool { return slices.Contains(AllSessionStatuses, s) }
+
+// MarshalGQL writes the status as a GraphQL enum value.
+func (s SessionStatus) MarshalGQL(w io.Writer) { marshalEnum(w, s) }
+
+// UnmarshalGQL reads a GraphQL enum value.
+func (s *SessionStatus) UnmarshalGQL(v any) error { return unmarshalEnum(v, s, "SessionStatus") }
+
+// AccountKind is what a ledger account holds.
+type AccountKind string
+
+// Account kinds (see the schema for their meaning).
+const (
+	AccountProgrammeFunding     AccountKind = "PROGRAMME_FUNDING"
+	AccountProgrammeAllocations AccountKind = "PROGRAMME_ALLOCATIONS"
+	AccountSessionAvailable     AccountKind = "SESSION_AVAILABLE"
+	AccountSessionReserved      AccountKind = "SESSION_RESERVED"
+	AccountSellerPayable        AccountKind = "SELLER_PAYABLE"
+	AccountSessionPaid          AccountKind = "SESSION_PAID"
+	AccountCreditAvailable      AccountKind = "CREDIT_AVAILABLE"
+	AccountCreditReserved       AccountKind = "CREDIT_RESERVED"
+	AccountCreditUsed           AccountKind = "CREDIT_USED"
+)
+
+// AllAccountKinds lists every account kind.
+var AllAccountKinds = []AccountKind{AccountProgrammeFunding, AccountProgrammeAllocations, AccountSessionAvailable,
+	AccountSessionReserved, AccountSellerPayable, AccountSessionPaid, AccountCreditAvailable, AccountCreditReserved, AccountCreditUsed}
+
+// IsValid reports whether k is a known kind.
+func (k AccountKind) IsValid() bool { return slices.Contains(AllAccountKinds, k) }
+
+// MarshalGQL writes the kind as a GraphQL enum value.
+func (k AccountKind) MarshalGQL(w io.Writer) { marshalEnum(w, k) }
+
+// UnmarshalGQL reads a GraphQL enum value.
+func (k *AccountKind) UnmarshalGQL(v any) error { return unmarshalEnum(v, k, "AccountKind") }
+
+// EntryKind is what a journal entry records.
+type EntryKind string
+
+// Journal entry kinds.
+const (
+	EntryEnvelopeFunding  EntryKind = "ENVELOPE_FUNDING"
+	EntryAllocation       EntryKind = "ALLOCATION"
+	EntryReservation      EntryKind = "RESERVATION"
+	EntryApproval         EntryKind = "APPROVAL"
+	EntryPayment          EntryKind = "PAYMENT"
+	EntryReturnRelease    EntryKind = "RETURN_RELEASE"
+	EntryRejectionRelease EntryKind = "REJECTION_RELEASE"
+)
+
+// AllEntryKinds lists every journal entry kind.
+var AllEntryKinds = []EntryKind{EntryEnvelopeFunding, EntryAllocation, EntryReservation, EntryApproval, EntryPayment,
+	EntryReturnRelease, EntryRejectionRelease}
+
+// IsValid reports whether k is a known kind.
+func (k EntryKind) IsValid() bool { return slices.Contains(AllEntryKinds, k) }
+
+// MarshalGQL writes the kind as a GraphQL enum value.
+func (k EntryKind) MarshalGQL(w io.Writer) { marshalEnum(w, k) }
+
+// UnmarshalGQL reads a GraphQL enum value.
+func (k *EntryKind) UnmarshalGQL(v any) error { return unmarshalEnum(v, k, "LedgerEntryKind") }

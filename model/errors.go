@@ -3,6 +3,8 @@ package model
 import (
 	"errors"
 	"fmt"
+	"io"
+	"slices"
 )
 
 // ErrorCode classifies an error for API clients; it is what they see in userErrors and extensions.code.
@@ -16,14 +18,43 @@ const (
 	CodeUnauthenticated ErrorCode = "UNAUTHENTICATED"
 	CodeConflict        ErrorCode = "CONFLICT"
 	CodeBudgetExhausted ErrorCode = "BUDGET_EXHAUSTED"
+
+	CodeIllegalTransition  ErrorCode = "ILLEGAL_TRANSITION"
+	CodeInsufficientCredit ErrorCode = "INSUFFICIENT_CREDIT"
+	CodeSessionClosed      ErrorCode = "SESSION_CLOSED"
+	CodeNotEligible        ErrorCode = "NOT_ELIGIBLE"
+	CodeCreditAlreadyUsed  ErrorCode = "CREDIT_ALREADY_USED"
+	CodeExcludedExpense    ErrorCode = ErrorCode(RejectExcludedExpense)
+	CodeSellerNotActive    ErrorCode = ErrorCode(RejectSellerNotActive)
+	CodeSectorNotAllowed   ErrorCode = ErrorCode(RejectSectorNotAllowed)
+	CodeHardwareSale       ErrorCode = ErrorCode(RejectHardwareSale)
+	CodeLinkedParties      ErrorCode = ErrorCode(RejectLinkedParties)
+	CodeDuplicate          ErrorCode = ErrorCode(RejectDuplicate)
+	CodeNonCompliant       ErrorCode = ErrorCode(RejectNonCompliant)
+	CodeOutsideSession     ErrorCode = ErrorCode(RejectOutsideSession)
 )
+
+// userErrorCodes are the codes a mutation's userErrors may carry (the schema's UserErrorCode enum).
+var userErrorCodes = []ErrorCode{CodeInvalid, CodeNotFound, CodeForbidden, CodeConflict, CodeIllegalTransition,
+	CodeBudgetExhausted, CodeInsufficientCredit, CodeSessionClosed, CodeNotEligible, CodeCreditAlreadyUsed,
+	CodeExcludedExpense, CodeSellerNotActive, CodeSectorNotAllowed, CodeHardwareSale, CodeLinkedParties, CodeDuplicate,
+	CodeNonCompliant, CodeOutsideSession}
+
+// IsValid reports whether c is one of the schema's UserErrorCode values.
+func (c ErrorCode) IsValid() bool { return slices.Contains(userErrorCodes, c) }
+
+// MarshalGQL writes the code as a GraphQL enum value.
+func (c ErrorCode) MarshalGQL(w io.Writer) { marshalEnum(w, c) }
+
+// UnmarshalGQL reads a GraphQL enum value.
+func (c *ErrorCode) UnmarshalGQL(v any) error { return unmarshalEnum(v, c, "UserErrorCode") }
 
 // Error is a failure a client can understand and act on: a code, the input field it concerns (a path such as
 // "input.lines.0.quantity", empty when none) and a message safe to show.
 type Error struct {
-	Code    ErrorCode
-	Field   string
-	Message string
+	Code    ErrorCode `json:"code"`
+	Field   string    `json:"field,omitempty"`
+	Message string    `json:"message"`
 }
 
 func (e *Error) Error() string {
@@ -59,4 +90,13 @@ func ErrorCodeOf(err error) ErrorCode {
 		return e.Code
 	}
 	return ""
+}
+
+// AsErrorOrNil returns the first typed error in err's chain (a joined error included), or an internal-looking
+// INVALID error when there is none; for building userErrors from validation results.
+func AsErrorOrNil(err error) *Error {
+	if e, ok := AsError(err); ok {
+		return e
+	}
+	return &Error{Code: CodeInvalid, Message: "invalid input"}
 }

@@ -19,6 +19,8 @@ const (
 	TypeSession      = "Session"
 	TypeInvoice      = "Invoice"
 	TypeConsultation = "Consultation"
+	TypeAccount      = "Account"
+	TypeLedgerEntry  = "LedgerEntry"
 )
 
 // GlobalID encodes a node's type and key.

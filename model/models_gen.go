@@ -7,7 +7,52 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 )
+
+// The buyer's confirmation of an invoice.
+type ConfirmInvoiceInput struct {
+	// The invoice (global ID).
+	ID string `json:"id"`
+	// CréditSud to spend on it in XPF: 1 to min(remaining credit, TTC).
+	CreditAmount XPF `json:"creditAmount"`
+	// Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// A new programme.
+type CreateProgrammeInput struct {
+	// Unique name, e.g. `CréditSud 2026`.
+	Name string `json:"name"`
+	// What the programme is for.
+	Description *string `json:"description,omitempty"`
+	// CréditSud per eligible business in XPF (default 250,000).
+	AllocationAmount *XPF `json:"allocationAmount,omitempty"`
+}
+
+// A new session.
+type CreateSessionInput struct {
+	// The programme (global ID).
+	Programme string `json:"programme"`
+	// Name, unique in the programme.
+	Name string `json:"name"`
+	// When confirmations start.
+	OpensAt time.Time `json:"opensAt"`
+	// When confirmations stop; none means until the envelope is spent.
+	ClosesAt *time.Time `json:"closesAt,omitempty"`
+	// The envelope in XPF (> 0).
+	Envelope XPF `json:"envelope"`
+	// Sectors allowed (global IDs or codes); none means all.
+	Sectors []string `json:"sectors,omitempty"`
+	// Which party the sector allow-list applies to (default SELLER).
+	SectorRuleAppliesTo *SectorRuleParty `json:"sectorRuleAppliesTo,omitempty"`
+	// Expense categories excluded from CréditSud.
+	ExcludedExpenseCategories []ExpenseCategory `json:"excludedExpenseCategories,omitempty"`
+	// Only beneficiaries who have not used their CréditSud yet (default false).
+	OnlyUnusedBeneficiaries *bool `json:"onlyUnusedBeneficiaries,omitempty"`
+	// Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
 
 // Filter on businesses. All given conditions must hold.
 type EnterpriseFilter struct {
@@ -27,6 +72,36 @@ type EnterpriseFilter struct {
 	NameContains *string `json:"nameContains,omitempty"`
 }
 
+// Which programme to grant allocations for.
+type GrantAllocationsInput struct {
+	// The programme (global ID).
+	Programme string `json:"programme"`
+	// Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// The result of grantAllocations.
+type GrantAllocationsPayload struct {
+	// The programme.
+	Programme *Programme `json:"programme,omitempty"`
+	// Businesses credited by this call (0 when every eligible business already had its allocation).
+	Granted int `json:"granted"`
+	// Total credited by this call, in XPF.
+	Amount XPF `json:"amount"`
+	// What was wrong with the input; empty on success.
+	UserErrors []*Error `json:"userErrors"`
+}
+
+// An agent's decision on an invoice.
+type InvoiceControlInput struct {
+	// The invoice (global ID).
+	ID string `json:"id"`
+	// A note for the seller and the file (required to return an invoice).
+	Note *string `json:"note,omitempty"`
+	// Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
 // Filter on invoices. All given conditions must hold.
 type InvoiceFilter struct {
 	// Only invoices in these statuses.
@@ -37,9 +112,156 @@ type InvoiceFilter struct {
 	Seller *string `json:"seller,omitempty"`
 	// Only invoices addressed to this business (global ID).
 	Buyer *string `json:"buyer,omitempty"`
+	// Only invoices whose seller is in one of these sectors (global IDs or codes).
+	SellerSectors []string `json:"sellerSectors,omitempty"`
+	// Only invoices whose buyer is in one of these sectors (global IDs or codes).
+	BuyerSectors []string `json:"buyerSectors,omitempty"`
+	// Only invoices issued at or after this instant.
+	IssuedFrom *time.Time `json:"issuedFrom,omitempty"`
+	// Only invoices issued before this instant.
+	IssuedBefore *time.Time `json:"issuedBefore,omitempty"`
+}
+
+// One line of a new invoice.
+type InvoiceLineInput struct {
+	// What is sold.
+	Designation string `json:"designation"`
+	// Quantity, a whole number ≥ 1.
+	Quantity int `json:"quantity"`
+	// Unit price excluding tax in XPF (≥ 0).
+	UnitPriceHt XPF `json:"unitPriceHT"`
+	// TGC rate (global ID or code such as NORMAL); ignored for a seller under the franchise en base.
+	TgcRate string `json:"tgcRate"`
+	// Expense category (default GOODS_AND_SERVICES).
+	ExpenseCategory *ExpenseCategory `json:"expenseCategory,omitempty"`
+}
+
+// An invoice, or why the mutation could not be done.
+type InvoicePayload struct {
+	// The invoice as it is after the mutation (unchanged, or null when it could not be found, if userErrors is not empty).
+	Invoice *Invoice `json:"invoice,omitempty"`
+	// What was wrong; empty on success.
+	UserErrors []*Error `json:"userErrors"`
+}
+
+// A new invoice from the caller's business.
+type IssueInvoiceInput struct {
+	// The buyer, by RIDET (e.g. `1234567.001`).
+	BuyerRidet string `json:"buyerRidet"`
+	// Invoice number, unique for the seller.
+	Number string `json:"number"`
+	// The lines, 1 to 100.
+	Lines []*InvoiceLineInput `json:"lines"`
+	// The TTC total printed on the seller's invoice, if any: refused (NON_COMPLIANT) when it differs from the computed one.
+	DeclaredTotalTtc *XPF `json:"declaredTotalTTC,omitempty"`
+	// Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Approved invoices the Province has paid.
+type MarkInvoicesPaidInput struct {
+	// The invoices (global IDs), 1 to 100, all APPROVED.
+	Ids []string `json:"ids"`
+	// Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// The result of markInvoicesPaid.
+type MarkInvoicesPaidPayload struct {
+	// The invoices now PAID (empty when userErrors is not empty).
+	Invoices []*Invoice `json:"invoices"`
+	// What was wrong, e.g. an invoice that is not APPROVED (field `input.ids.3`); empty on success.
+	UserErrors []*Error `json:"userErrors"`
+}
+
+type Mutation struct {
+}
+
+// A programme, or why it could not be saved.
+type ProgrammePayload struct {
+	// The programme; null when userErrors is not empty.
+	Programme *Programme `json:"programme,omitempty"`
+	// What was wrong with the input; empty on success.
+	UserErrors []*Error `json:"userErrors"`
 }
 
 type Query struct {
+}
+
+// A corrected invoice replacing a RETURNED one.
+type ReissueInvoiceInput struct {
+	// The RETURNED invoice (global ID).
+	ID string `json:"id"`
+	// Number of the corrected invoice (default: the old number with `-R` and a counter).
+	Number *string `json:"number,omitempty"`
+	// The corrected lines, 1 to 100.
+	Lines []*InvoiceLineInput `json:"lines"`
+	// The TTC total printed on the corrected invoice, if any (checked as for issueInvoice).
+	DeclaredTotalTtc *XPF `json:"declaredTotalTTC,omitempty"`
+	// Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// An agent's rejection of an invoice.
+type RejectInvoiceInput struct {
+	// The invoice (global ID).
+	ID string `json:"id"`
+	// Why it is rejected.
+	Reason RejectionReason `json:"reason"`
+	// Details for the seller and the file.
+	Note *string `json:"note,omitempty"`
+	// Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// A session, or why it could not be saved.
+type SessionPayload struct {
+	// The session; null when userErrors is not empty.
+	Session *Session `json:"session,omitempty"`
+	// What was wrong with the input; empty on success.
+	UserErrors []*Error `json:"userErrors"`
+}
+
+// Money added to a session's envelope.
+type TopUpSessionInput struct {
+	// The session (global ID).
+	ID string `json:"id"`
+	// Amount in XPF (> 0).
+	Amount XPF `json:"amount"`
+	// Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Changes to a programme; omitted fields stay as they are.
+type UpdateProgrammeInput struct {
+	// The programme (global ID).
+	ID string `json:"id"`
+	// New name.
+	Name *string `json:"name,omitempty"`
+	// New description.
+	Description *string `json:"description,omitempty"`
+	// New allocation for future grants, in XPF.
+	AllocationAmount *XPF `json:"allocationAmount,omitempty"`
+}
+
+// Changes to a session's window or rules; omitted fields stay as they are.
+type UpdateSessionInput struct {
+	// The session (global ID).
+	ID string `json:"id"`
+	// New name.
+	Name *string `json:"name,omitempty"`
+	// New opening time.
+	OpensAt *time.Time `json:"opensAt,omitempty"`
+	// New closing time.
+	ClosesAt *time.Time `json:"closesAt,omitempty"`
+	// New sector allow-list (global IDs or codes); an empty list allows all sectors.
+	Sectors []string `json:"sectors,omitempty"`
+	// New party the allow-list applies to.
+	SectorRuleAppliesTo *SectorRuleParty `json:"sectorRuleAppliesTo,omitempty"`
+	// New excluded expense categories.
+	ExcludedExpenseCategories []ExpenseCategory `json:"excludedExpenseCategories,omitempty"`
+	// New beneficiaries rule.
+	OnlyUnusedBeneficiaries *bool `json:"onlyUnusedBeneficiaries,omitempty"`
 }
 
 // The caller.

@@ -171,3 +171,9 @@ type (
 	ConsultationConnection = Connection[*Consultation]
 	ConsultationEdge       = Edge[*Consultation]
 )
+
+// Ledger connection types of the schema, bound by gqlgen.
+type (
+	LedgerEntryConnection = Connection[*JournalEntry]
+	LedgerEntryEdge       = Edge[*JournalEntry]
+)

@@ -60,5 +60,7 @@ func (r *TGCRate) Percent() string {
 
 // TGCOn returns the TGC on amountHT at this rate, rounded half-up to the franc (domain decision: per line).
 func (r *TGCRate) TGCOn(amountHT XPF) XPF {
-	return XPF((int64(amountHT)*r.BasisPoints + 5000) / 10000)
+	// Split so that no product can overflow int64 whatever the amount: a = q·10000 + m.
+	a := int64(amountHT)
+	return XPF(a/10000*r.BasisPoints + (a%10000*r.BasisPoints+5000)/10000)
 }

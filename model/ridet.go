@@ -65,3 +65,11 @@ func allDigits(s string) bool {
 	}
 	return true
 }
+
+// Company is the 7-digit company number (RID) shared by every establishment of a company.
+func (r RIDET) Company() string {
+	if len(r) != 10 {
+		return string(r)
+	}
+	return string(r[:7])
+}

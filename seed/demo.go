@@ -255,7 +255,7 @@ func demoProgramme() (*model.Programme, []demoSession) {
 	closes := func(t time.Time) *time.Time { return &t }
 	// Operating expenses are excluded from every session: the 286 invoices rejected by July 2025 (phase 1 only)
 	// include fuel, rent and other running costs.
-	operating := []string{expenseFuel, expenseRent, expenseOperating}
+	operating := []model.ExpenseCategory{model.ExpenseFuel, model.ExpenseRent, model.ExpenseOperatingCosts}
 	sessions := []demoSession{{
 		session: &model.Session{
 			Name:     "Phase 1",
@@ -295,7 +295,7 @@ func demoProgramme() (*model.Programme, []demoSession) {
 				Envelope:                  120_000_000,
 				SectorCodes:               slices.Clone(phase2Sectors),
 				SectorRuleAppliesTo:       model.SectorRuleSeller,
-				ExcludedExpenseCategories: append(slices.Clone(operating), expenseHardware),
+				ExcludedExpenseCategories: append(slices.Clone(operating), model.ExpenseHardware),
 				OnlyUnusedBeneficiaries:   true,
 				CreatedAt:                 opens.Add(-10 * 24 * time.Hour).Add(2 * time.Hour),
 			},

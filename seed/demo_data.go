@@ -49,14 +49,6 @@ const (
 	rateHigh     = "HIGH"
 )
 
-// Expense categories of invoice lines that sessions may exclude (model.DefaultExpenseCategory is the ordinary one).
-const (
-	expenseFuel      = "FUEL"
-	expenseRent      = "RENT"
-	expenseOperating = "OPERATING_COSTS"
-	expenseHardware  = "HARDWARE"
-)
-
 // Platform sector codes (sectors table).
 const (
 	sectorServices     = "SERVICES"
@@ -198,14 +190,14 @@ var (
 
 // excludedLine is an invoice line that a session's rules exclude, added to invoices rejected for that reason.
 type excludedLine struct {
-	category string
+	category model.ExpenseCategory
 	product  product
 }
 
 var demoExcludedLines = []excludedLine{
-	{expenseFuel, product{"Carburant gazole — déplacements chantier", 40, 120, 150, 175, rateNormal}},
-	{expenseRent, product{"Loyer du local professionnel (mois)", 1, 1, 85000, 160000, rateSpecific}},
-	{expenseOperating, product{"Abonnement téléphone et internet (mois)", 1, 3, 6500, 12000, rateSpecific}},
+	{model.ExpenseFuel, product{"Carburant gazole — déplacements chantier", 40, 120, 150, 175, rateNormal}},
+	{model.ExpenseRent, product{"Loyer du local professionnel (mois)", 1, 1, 85000, 160000, rateSpecific}},
+	{model.ExpenseOperatingCosts, product{"Abonnement téléphone et internet (mois)", 1, 3, 6500, 12000, rateSpecific}},
 }
 
 var demoHardwareLines = []product{

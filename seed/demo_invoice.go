@@ -204,13 +204,13 @@ func (b *demoBuilder) lines(a *activity, reason model.RejectionReason) []*model.
 		x := pick(b.r, demoExcludedLines)
 		out = append(out, b.line(x.product, x.category))
 	case model.RejectHardwareSale:
-		out = append(out, b.line(pick(b.r, demoHardwareLines), expenseHardware))
+		out = append(out, b.line(pick(b.r, demoHardwareLines), model.ExpenseHardware))
 	}
 	return out
 }
 
 // line draws a quantity and a unit price (rounded as people price things) for a product.
-func (b *demoBuilder) line(p product, category string) *model.InvoiceLine {
+func (b *demoBuilder) line(p product, category model.ExpenseCategory) *model.InvoiceLine {
 	price := model.XPF(b.between(int64(p.min), int64(p.max)))
 	step := model.XPF(1000)
 	switch {

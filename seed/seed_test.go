@@ -265,8 +265,13 @@ func checkSessions(t *testing.T, ctx context.Context, st *store.Store) []*model.
 			t.Errorf("session %s OnlyUnusedBeneficiaries = %v, want %v", s.Name, s.OnlyUnusedBeneficiaries, phase2)
 		}
 		if phase2 && (slices.Contains(s.SectorCodes, "COMMERCE") || len(s.SectorCodes) != 5 ||
-			!slices.Contains(s.ExcludedExpenseCategories, "HARDWARE")) {
+			!slices.Contains(s.ExcludedExpenseCategories, model.ExpenseHardware)) {
 			t.Errorf("session %s rules = sectors %v, excluded %v", s.Name, s.SectorCodes, s.ExcludedExpenseCategories)
+		}
+		for _, c := range s.ExcludedExpenseCategories {
+			if !c.IsValid() {
+				t.Errorf("session %s excludes %q, want one of %v", s.Name, c, model.AllExpenseCategories)
+			}
 		}
 		if s.ClosesAt == nil || (i+1 < len(sessions) && !s.ClosesAt.Before(sessions[i+1].OpensAt)) {
 			t.Errorf("session %s closes at %v, want before the next one opens", s.Name, s.ClosesAt)
@@ -320,6 +325,10 @@ func checkInvoices(t *testing.T, ctx context.Context, st *store.Store, sum Summa
 			t.Errorf("invoice %s has %d lines, want 1 to 4 (5 with an offending line)", inv.Number, len(ls))
 		}
 		for _, l := range ls {
+			if !l.ExpenseCategory.IsValid() {
+				t.Errorf("invoice %s line %q has expense category %q, want one of %v", inv.Number, l.Designation,
+					l.ExpenseCategory, model.AllExpenseCategories)
+			}
 			want := *l
 			model.ComputeLine(&want, rate[l.TGCRateCode], seller.TGCFranchise)
 			if want.AmountHT != l.AmountHT || want.TGCAmount != l.TGCAmount {

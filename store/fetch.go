@@ -25,3 +25,6 @@ func byKeys[T any, K comparable](ctx context.Context, db bun.IDB, column string,
 	}
 	return out, nil
 }
+
+// pgIDs passes ids as a PostgreSQL bigint array.
+func pgIDs(ids []int64) any { return pgdialect.Array(ids) }

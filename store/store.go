@@ -67,6 +67,10 @@ func (s *Store) Ping(ctx context.Context) error {
 // InTx runs fn in one transaction, retrying on serialization failures and deadlocks (SQLSTATE 40001, 40P01).
 // Inside a transaction already, it runs fn in a savepoint.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	if _, nested := s.db.(bun.Tx); nested {
+		// A savepoint cannot be retried on its own: a serialization failure aborts the whole transaction.
+		return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return fn(New(tx)) })
+	}
 	const attempts = 5
 	var err error
 	for attempt := 1; attempt <= attempts; attempt++ {

@@ -1,0 +1,399 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"sudpro/model"
+)
+
+// IssueRequest is a new invoice from the actor's business.
+type IssueRequest struct {
+	BuyerRIDET  model.RIDET
+	Number      string
+	Lines       []model.LineInput
+	DeclaredTTC *model.XPF
+	Replaces    int64 // reissueInvoice: the RETURNED invoice this one corrects
+}
+
+// IssueInvoice records an invoice from the actor's business after the automatic checks at issue; the server
+// computes every amount.
+func (s *Store) IssueInvoice(ctx context.Context, op model.Op, req IssueRequest) (model.Outcome, error) {
+	return s.once(ctx, op, "issueInvoice", req, func(tx *Store, _ *int64) (model.Outcome, error) {
+		seller, err := tx.actorEnterprise(ctx, op.Actor)
+		if err != nil {
+			return model.Outcome{}, err
+		}
+		buyer, err := tx.EnterpriseByRIDET(ctx, req.BuyerRIDET)
+		if model.ErrorCodeOf(err) == model.CodeNotFound {
+			return model.Outcome{}, model.Errorf(model.CodeSellerNotActive, "input.buyerRidet", "no business is registered with RIDET %s", req.BuyerRIDET)
+		}
+		if err != nil {
+			return model.Outcome{}, err
+		}
+		inv, err := tx.issue(ctx, seller, buyer, req)
+		if err != nil {
+			return model.Outcome{}, err
+		}
+		return model.Outcome{IDs: []int64{inv.ID}}, nil
+	})
+}
+
+func (s *Store) issue(ctx context.Context, seller, buyer *model.Enterprise, req IssueRequest) (*model.Invoice, error) {
+	number := strings.TrimSpace(req.Number)
+	if number == "" || len(number) > 50 {
+		return nil, model.Invalid("input.number", "an invoice number of 1 to 50 characters is required")
+	}
+	rates, err := s.tgcRateMap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	lines, err := model.BuildLines("input.lines", req.Lines, rates, seller.TGCFranchise)
+	if err != nil {
+		return nil, err
+	}
+	totals := model.Totals(lines)
+	if err := model.CheckIssue(seller, buyer, totals, req.DeclaredTTC); err != nil {
+		return nil, err
+	}
+	inv := &model.Invoice{SellerID: seller.ID, BuyerID: buyer.ID, Number: number, Status: model.InvoiceIssued,
+		TotalHT: totals.HT, TotalTGC: totals.TGC, TotalTTC: totals.TTC, TGCNotApplicable: seller.TGCFranchise,
+		ReplacesID: nullable(req.Replaces)}
+	if err := s.InsertInvoice(ctx, inv, lines); err != nil {
+		if model.ErrorCodeOf(err) == model.CodeConflict {
+			return nil, model.Errorf(model.CodeDuplicate, "input.number", "invoice number %q was already issued by this seller", number)
+		}
+		return nil, err
+	}
+	return inv, nil
+}
+
+func (s *Store) tgcRateMap(ctx context.Context) (map[string]*model.TGCRate, error) {
+	rates, err := s.TGCRates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*model.TGCRate, len(rates))
+	for _, r := range rates {
+		out[r.Code] = r
+	}
+	return out, nil
+}
+
+// actorEnterprise is the business a business user acts for.
+func (s *Store) actorEnterprise(ctx context.Context, a model.Actor) (*model.Enterprise, error) {
+	if a.Role != model.RoleEnterprise || a.EnterpriseID == 0 {
+		return nil, model.Errorf(model.CodeForbidden, "", "only a business user may do this")
+	}
+	es, err := s.EnterprisesByIDs(ctx, []int64{a.EnterpriseID})
+	if err != nil {
+		return nil, err
+	}
+	e, ok := es[a.EnterpriseID]
+	if !ok {
+		return nil, model.Errorf(model.CodeForbidden, "", "the caller's business is not registered")
+	}
+	return e, nil
+}
+
+// lockInvoice reads an invoice for update, as the actor may see it: a business user only its own invoices.
+func (s *Store) lockInvoice(ctx context.Context, a model.Actor, id int64) (*model.Invoice, error) {
+	inv := new(model.Invoice)
+	if err := s.db.NewSelect().Model(inv).Where("i.id = ?", id).For("UPDATE").Scan(ctx); err != nil {
+		return nil, model.Errorf(model.CodeNotFound, "input.id", "no such invoice")
+	}
+	if !inv.VisibleTo(a) {
+		return nil, model.Errorf(model.CodeNotFound, "input.id", "no such invoice")
+	}
+	return inv, nil
+}
+
+// ConfirmInvoice is the buyer's confirmation: the credit amount is reserved atomically from the buyer's credit and
+// the open session's envelope, first come, first served, or nothing happens and the error says why.
+func (s *Store) ConfirmInvoice(ctx context.Context, op model.Op, invoiceID int64, credit model.XPF) (model.Outcome, error) {
+	input := struct {
+		ID     int64
+		Credit model.XPF
+	}{invoiceID, credit}
+	return s.once(ctx, op, "confirmInvoice", input, func(tx *Store, keyID *int64) (model.Outcome, error) {
+		inv, err := tx.lockInvoice(ctx, op.Actor, invoiceID)
+		if err != nil {
+			return model.Outcome{}, err
+		}
+		if !op.Actor.ActsFor(inv.BuyerID) {
+			return model.Outcome{}, model.Errorf(model.CodeForbidden, "input.id", "only the buyer confirms an invoice")
+		}
+		if err := model.CheckTransition(inv.Status, model.InvoiceConfirmed); err != nil {
+			return model.Outcome{}, err
+		}
+		c, err := tx.confirmation(ctx, inv, credit)
+		if err != nil {
+			return model.Outcome{}, err
+		}
+		if err := model.CheckConfirmation(c); err != nil {
+			return model.Outcome{}, err
+		}
+		sess := c.Session
+		buyer, err := tx.accounts(ctx, sess.ProgrammeID, 0, inv.BuyerID, model.AccountCreditAvailable, model.AccountCreditReserved)
+		if err != nil {
+			return model.Outcome{}, err
+		}
+		session, err := tx.accounts(ctx, sess.ProgrammeID, sess.ID, 0, model.AccountSessionAvailable, model.AccountSessionReserved)
+		if err != nil {
+			return model.Outcome{}, err
+		}
+		inv.Status, inv.SessionID, inv.CreditAmount = model.InvoiceConfirmed, &sess.ID, credit
+		_, err = tx.db.NewUpdate().Model(inv).WherePK().Column("status", "session_id", "credit_amount").
+			Set("confirmed_at = now(), updated_at = now()").Exec(ctx)
+		if err != nil {
+			return model.Outcome{}, mapError(err, "invoice")
+		}
+		e := entry(op, model.EntryReservation, sess.ProgrammeID, keyID)
+		e.SessionID, e.InvoiceID = &sess.ID, &inv.ID
+		err = tx.post(ctx, e, []posting{
+			{buyer[model.AccountCreditAvailable], -credit}, {buyer[model.AccountCreditReserved], credit},
+			{session[model.AccountSessionAvailable], -credit}, {session[model.AccountSessionReserved], credit},
+		})
+		if err != nil {
+			return model.Outcome{}, err
+		}
+		return model.Outcome{IDs: []int64{inv.ID}, Amount: credit}, nil
+	})
+}
+
+// confirmation gathers what the confirmation checks need, with the database clock.
+func (s *Store) confirmation(ctx context.Context, inv *model.Invoice, credit model.XPF) (model.Confirmation, error) {
+	c := model.Confirmation{Invoice: inv, CreditAmount: credit}
+	parties, err := s.EnterprisesByIDs(ctx, []int64{inv.SellerID, inv.BuyerID})
+	if err != nil {
+		return c, err
+	}
+	c.Seller, c.Buyer = parties[inv.SellerID], parties[inv.BuyerID]
+	lines, err := s.LinesByInvoiceIDs(ctx, []int64{inv.ID})
+	if err != nil {
+		return c, err
+	}
+	c.Lines = lines[inv.ID]
+	if err := s.db.NewRaw("SELECT now()").Scan(ctx, &c.Now); err != nil {
+		return c, fmt.Errorf("read the clock: %w", err)
+	}
+	// The open session of a programme in which the buyer holds CréditSud; the earliest opened when several are.
+	var sessions []*model.Session
+	err = s.db.NewSelect().Model(&sessions).
+		Where("s.opens_at <= ? AND (s.closes_at IS NULL OR s.closes_at > ?)", c.Now, c.Now).
+		Where("EXISTS (SELECT 1 FROM accounts a WHERE a.kind = 'CREDIT_AVAILABLE' AND a.programme_id = s.programme_id AND a.enterprise_id = ?)", inv.BuyerID).
+		OrderExpr("s.opens_at, s.id").Limit(1).Scan(ctx)
+	if err != nil {
+		return c, fmt.Errorf("find the open session: %w", err)
+	}
+	if len(sessions) == 0 {
+		var open bool
+		if err := s.db.NewRaw("SELECT EXISTS (SELECT 1 FROM sessions WHERE opens_at <= ? AND (closes_at IS NULL OR closes_at > ?))", c.Now, c.Now).Scan(ctx, &open); err != nil {
+			return c, fmt.Errorf("find open sessions: %w", err)
+		}
+		if open {
+			return c, model.Errorf(model.CodeNotEligible, "", "the buyer was granted no CréditSud in the programme of the open session")
+		}
+		return c, nil
+	}
+	c.Session = sessions[0]
+	if c.Session.OnlyUnusedBeneficiaries {
+		var used bool
+		err := s.db.NewRaw(`SELECT coalesce(sum(balance), 0) > 0 FROM accounts
+			WHERE kind IN ('CREDIT_RESERVED', 'CREDIT_USED') AND programme_id = ? AND enterprise_id = ?`,
+			c.Session.ProgrammeID, inv.BuyerID).Scan(ctx, &used)
+		if err != nil {
+			return c, fmt.Errorf("read the buyer's use of credit: %w", err)
+		}
+		c.BuyerHasUsedCredit = used
+	}
+	return c, nil
+}
+
+// control moves a CONFIRMED or APPROVED invoice to its next status with the entry that goes with it.
+func (s *Store) control(ctx context.Context, op model.Op, operation string, invoiceID int64, to model.InvoiceStatus,
+	input any, apply func(inv *model.Invoice) error) (model.Outcome, error) {
+	return s.once(ctx, op, operation, input, func(tx *Store, keyID *int64) (model.Outcome, error) {
+		if !op.Actor.IsStaff() {
+			return model.Outcome{}, model.Errorf(model.CodeForbidden, "", "only Province agents control invoices")
+		}
+		inv, err := tx.lockInvoice(ctx, op.Actor, invoiceID)
+		if err != nil {
+			return model.Outcome{}, err
+		}
+		if err := tx.transition(ctx, op, inv, to, keyID, apply); err != nil {
+			return model.Outcome{}, err
+		}
+		return model.Outcome{IDs: []int64{inv.ID}, Amount: inv.CreditAmount}, nil
+	})
+}
+
+// transition applies a control transition to a locked invoice: status, fields and the ledger entry.
+func (s *Store) transition(ctx context.Context, op model.Op, inv *model.Invoice, to model.InvoiceStatus, keyID *int64, apply func(*model.Invoice) error) error {
+	return s.record(ctx, op, inv, to, keyID, time.Time{}, apply)
+}
+
+// transitionAt is transition at a given time, for imported history.
+func (s *Store) transitionAt(ctx context.Context, op model.Op, inv *model.Invoice, to model.InvoiceStatus, at time.Time, apply func(*model.Invoice) error) error {
+	return s.record(ctx, op, inv, to, nil, at, apply)
+}
+
+// record applies a transition; a zero at means now.
+func (s *Store) record(ctx context.Context, op model.Op, inv *model.Invoice, to model.InvoiceStatus, keyID *int64, at time.Time, apply func(*model.Invoice) error) error {
+	if err := model.CheckTransition(inv.Status, to); err != nil {
+		return err
+	}
+	if apply != nil {
+		if err := apply(inv); err != nil {
+			return err
+		}
+	}
+	inv.Status = to
+	if _, err := s.db.NewUpdate().Model(inv).WherePK().Column("status", "rejection_reason", "control_note").
+		Set("updated_at = now()").Exec(ctx); err != nil {
+		return mapError(err, "invoice")
+	}
+	if inv.SessionID == nil || inv.CreditAmount == 0 {
+		return nil // nothing was reserved
+	}
+	sess := new(model.Session)
+	if err := s.db.NewSelect().Model(sess).Where("s.id = ?", *inv.SessionID).Scan(ctx); err != nil {
+		return fmt.Errorf("read the invoice's session: %w", err)
+	}
+	kind, postings, err := s.transitionPostings(ctx, inv, sess, to)
+	if err != nil {
+		return err
+	}
+	e := entry(op, kind, sess.ProgrammeID, keyID)
+	e.SessionID, e.InvoiceID, e.CreatedAt = &sess.ID, &inv.ID, at
+	return s.post(ctx, e, postings)
+}
+
+func (s *Store) transitionPostings(ctx context.Context, inv *model.Invoice, sess *model.Session, to model.InvoiceStatus) (model.EntryKind, []posting, error) {
+	x := inv.CreditAmount
+	buyer, err := s.accounts(ctx, sess.ProgrammeID, 0, inv.BuyerID, model.AccountCreditAvailable, model.AccountCreditReserved, model.AccountCreditUsed)
+	if err != nil {
+		return "", nil, err
+	}
+	session, err := s.accounts(ctx, sess.ProgrammeID, sess.ID, 0, model.AccountSessionAvailable, model.AccountSessionReserved, model.AccountSessionPaid)
+	if err != nil {
+		return "", nil, err
+	}
+	payable, err := s.account(ctx, model.AccountSellerPayable, sess.ProgrammeID, sess.ID, inv.SellerID)
+	if err != nil {
+		return "", nil, err
+	}
+	release := []posting{
+		{buyer[model.AccountCreditReserved], -x}, {buyer[model.AccountCreditAvailable], x},
+		{session[model.AccountSessionReserved], -x}, {session[model.AccountSessionAvailable], x},
+	}
+	switch to {
+	case model.InvoiceApproved:
+		return model.EntryApproval, []posting{
+			{buyer[model.AccountCreditReserved], -x}, {buyer[model.AccountCreditUsed], x},
+			{session[model.AccountSessionReserved], -x}, {payable, x},
+		}, nil
+	case model.InvoicePaid:
+		return model.EntryPayment, []posting{{payable, -x}, {session[model.AccountSessionPaid], x}}, nil
+	case model.InvoiceReturned:
+		return model.EntryReturnRelease, release, nil
+	case model.InvoiceRejected:
+		return model.EntryRejectionRelease, release, nil
+	}
+	return "", nil, fmt.Errorf("no ledger entry for an invoice becoming %s", to)
+}
+
+// ApproveInvoice approves a CONFIRMED invoice: its reservation becomes owed to the seller and used credit.
+func (s *Store) ApproveInvoice(ctx context.Context, op model.Op, invoiceID int64, note string) (model.Outcome, error) {
+	return s.control(ctx, op, "approveInvoice", invoiceID, model.InvoiceApproved, []any{invoiceID, note}, func(inv *model.Invoice) error {
+		inv.ControlNote = note
+		return nil
+	})
+}
+
+// ReturnInvoice sends a CONFIRMED invoice back to its seller; the reservation is released.
+func (s *Store) ReturnInvoice(ctx context.Context, op model.Op, invoiceID int64, note string) (model.Outcome, error) {
+	return s.control(ctx, op, "returnInvoice", invoiceID, model.InvoiceReturned, []any{invoiceID, note}, func(inv *model.Invoice) error {
+		if strings.TrimSpace(note) == "" {
+			return model.Invalid("input.note", "say what the seller must fix")
+		}
+		inv.ControlNote = note
+		return nil
+	})
+}
+
+// RejectInvoice rejects a CONFIRMED invoice with a reason; the reservation is released.
+func (s *Store) RejectInvoice(ctx context.Context, op model.Op, invoiceID int64, reason model.RejectionReason, note string) (model.Outcome, error) {
+	return s.control(ctx, op, "rejectInvoice", invoiceID, model.InvoiceRejected, []any{invoiceID, reason, note}, func(inv *model.Invoice) error {
+		if !reason.IsValid() {
+			return model.Invalid("input.reason", "%q is not a rejection reason", reason)
+		}
+		inv.RejectionReason, inv.ControlNote = &reason, note
+		return nil
+	})
+}
+
+// MarkInvoicesPaid records the payment of APPROVED invoices, all or nothing.
+func (s *Store) MarkInvoicesPaid(ctx context.Context, op model.Op, invoiceIDs []int64) (model.Outcome, error) {
+	return s.once(ctx, op, "markInvoicesPaid", invoiceIDs, func(tx *Store, keyID *int64) (model.Outcome, error) {
+		if !op.Actor.IsStaff() {
+			return model.Outcome{}, model.Errorf(model.CodeForbidden, "", "only Province agents record payments")
+		}
+		if len(invoiceIDs) == 0 || len(invoiceIDs) > 100 {
+			return model.Outcome{}, model.Invalid("input.ids", "give 1 to 100 invoices, got %d", len(invoiceIDs))
+		}
+		var total model.XPF
+		for i, id := range invoiceIDs {
+			inv, err := tx.lockInvoice(ctx, op.Actor, id)
+			if err == nil {
+				err = tx.transition(ctx, op, inv, model.InvoicePaid, keyID, nil)
+			}
+			if e, ok := model.AsError(err); ok {
+				return model.Outcome{}, &model.Error{Code: e.Code, Field: fmt.Sprintf("input.ids.%d", i), Message: e.Message}
+			}
+			if err != nil {
+				return model.Outcome{}, err
+			}
+			total += inv.CreditAmount
+		}
+		return model.Outcome{IDs: invoiceIDs, Count: len(invoiceIDs), Amount: total}, nil
+	})
+}
+
+// ReissueInvoice issues a corrected invoice replacing a RETURNED one of the actor's business.
+func (s *Store) ReissueInvoice(ctx context.Context, op model.Op, returnedID int64, req IssueRequest) (model.Outcome, error) {
+	req.Replaces = returnedID
+	return s.once(ctx, op, "reissueInvoice", req, func(tx *Store, _ *int64) (model.Outcome, error) {
+		old, err := tx.lockInvoice(ctx, op.Actor, returnedID)
+		if err != nil {
+			return model.Outcome{}, err
+		}
+		if !op.Actor.ActsFor(old.SellerID) {
+			return model.Outcome{}, model.Errorf(model.CodeForbidden, "input.id", "only the seller reissues an invoice")
+		}
+		if old.Status != model.InvoiceReturned {
+			return model.Outcome{}, model.Errorf(model.CodeIllegalTransition, "input.id", "only a RETURNED invoice can be reissued; this one is %s", old.Status)
+		}
+		var replaced bool
+		if err := tx.db.NewRaw("SELECT EXISTS (SELECT 1 FROM invoices WHERE replaces_id = ?)", old.ID).Scan(ctx, &replaced); err != nil {
+			return model.Outcome{}, fmt.Errorf("look for a reissue: %w", err)
+		}
+		if replaced {
+			return model.Outcome{}, model.Errorf(model.CodeIllegalTransition, "input.id", "this invoice was already reissued")
+		}
+		parties, err := tx.EnterprisesByIDs(ctx, []int64{old.SellerID, old.BuyerID})
+		if err != nil {
+			return model.Outcome{}, err
+		}
+		if strings.TrimSpace(req.Number) == "" {
+			req.Number = old.Number + "-R"
+		}
+		inv, err := tx.issue(ctx, parties[old.SellerID], parties[old.BuyerID], req)
+		if err != nil {
+			return model.Outcome{}, err
+		}
+		return model.Outcome{IDs: []int64{inv.ID}}, nil
+	})
+}

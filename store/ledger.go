@@ -1,0 +1,233 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/uptrace/bun"
+
+	"sudpro/model"
+)
+
+// posting is one movement to write: an account and a signed amount.
+type posting struct {
+	account *model.Account
+	amount  model.XPF
+}
+
+// post records a balanced journal entry and moves the balances, in the caller's transaction. Balances move by
+// conditional updates that never take an account below its floor; zero rows updated means the money is not
+// there, and the error says whose (INSUFFICIENT_CREDIT for a beneficiary, BUDGET_EXHAUSTED for an envelope).
+// Accounts are locked in one fixed order for everyone, so two transactions never deadlock: the beneficiary's and
+// seller's accounts first (uncontended), then the session's (the hot rows of a rush, held for the shortest time),
+// then the programme's, each group by id.
+func (s *Store) post(ctx context.Context, entry *model.JournalEntry, postings []posting) error {
+	var sum model.XPF
+	for _, p := range postings {
+		sum += p.amount
+	}
+	if sum != 0 || len(postings) < 2 {
+		return fmt.Errorf("journal entry %s does not balance (%d postings, sum %d)", entry.Kind, len(postings), sum)
+	}
+	if _, err := s.db.NewInsert().Model(entry).ExcludeColumn("id").Returning("id, created_at").Exec(ctx); err != nil {
+		return mapError(err, "journal entry")
+	}
+	rows := make([]*model.Posting, len(postings))
+	for i, p := range postings {
+		rows[i] = &model.Posting{EntryID: entry.ID, AccountID: p.account.ID, Amount: p.amount}
+	}
+	if _, err := s.db.NewInsert().Model(&rows).ExcludeColumn("id").Exec(ctx); err != nil {
+		return fmt.Errorf("insert postings: %w", err)
+	}
+	ordered := append([]posting(nil), postings...)
+	sort.SliceStable(ordered, func(i, j int) bool {
+		gi, gj := lockGroup(ordered[i].account.Kind), lockGroup(ordered[j].account.Kind)
+		if gi != gj {
+			return gi < gj
+		}
+		return ordered[i].account.ID < ordered[j].account.ID
+	})
+	for _, p := range ordered {
+		if err := s.move(ctx, p.account, p.amount); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func lockGroup(k model.AccountKind) int {
+	switch k {
+	case model.AccountCreditAvailable, model.AccountCreditReserved, model.AccountCreditUsed, model.AccountSellerPayable:
+		return 0
+	case model.AccountSessionAvailable, model.AccountSessionReserved, model.AccountSessionPaid:
+		return 1
+	default:
+		return 2
+	}
+}
+
+// move changes one balance; a debit only happens if the balance stays at or above the account's floor.
+func (s *Store) move(ctx context.Context, a *model.Account, amount model.XPF) error {
+	var balance model.XPF
+	err := s.db.NewRaw(`UPDATE accounts SET balance = balance + ? WHERE id = ? AND (floor IS NULL OR balance + ? >= floor) RETURNING balance`,
+		int64(amount), a.ID, int64(amount)).Scan(ctx, &balance)
+	if errors.Is(err, sql.ErrNoRows) {
+		switch a.Kind {
+		case model.AccountCreditAvailable:
+			return model.Errorf(model.CodeInsufficientCredit, "input.creditAmount", "the buyer's remaining CréditSud cannot cover %d XPF", -amount)
+		case model.AccountSessionAvailable:
+			return model.Errorf(model.CodeBudgetExhausted, "input.creditAmount", "the session's envelope cannot cover %d XPF", -amount)
+		}
+		return fmt.Errorf("account %d (%s) would go below its floor by moving %d", a.ID, a.Kind, amount)
+	}
+	if err != nil {
+		return fmt.Errorf("move %d on account %d: %w", amount, a.ID, err)
+	}
+	a.Balance = balance
+	return nil
+}
+
+func nullable(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+// account returns an account, creating it on first use.
+func (s *Store) account(ctx context.Context, kind model.AccountKind, programmeID, sessionID, enterpriseID int64) (*model.Account, error) {
+	a := &model.Account{Kind: kind, ProgrammeID: programmeID, SessionID: nullable(sessionID), EnterpriseID: nullable(enterpriseID)}
+	if kind != model.AccountProgrammeFunding && kind != model.AccountProgrammeAllocations {
+		zero := model.XPF(0)
+		a.Floor = &zero
+	}
+	err := s.accountQuery(a).Scan(ctx, a)
+	if errors.Is(err, sql.ErrNoRows) {
+		_, err = s.db.NewInsert().Model(a).ExcludeColumn("id", "balance").On("CONFLICT ON CONSTRAINT accounts_identity DO NOTHING").Exec(ctx)
+		if err == nil {
+			err = s.accountQuery(a).Scan(ctx, a)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("account %s: %w", kind, err)
+	}
+	return a, nil
+}
+
+func (s *Store) accountQuery(a *model.Account) *bun.SelectQuery {
+	return s.db.NewSelect().Model((*model.Account)(nil)).
+		Where("a.kind = ? AND a.programme_id = ?", a.Kind, a.ProgrammeID).
+		Where("a.session_id IS NOT DISTINCT FROM ?", a.SessionID).
+		Where("a.enterprise_id IS NOT DISTINCT FROM ?", a.EnterpriseID)
+}
+
+// accounts returns several accounts of one owner set at once, creating missing ones.
+func (s *Store) accounts(ctx context.Context, programmeID, sessionID, enterpriseID int64, kinds ...model.AccountKind) (map[model.AccountKind]*model.Account, error) {
+	out := make(map[model.AccountKind]*model.Account, len(kinds))
+	for _, k := range kinds {
+		a, err := s.account(ctx, k, programmeID, sessionID, enterpriseID)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = a
+	}
+	return out, nil
+}
+
+// scopeOf keeps idempotency keys of different callers apart.
+func scopeOf(a model.Actor) string {
+	return string(a.Role) + ":" + a.Subject + ":" + strconv.FormatInt(a.EnterpriseID, 10)
+}
+
+// once runs a mutation in one transaction. With an idempotency key, the first call records its outcome (an
+// effect or a user error) with the key, in the same transaction; a replay returns that outcome without running
+// again, and the same key with different input is a CONFLICT. Concurrent calls with one key wait for the first to
+// commit, so a key maps to exactly one effect. A user error rolls back every effect but is still the outcome.
+func (s *Store) once(ctx context.Context, op model.Op, operation string, input any, fn func(tx *Store, keyID *int64) (model.Outcome, error)) (model.Outcome, error) {
+	var out model.Outcome
+	err := s.InTx(ctx, func(tx *Store) error {
+		var keyID *int64
+		if op.IdempotencyKey != "" {
+			id, prior, err := tx.claimKey(ctx, op, operation, input)
+			if err != nil {
+				return err
+			}
+			if prior != nil {
+				out = *prior
+				return nil
+			}
+			keyID = &id
+		}
+		var res model.Outcome
+		err := tx.InTx(ctx, func(sp *Store) error {
+			var err error
+			res, err = fn(sp, keyID)
+			return err
+		})
+		if typed, ok := model.AsError(err); ok {
+			res = model.Outcome{Err: typed}
+		} else if err != nil {
+			return err
+		}
+		out = res
+		if keyID == nil {
+			return nil
+		}
+		b, _ := json.Marshal(res)
+		_, err = tx.db.NewRaw("UPDATE idempotency_keys SET response = ? WHERE id = ?", string(b), *keyID).Exec(ctx)
+		return err
+	})
+	if err != nil {
+		return model.Outcome{}, err
+	}
+	return out, nil
+}
+
+// claimKey records an idempotency key, or returns the outcome already recorded with it.
+func (s *Store) claimKey(ctx context.Context, op model.Op, operation string, input any) (int64, *model.Outcome, error) {
+	b, err := json.Marshal(input)
+	if err != nil {
+		return 0, nil, fmt.Errorf("hash input: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	hash := hex.EncodeToString(sum[:])
+	scope := scopeOf(op.Actor)
+	var id int64
+	err = s.db.NewRaw(`INSERT INTO idempotency_keys (scope, key, operation, request_hash) VALUES (?, ?, ?, ?)
+		ON CONFLICT (scope, key) DO NOTHING RETURNING id`, scope, op.IdempotencyKey, operation, hash).Scan(ctx, &id)
+	if err == nil {
+		return id, nil, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, mapError(err, "idempotency key")
+	}
+	var prior struct {
+		Operation   string          `bun:"operation"`
+		RequestHash string          `bun:"request_hash"`
+		Response    json.RawMessage `bun:"response"`
+	}
+	if err := s.db.NewRaw("SELECT operation, request_hash, response FROM idempotency_keys WHERE scope = ? AND key = ?",
+		scope, op.IdempotencyKey).Scan(ctx, &prior); err != nil {
+		return 0, nil, fmt.Errorf("read idempotency key: %w", err)
+	}
+	if prior.Operation != operation || prior.RequestHash != hash {
+		return 0, nil, model.Errorf(model.CodeConflict, "input.idempotencyKey", "this idempotency key was already used for another request")
+	}
+	var out model.Outcome
+	if err := json.Unmarshal(prior.Response, &out); err != nil {
+		return 0, nil, fmt.Errorf("decode stored outcome: %w", err)
+	}
+	return 0, &out, nil
+}
+
+// entry starts a journal entry for op.
+func entry(op model.Op, kind model.EntryKind, programmeID int64, keyID *int64) *model.JournalEntry {
+	return &model.JournalEntry{Kind: kind, ProgrammeID: programmeID, Actor: op.Actor.Subject, RequestID: op.RequestID, IdempotencyKeyID: keyID}
+}
