@@ -177,6 +177,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return seedCommand(ctx, cfg, logger, args, stdout)
 	case "token":
 		return tokenCommand(ctx, cfg, logger, args, stdout)
+	case "ledger":
+		return ledgerCommand(ctx, cfg, logger, args, stdout)
 	default:
 		usage(stderr)
 		return fmt.Errorf("unknown command %q", command)
@@ -532,5 +534,35 @@ func tokenCommand(ctx context.Context, cfg config, logger *slog.Logger, args []s
 		return err
 	}
 	fmt.Fprintln(stdout, token)
+	return nil
+}
+
+// errLedgerViolations makes `sudpro ledger check` exit non-zero after printing the violations.
+var errLedgerViolations = errors.New("the ledger has violations")
+
+func ledgerCommand(ctx context.Context, cfg config, logger *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) != 1 || args[0] != "check" {
+		return errors.New("usage: sudpro ledger check")
+	}
+	db, _, closeDB, err := database(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if pending, err := store.PendingMigrations(ctx, db); err != nil || pending > 0 {
+		return fmt.Errorf("the database is not at the latest schema (%d migrations pending, %v): run sudpro migrate up", pending, err)
+	}
+	violations, err := store.New(db).CheckLedger(ctx)
+	if err != nil {
+		return err
+	}
+	for _, v := range violations {
+		fmt.Fprintf(stdout, "VIOLATION  %s: %s\n", v.Invariant, v.Detail)
+	}
+	if len(violations) > 0 {
+		fmt.Fprintf(stdout, "%d violations\n", len(violations))
+		return errLedgerViolations
+	}
+	fmt.Fprintln(stdout, "ledger check: every invariant holds (balanced entries, floors, envelopes, balances = postings, one move per invoice step, one effect per idempotency key)")
 	return nil
 }

@@ -106,6 +106,7 @@ func graphQL(cfg Config) http.Handler {
 	h = withLoaders(cfg.Store, h)
 	h = withActor(cfg.Auth, h)
 	h = withBodyCheck(h)
+	h = withQueriesOnlyOverGET(h)
 	h = http.TimeoutHandler(h, cfg.RequestTimeout, `{"errors":[{"message":"request timed out","extensions":{"code":"TIMEOUT"}}]}`)
 	return h
 }
@@ -167,6 +168,29 @@ func withBodyCheck(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// withQueriesOnlyOverGET answers a mutation sent with GET with 405 and "Allow: POST", as the GraphQL-over-HTTP
+// specification asks (gqlgen's GET transport says 406); the mutation never runs.
+func withQueriesOnlyOverGET(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			w = &getStatusWriter{ResponseWriter: w}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type getStatusWriter struct{ http.ResponseWriter }
+
+func (g *getStatusWriter) WriteHeader(code int) {
+	if code == http.StatusNotAcceptable {
+		g.Header().Set("Allow", http.MethodPost)
+		code = http.StatusMethodNotAllowed
+	}
+	g.ResponseWriter.WriteHeader(code)
+}
+
+func (g *getStatusWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }
 
 func isJSON(r *http.Request) bool {
 	ct := r.Header.Get("Content-Type")
