@@ -81,6 +81,9 @@ func invoiceQuery(ctx context.Context, filter *model.InvoiceFilter) (model.Invoi
 		return q, nil
 	}
 	q.Statuses = filter.Statuses
+	q.SellerSectors = sectorCodes(filter.SellerSectors)
+	q.BuyerSectors = sectorCodes(filter.BuyerSectors)
+	q.IssuedFrom, q.IssuedBefore = filter.IssuedFrom, filter.IssuedBefore
 	var err error
 	for _, f := range []struct {
 		field, typeName string

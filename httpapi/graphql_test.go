@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"sudpro/model"
 )
@@ -356,5 +357,44 @@ func TestHealthAndGraphiQL(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodGet, a.url+"/graphql?query=%7Bsectors%7Bname%7D%7D", nil)
 	if r := a.do(req); r.Status != 200 || len(get(r.Data, "sectors").([]any)) != 9 {
 		t.Errorf("GET query: %d %s", r.Status, r.Raw)
+	}
+}
+
+func TestInvoiceFilters(t *testing.T) {
+	a := newAPI(t)
+	f := seedFixture(t, a.store, 5)
+	byID := map[int64]*model.Enterprise{}
+	for _, e := range f.all {
+		byID[e.ID] = e
+	}
+	cut := f.invoices[len(f.invoices)/2].IssuedAt
+	var wantBTP, wantBefore int
+	for _, inv := range f.invoices {
+		if byID[inv.SellerID].SectorCode == "BTP" {
+			wantBTP++
+		}
+		if inv.IssuedAt.Before(cut) {
+			wantBefore++
+		}
+	}
+	q := `query($f: InvoiceFilter) { invoices(filter: $f) { totalCount } }`
+	tests := []struct {
+		name   string
+		filter map[string]any
+		want   int
+	}{
+		{"all", map[string]any{}, len(f.invoices)},
+		{"seller in BTP", map[string]any{"sellerSectors": []string{"BTP"}}, wantBTP},
+		{"issued before a time", map[string]any{"issuedBefore": cut.Format(time.RFC3339Nano)}, wantBefore},
+		{"issued from a time", map[string]any{"issuedFrom": cut.Format(time.RFC3339Nano)}, len(f.invoices) - wantBefore},
+		{"status CONFIRMED", map[string]any{"statuses": []string{"CONFIRMED"}}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := a.query(a.tokens["AGENT"], q, map[string]any{"f": tt.filter})
+			if got := get(r.mustData(t), "invoices", "totalCount"); got != float64(tt.want) {
+				t.Errorf("totalCount = %v, want %d", got, tt.want)
+			}
+		})
 	}
 }

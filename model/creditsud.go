@@ -154,5 +154,10 @@ type InvoiceQuery struct {
 	// PartyID, when set, keeps invoices this business issued or received (both unless Party says).
 	PartyID int64
 	Party   string // "SELLER", "BUYER" or "" for both
-	Viewer  Actor
+	// SellerSectors and BuyerSectors keep invoices whose seller (buyer) is in one of these sectors.
+	SellerSectors []string
+	BuyerSectors  []string
+	IssuedFrom    *time.Time // inclusive
+	IssuedBefore  *time.Time // exclusive
+	Viewer        Actor
 }

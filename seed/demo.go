@@ -56,6 +56,8 @@ type demoSession struct {
 	session  *model.Session
 	invoices int
 	phase2   bool
+	// topUp is added to the envelope after the session opened (phase 1: 200,000,000 XPF ten days later).
+	topUp model.XPF
 	// statuses weights the invoice statuses of the session: the older the session, the more invoices went all
 	// the way to PAID; the last one still has many awaiting confirmation and control.
 	statuses []statusWeight
@@ -195,20 +197,59 @@ func buildDemo(seed int64, rates map[string]*model.TGCRate) (*demoData, error) {
 	return d, nil
 }
 
-// insertDemo writes the data set: businesses in one statement, then the programme, its sessions, the invoices
-// (in issue order, so ids follow time) and the consultations.
+// seedOp is who the seed's ledger entries name: an administrator called "seed", on request "seed". It carries no
+// idempotency key: the seed runs once, in one transaction, on an empty database.
+var seedOp = model.Op{Actor: model.Actor{Role: model.RoleAdmin, Subject: "seed"}, RequestID: "seed"}
+
+// done turns a mutation's result into an error: the store reports user errors (an invalid input, an envelope
+// that cannot cover an amount) in the outcome rather than as an error.
+func done(out model.Outcome, err error) (model.Outcome, error) {
+	if err != nil {
+		return out, err
+	}
+	if out.Err != nil {
+		return out, out.Err
+	}
+	return out, nil
+}
+
+// insertDemo writes the data set through the store's ledger-aware mutations: businesses in one statement, then
+// the programme, its sessions (each funded by a ledger entry) and phase 1's top-up, the allocations of every
+// eligible business, the invoices (in issue order, so ids follow time), each replayed through the ledger up to
+// its status, and the consultations.
 func insertDemo(ctx context.Context, tx *store.Store, d *demoData) (Summary, error) {
 	if err := tx.InsertEnterprises(ctx, d.enterprises); err != nil {
 		return Summary{}, fmt.Errorf("insert businesses: %w", err)
 	}
-	if err := tx.InsertProgramme(ctx, d.programme); err != nil {
-		return Summary{}, fmt.Errorf("insert programme %s: %w", d.programme.Name, err)
+	if _, err := done(tx.CreateProgramme(ctx, seedOp, d.programme)); err != nil {
+		return Summary{}, fmt.Errorf("create programme %s: %w", d.programme.Name, err)
 	}
 	for _, s := range d.sessions {
 		s.session.ProgrammeID = d.programme.ID
-		if err := tx.InsertSession(ctx, s.session); err != nil {
-			return Summary{}, fmt.Errorf("insert session %s: %w", s.session.Name, err)
+		if _, err := done(tx.CreateSession(ctx, seedOp, s.session)); err != nil {
+			return Summary{}, fmt.Errorf("create session %s: %w", s.session.Name, err)
 		}
+		if s.topUp > 0 {
+			// TopUpSession dates its entry with the clock, not ten days after the opening: the only entries of the
+			// seed that do, with the sessions' funding and the allocations.
+			if _, err := done(tx.TopUpSession(ctx, seedOp, s.session.ID, s.topUp)); err != nil {
+				return Summary{}, fmt.Errorf("top up session %s: %w", s.session.Name, err)
+			}
+		}
+	}
+	granted, err := done(tx.GrantAllocations(ctx, seedOp, d.programme.ID))
+	if err != nil {
+		return Summary{}, fmt.Errorf("grant the allocations of %s: %w", d.programme.Name, err)
+	}
+	eligible := 0
+	for _, e := range d.enterprises {
+		if e.IsEligible() {
+			eligible++
+		}
+	}
+	if granted.Count != eligible {
+		// The invoices' buyers were drawn by model.Enterprise.Eligibility; the grant uses its SQL twin.
+		return Summary{}, fmt.Errorf("granted %d allocations, but %d businesses of the demo are eligible", granted.Count, eligible)
 	}
 	for _, di := range d.invoices {
 		inv := di.invoice
@@ -217,8 +258,8 @@ func insertDemo(ctx context.Context, tx *store.Store, d *demoData) (Summary, err
 			id := d.sessions[di.session].session.ID
 			inv.SessionID = &id
 		}
-		if err := tx.InsertInvoice(ctx, inv, di.lines); err != nil {
-			return Summary{}, fmt.Errorf("insert invoice %s: %w", inv.Number, err)
+		if err := tx.ImportInvoice(ctx, seedOp, inv, di.lines); err != nil {
+			return Summary{}, fmt.Errorf("import invoice %s: %w", inv.Number, err)
 		}
 	}
 	for _, c := range d.consultations {
@@ -230,6 +271,7 @@ func insertDemo(ctx context.Context, tx *store.Store, d *demoData) (Summary, err
 		Enterprises:   len(d.enterprises),
 		Programmes:    1,
 		Sessions:      len(d.sessions),
+		Allocations:   granted.Count,
 		Invoices:      len(d.invoices),
 		Consultations: len(d.consultations),
 	}, nil
@@ -262,7 +304,7 @@ func demoProgramme() (*model.Programme, []demoSession) {
 			OpensAt:  nc(2025, time.May, 5, 8, 0),
 			ClosesAt: closes(nc(2025, time.May, 16, 16, 0)),
 			// The initial envelope. Ten days after the opening the Province topped it up by 200,000,000 XPF
-			// (1.2 bn in all); that top-up is a ledger entry, added with the ledger, not a change of this figure.
+			// (1.2 bn in all): that top-up is a ledger entry (topUp below), not a change of this figure.
 			Envelope:                  1_000_000_000,
 			SectorCodes:               []string{},
 			SectorRuleAppliesTo:       model.SectorRuleSeller,
@@ -270,6 +312,7 @@ func demoProgramme() (*model.Programme, []demoSession) {
 			CreatedAt:                 nc(2025, time.April, 28, 10, 0),
 		},
 		invoices: demoPhase1Invoices,
+		topUp:    200_000_000,
 		statuses: []statusWeight{{model.InvoicePaid, 79}, {model.InvoiceApproved, 5}, {model.InvoiceConfirmed, 2},
 			{model.InvoiceIssued, 3}, {model.InvoiceReturned, 4}, {model.InvoiceRejected, 7}},
 	}}

@@ -10,27 +10,34 @@ import (
 	"sudpro/model"
 )
 
-// invoices generates the demo invoices session by session, keeping each buyer's CréditSud within its
-// allocation: the credit amounts of all a buyer's invoices, rejected ones included, never exceed 250,000 XPF.
-// Phase-2 buyers are businesses that had not used their credit before (the session rule), so they get one
-// invoice with credit each; in phase 1 a buyer may spread its credit over several invoices.
+// invoices generates the demo invoices session by session and, within a session, in issue order: the order in
+// which insertDemo replays them through the ledger. A buyer's CréditSud thus never runs short at the time of an
+// invoice: each invoice asks for at most what the buyer's allocation still holds after its earlier invoices,
+// counting only reservations that were not released (a RETURNED or REJECTED invoice gives its credit back).
+// Phase-2 buyers are businesses whose credit was not in use before (the session rule), so they get one invoice
+// holding credit each; in phase 1 a buyer may spread its credit over several invoices.
 func (b *demoBuilder) invoices(es []*model.Enterprise, sessions []demoSession) []demoInvoice {
-	credit := make([]model.XPF, len(es)) // credit amounts asked by each business as a buyer
-	used := make([]bool, len(es))        // the business has used CréditSud (a confirmed invoice, not rejected)
+	held := make([]model.XPF, len(es)) // credit each business holds as a buyer: reserved or used, not released
 	var out []demoInvoice
 	for si, s := range sessions {
-		for range s.invoices {
+		times := make([]time.Time, s.invoices)
+		for i := range times {
+			times[i] = b.issuedAt(s)
+		}
+		slices.SortFunc(times, func(x, y time.Time) int { return x.Compare(y) })
+		for _, issued := range times {
 			// A draw may find no party that fits (e.g. no active numérique seller yet): try again a few times.
 			for range 5 {
-				if di, ok := b.invoice(es, s, si, credit, used); ok {
+				if di, ok := b.invoice(es, s, si, issued, held); ok {
 					out = append(out, di)
 					break
 				}
 			}
 		}
 	}
-	// Insert in issue order, so ids follow time; then number each seller's invoices in that order.
+	// Already in issue order (sessions do not overlap); the stable sort only guards that.
 	sort.SliceStable(out, func(i, j int) bool { return out[i].invoice.IssuedAt.Before(out[j].invoice.IssuedAt) })
+	// Number each seller's invoices in issue order.
 	type numbering struct {
 		format string
 		next   int
@@ -50,8 +57,14 @@ func (b *demoBuilder) invoices(es []*model.Enterprise, sessions []demoSession) [
 	return out
 }
 
-// invoice draws one invoice of session si, or reports false when no seller or buyer fits the draw.
-func (b *demoBuilder) invoice(es []*model.Enterprise, s demoSession, si int, credit []model.XPF, used []bool) (demoInvoice, bool) {
+// releases reports whether an invoice's final status gave its reserved credit back to the buyer and the envelope.
+func releases(status model.InvoiceStatus) bool {
+	return status == model.InvoiceReturned || status == model.InvoiceRejected
+}
+
+// invoice draws one invoice of session si issued at issued, or reports false when no seller or buyer fits the
+// draw. held is each business's credit in use as a buyer, updated when the invoice keeps its credit.
+func (b *demoBuilder) invoice(es []*model.Enterprise, s demoSession, si int, issued time.Time, held []model.XPF) (demoInvoice, bool) {
 	weights := make([]int, len(s.statuses))
 	for i, sw := range s.statuses {
 		weights[i] = sw.weight
@@ -61,12 +74,11 @@ func (b *demoBuilder) invoice(es []*model.Enterprise, s demoSession, si int, cre
 	if status == model.InvoiceRejected {
 		reason = b.rejectionReason(s.phase2)
 	}
-	issued := b.issuedAt(s)
 	seller := b.seller(es, s, reason, issued)
 	if seller < 0 {
 		return demoInvoice{}, false
 	}
-	buyer := b.buyer(es, seller, s.phase2, issued, credit, used)
+	buyer := b.buyer(es, seller, status != model.InvoiceIssued, s.phase2, issued, held)
 	if buyer < 0 {
 		return demoInvoice{}, false
 	}
@@ -76,17 +88,18 @@ func (b *demoBuilder) invoice(es []*model.Enterprise, s demoSession, si int, cre
 	}
 	t := model.Totals(lines)
 	inv := &model.Invoice{
-		Status:    status,
-		IssuedAt:  issued,
-		TotalHT:   t.HT,
-		TotalTGC:  t.TGC,
-		TotalTTC:  t.TTC,
-		UpdatedAt: b.invoiceUpdatedAt(status, issued),
+		Status:           status,
+		IssuedAt:         issued,
+		TotalHT:          t.HT,
+		TotalTGC:         t.TGC,
+		TotalTTC:         t.TTC,
+		TGCNotApplicable: es[seller].TGCFranchise,
+		UpdatedAt:        reachedAt(status, issued),
 	}
 	di := demoInvoice{invoice: inv, lines: lines, seller: seller, buyer: buyer, session: -1}
 	if status != model.InvoiceIssued {
 		// Confirmed and later: the buyer asked for CréditSud from the session open at issue time.
-		amount := min(demoAllowance-credit[buyer], t.TTC)
+		amount := min(demoAllowance-held[buyer], t.TTC)
 		if b.chance(20) {
 			// Some buyers pay part of the invoice themselves, asking for a round amount of credit.
 			if partial := amount * model.XPF(40+b.r.IntN(51)) / 100 / 1000 * 1000; partial > 0 {
@@ -94,12 +107,17 @@ func (b *demoBuilder) invoice(es []*model.Enterprise, s demoSession, si int, cre
 			}
 		}
 		inv.CreditAmount = amount
-		credit[buyer] += amount
-		used[buyer] = used[buyer] || status != model.InvoiceRejected
+		if !releases(status) {
+			held[buyer] += amount
+		}
 		di.session = si
 	}
-	if status == model.InvoiceRejected {
+	switch status {
+	case model.InvoiceRejected:
 		inv.RejectionReason = &reason
+		inv.ControlNote = b.rejectionNote(reason, lines)
+	case model.InvoiceReturned:
+		inv.ControlNote = b.returnNote(es[seller])
 	}
 	return di, true
 }
@@ -171,12 +189,16 @@ func (b *demoBuilder) seller(es []*model.Enterprise, s demoSession, reason model
 	return candidates[b.weighted(weights)]
 }
 
-// buyer draws an eligible active buyer other than the seller with credit left; in phase 2, one that has not
-// used its credit yet.
-func (b *demoBuilder) buyer(es []*model.Enterprise, seller int, phase2 bool, issued time.Time, credit []model.XPF, used []bool) int {
+// buyer draws a buyer other than the seller, active at issue time. A buyer asking for CréditSud (withCredit)
+// is eligible with credit left and, in phase 2, holds none of it in use (the session admits only beneficiaries
+// who have not used their credit); an invoice left ISSUED may go to any active business.
+func (b *demoBuilder) buyer(es []*model.Enterprise, seller int, withCredit, phase2 bool, issued time.Time, held []model.XPF) int {
 	var candidates []int
 	for i, e := range es {
-		if i == seller || !activeAt(e, issued) || !e.IsEligible() || credit[i] >= demoAllowance || (phase2 && used[i]) {
+		if i == seller || !activeAt(e, issued) {
+			continue
+		}
+		if withCredit && (!e.Eligibility().Eligible || held[i] >= demoAllowance || (phase2 && held[i] > 0)) {
 			continue
 		}
 		// Two establishments of one company do not invoice each other.
@@ -229,32 +251,78 @@ func (b *demoBuilder) line(p product, category model.ExpenseCategory) *model.Inv
 	}
 }
 
-// invoiceUpdatedAt is when the invoice reached its status: confirmation minutes after issue, control days
-// later, payment weeks later; never after the demo's "now".
-func (b *demoBuilder) invoiceUpdatedAt(status model.InvoiceStatus, issued time.Time) time.Time {
-	minutes := func(lo, hi int) time.Time {
-		return issued.Add(time.Duration(lo+b.r.IntN(hi-lo+1)) * time.Minute)
-	}
-	const day = 24 * 60
-	var t time.Time
+// The timeline store.ImportInvoice gives an imported invoice's ledger entries: confirmed an hour after its
+// issue, then each control step (approval, payment, return, rejection) three days after the previous one.
+const (
+	importConfirmAfter = time.Hour
+	importStepAfter    = 72 * time.Hour
+)
+
+// reachedAt is when an invoice reached its status on store.ImportInvoice's timeline, so that its updated_at
+// matches the date of its last ledger entry.
+func reachedAt(status model.InvoiceStatus, issued time.Time) time.Time {
+	confirmed := issued.Add(importConfirmAfter)
 	switch status {
 	case model.InvoiceConfirmed:
-		t = minutes(2, 180)
-	case model.InvoiceApproved:
-		t = minutes(2*day, 12*day)
+		return confirmed
+	case model.InvoiceApproved, model.InvoiceReturned, model.InvoiceRejected:
+		return confirmed.Add(importStepAfter)
 	case model.InvoicePaid:
-		t = minutes(10*day, 40*day)
-	case model.InvoiceReturned:
-		t = minutes(3*day, 15*day)
-	case model.InvoiceRejected:
-		t = minutes(3*day, 20*day)
-	default:
-		t = issued
+		return confirmed.Add(2 * importStepAfter)
 	}
-	if t.After(demoAsOf) {
-		t = demoAsOf
+	return issued
+}
+
+// returnNote is what the agent asks the seller to fix on an invoice sent back: a missing or wrong mention,
+// never a reason to refuse the expense.
+func (b *demoBuilder) returnNote(seller *model.Enterprise) string {
+	notes := []string{
+		"Facture sans mention du RIDET du vendeur : merci de la réémettre avec le numéro RIDET complet de l'établissement.",
+		"Date de réalisation de la prestation absente : à préciser sur la facture avant nouvel envoi.",
+		"Adresse et RIDET de l'acheteur incomplets : compléter l'identification du client sur la facture.",
+		"Désignation trop vague (« divers », « fournitures ») : détailler la nature et la quantité des biens ou prestations.",
+		"Devis transmis à la place de la facture : envoyer la facture définitive, datée et numérotée.",
+		"Pièce jointe illisible : merci de déposer une copie lisible de la facture originale.",
+		"Taux de TGC à vérifier sur une ligne : corriger le taux appliqué et les totaux TGC et TTC.",
 	}
-	return t
+	if seller.TGCFranchise {
+		notes = append(notes, "Mention « TGC non applicable » absente alors que le vendeur relève de la franchise en base : à ajouter sur la facture.")
+	}
+	return pick(b.r, notes)
+}
+
+// rejectionNote is the agent's explanation of a rejection, naming the offending line where there is one (the
+// last line for an excluded expense or a hardware sale).
+func (b *demoBuilder) rejectionNote(reason model.RejectionReason, lines []*model.InvoiceLine) string {
+	last := lines[len(lines)-1]
+	switch reason {
+	case model.RejectExcludedExpense:
+		what := map[model.ExpenseCategory]string{
+			model.ExpenseFuel:           "le carburant",
+			model.ExpenseRent:           "les loyers",
+			model.ExpenseOperatingCosts: "les frais de fonctionnement courants",
+		}[last.ExpenseCategory]
+		return fmt.Sprintf("Dépense exclue du CréditSud : « %s ». Le dispositif ne finance pas %s.", last.Designation, what)
+	case model.RejectHardwareSale:
+		return fmt.Sprintf("Vente de matériel informatique (« %s ») : exclue pour le secteur numérique en phase 2, "+
+			"seules les prestations de services sont éligibles.", last.Designation)
+	case model.RejectSectorNotAllowed:
+		return "Secteur d'activité du vendeur non retenu pour la phase 2 : seuls le BTP, la production et fabrication, " +
+			"les services, le numérique et l'agriculture et pêche sont éligibles."
+	case model.RejectNonCompliant:
+		return pick(b.r, []string{
+			"Facture non conforme : totaux HT, TGC et TTC incohérents avec les lignes.",
+			"Facture non conforme : ni date ni numéro de facture, malgré une première demande de correction.",
+			"Facture non conforme : mentions obligatoires absentes (RIDET du vendeur, adresse, détail de la TGC).",
+		})
+	case model.RejectDuplicate:
+		return "Doublon : la même prestation a déjà été facturée à cet acheteur sous un autre numéro."
+	case model.RejectServiceNotPerformed:
+		return "Prestation non constatée lors du contrôle sur place ; dossier transmis pour suspicion de fraude."
+	case model.RejectLinkedParties:
+		return "Acheteur et vendeur liés : même gérant déclaré pour les deux entreprises (auto-facturation)."
+	}
+	return "Facture rejetée après contrôle."
 }
 
 // demoConsultationRows turns the consultation table into rows; document links follow the Province's site.

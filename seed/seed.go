@@ -1,6 +1,9 @@
 // Package seed fills an empty Sud Pro database with deterministic, realistic data: the same profile and seed
 // always give the same rows, byte for byte (ids, timestamps included), so demos, screenshots and benchmarks
-// can be reproduced anywhere.
+// can be reproduced anywhere. CréditSud money goes through the store's ledger like live traffic (sessions funded,
+// allocations granted, invoices replayed up to their status), so the ledger invariants hold on seeded data; the
+// only values that differ between runs are the ledger's transaction ids and the times of the entries the store
+// dates with the clock (session funding and top-ups, allocations).
 package seed
 
 import (
@@ -14,7 +17,7 @@ import (
 
 // Summary counts what a seed run created.
 type Summary struct {
-	Enterprises, Programmes, Sessions, Invoices, Consultations int
+	Enterprises, Programmes, Sessions, Allocations, Invoices, Consultations int
 }
 
 // profile is a named data set and the function that generates and inserts it inside the seed transaction.

@@ -95,6 +95,18 @@ func (s *Store) invoices(q model.InvoiceQuery) *bun.SelectQuery {
 	if q.PartyID != 0 {
 		sel.Where(partyCondition(q.Party, "?0"), q.PartyID)
 	}
+	if len(q.SellerSectors) > 0 {
+		sel.Where("EXISTS (SELECT 1 FROM enterprises se WHERE se.id = i.seller_id AND se.sector_code = ANY(?))", pgdialect.Array(q.SellerSectors))
+	}
+	if len(q.BuyerSectors) > 0 {
+		sel.Where("EXISTS (SELECT 1 FROM enterprises be WHERE be.id = i.buyer_id AND be.sector_code = ANY(?))", pgdialect.Array(q.BuyerSectors))
+	}
+	if q.IssuedFrom != nil {
+		sel.Where("i.issued_at >= ?", *q.IssuedFrom)
+	}
+	if q.IssuedBefore != nil {
+		sel.Where("i.issued_at < ?", *q.IssuedBefore)
+	}
 	return sel
 }
 
