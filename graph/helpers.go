@@ -140,6 +140,10 @@ func (r *Resolver) nodeThunk(ctx context.Context, id string) func() (model.Node,
 		return visibleNode(l.Invoice.Load(ctx, n), func(i *model.Invoice) bool { return i.VisibleTo(actor) })
 	case model.TypeConsultation:
 		return visibleNode(l.Consultation.Load(ctx, n), func(c *model.Consultation) bool { return c.VisibleTo(actor) })
+	case model.TypeAccount:
+		return visibleNode(l.Account.Load(ctx, n), func(*model.Account) bool { return actor.IsStaff() })
+	case model.TypeLedgerEntry:
+		return visibleNode(l.Entry.Load(ctx, n), func(*model.JournalEntry) bool { return actor.IsStaff() })
 	}
 	return func() (model.Node, error) { return nil, nil }
 }

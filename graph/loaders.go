@@ -32,6 +32,7 @@ type Loaders struct {
 	EnterprisesBySector  *Loader[childPageKey[string], *model.EnterpriseConnection]
 	EnterprisesByCommune *Loader[childPageKey[string], *model.EnterpriseConnection]
 	Account              *Loader[int64, *model.Account]
+	Entry                *Loader[int64, *model.JournalEntry]
 	SessionBudget        *Loader[int64, *model.SessionBudget]
 	Credit               *Loader[store.CreditKey, *model.Credit]
 	EntriesByInvoice     *Loader[int64, []*model.JournalEntry]
@@ -71,6 +72,7 @@ func NewLoaders(st *store.Store) *Loaders {
 			return st.SessionsByProgrammes(ctx, ids, page, g.counted)
 		}, store.SessionCursorOrder),
 		Account:       newLoader(st.AccountsByIDs, "account"),
+		Entry:         newLoader(st.EntriesByIDs, "ledger entry"),
 		SessionBudget: newLoader(st.SessionBudgets, "session budget"),
 		Credit:        newLoader(st.Credits, "credit"),
 		EntriesByInvoice: newBatchLoader(func(ctx context.Context, ids []int64) []*dataloader.Result[[]*model.JournalEntry] {

@@ -3206,7 +3206,7 @@ enum AccountKind {
   CREDIT_USED
 }
 
-"An account of the CréditSud ledger. Its balance always equals the sum of its postings."
+"An account of the CréditSud ledger; its balance always equals the sum of its postings. ADMIN and AGENT only (a business reads its own credit through Enterprise.credit)."
 type Account implements Node {
   "Opaque global identifier."
   id: ID!
@@ -3240,7 +3240,7 @@ enum LedgerEntryKind {
   REJECTION_RELEASE
 }
 
-"A balanced journal entry: its postings sum to zero. Entries are never changed; corrections are new entries."
+"A balanced journal entry: its postings sum to zero. Entries are never changed; corrections are new entries. ADMIN and AGENT only."
 type LedgerEntry implements Node {
   "Opaque global identifier."
   id: ID!

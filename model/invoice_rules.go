@@ -90,7 +90,6 @@ type Confirmation struct {
 	CreditAmount XPF
 	// BuyerHasUsedCredit is true when the buyer already spent CréditSud in the programme.
 	BuyerHasUsedCredit bool
-	Now                time.Time
 }
 
 // CheckConfirmation applies the automatic checks at confirmation, before any money moves. The availability of the

@@ -435,7 +435,6 @@ func phase2Confirmation() model.Confirmation {
 				model.ExpenseOperatingCosts, model.ExpenseHardware},
 			OnlyUnusedBeneficiaries: true},
 		CreditAmount: 10_000,
-		Now:          opens.Add(time.Hour + 10*time.Minute),
 	}
 }
 

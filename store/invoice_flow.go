@@ -163,7 +163,7 @@ func (s *Store) ConfirmInvoice(ctx context.Context, op model.Op, invoiceID int64
 	})
 }
 
-// confirmation gathers what the confirmation checks need, with the database clock.
+// confirmation gathers what the confirmation checks need; the open session is found by the database clock.
 func (s *Store) confirmation(ctx context.Context, inv *model.Invoice, credit model.XPF) (model.Confirmation, error) {
 	c := model.Confirmation{Invoice: inv, CreditAmount: credit}
 	parties, err := s.EnterprisesByIDs(ctx, []int64{inv.SellerID, inv.BuyerID})
@@ -176,13 +176,10 @@ func (s *Store) confirmation(ctx context.Context, inv *model.Invoice, credit mod
 		return c, err
 	}
 	c.Lines = lines[inv.ID]
-	if err := s.db.NewRaw("SELECT now()").Scan(ctx, &c.Now); err != nil {
-		return c, fmt.Errorf("read the clock: %w", err)
-	}
 	// The open session of a programme in which the buyer holds CréditSud; the earliest opened when several are.
 	var sessions []*model.Session
 	err = s.db.NewSelect().Model(&sessions).
-		Where("s.opens_at <= ? AND (s.closes_at IS NULL OR s.closes_at > ?)", c.Now, c.Now).
+		Where("s.opens_at <= now() AND (s.closes_at IS NULL OR s.closes_at > now())").
 		Where("EXISTS (SELECT 1 FROM accounts a WHERE a.kind = 'CREDIT_AVAILABLE' AND a.programme_id = s.programme_id AND a.enterprise_id = ?)", inv.BuyerID).
 		OrderExpr("s.opens_at, s.id").Limit(1).Scan(ctx)
 	if err != nil {
@@ -190,7 +187,7 @@ func (s *Store) confirmation(ctx context.Context, inv *model.Invoice, credit mod
 	}
 	if len(sessions) == 0 {
 		var open bool
-		if err := s.db.NewRaw("SELECT EXISTS (SELECT 1 FROM sessions WHERE opens_at <= ? AND (closes_at IS NULL OR closes_at > ?))", c.Now, c.Now).Scan(ctx, &open); err != nil {
+		if err := s.db.NewRaw("SELECT EXISTS (SELECT 1 FROM sessions WHERE opens_at <= now() AND (closes_at IS NULL OR closes_at > now()))").Scan(ctx, &open); err != nil {
 			return c, fmt.Errorf("find open sessions: %w", err)
 		}
 		if open {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"sudpro/model"
 )
@@ -128,10 +129,26 @@ func (s *Store) accountQuery(a *model.Account) *bun.SelectQuery {
 		Where("a.enterprise_id IS NOT DISTINCT FROM ?", a.EnterpriseID)
 }
 
-// accounts returns several accounts of one owner set at once, creating missing ones.
+// accounts returns several accounts of one owner set at once (one statement when they all exist, the usual
+// case), creating missing ones.
 func (s *Store) accounts(ctx context.Context, programmeID, sessionID, enterpriseID int64, kinds ...model.AccountKind) (map[model.AccountKind]*model.Account, error) {
+	var rows []*model.Account
+	err := s.db.NewSelect().Model(&rows).
+		Where("a.kind = ANY(?) AND a.programme_id = ?", pgdialect.Array(kinds), programmeID).
+		Where("a.session_id IS NOT DISTINCT FROM ?", nullable(sessionID)).
+		Where("a.enterprise_id IS NOT DISTINCT FROM ?", nullable(enterpriseID)).
+		Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read accounts: %w", err)
+	}
 	out := make(map[model.AccountKind]*model.Account, len(kinds))
+	for _, a := range rows {
+		out[a.Kind] = a
+	}
 	for _, k := range kinds {
+		if out[k] != nil {
+			continue
+		}
 		a, err := s.account(ctx, k, programmeID, sessionID, enterpriseID)
 		if err != nil {
 			return nil, err
