@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+
 	"sudpro/model"
 	"sudpro/store"
 )

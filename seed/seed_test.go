@@ -35,8 +35,18 @@ func seeded(t *testing.T, seed int64) (*bun.DB, Summary) {
 	return db, sum
 }
 
+// clockColumns are the columns whose values legitimately differ between two runs of one seed, by table: the
+// transaction ids the ledger records, and the times of what the store dates with the clock rather than with the
+// seeded history (session funding and top-ups, allocations: the journal entries of no invoice; idempotency keys,
+// should the seed ever use any). Each maps to the SQL expression digested instead; "" leaves the column out.
+var clockColumns = map[string]map[string]string{
+	"journal_entries":  {"tx_id": "", "created_at": "CASE WHEN invoice_id IS NOT NULL THEN created_at END"},
+	"idempotency_keys": {"tx_id": "", "created_at": ""},
+}
+
 // digests returns an MD5 digest of every row of every application table, by table: a table's rows as
-// PostgreSQL prints them, all columns included (those a future migration adds too), in a stable order.
+// PostgreSQL prints them, all columns included (those a future migration adds too) but clockColumns, in a
+// stable order.
 func digests(t *testing.T, db *bun.DB) map[string]string {
 	t.Helper()
 	ctx := context.Background()
@@ -48,9 +58,24 @@ func digests(t *testing.T, db *bun.DB) map[string]string {
 	}
 	out := map[string]string{}
 	for _, table := range tables {
+		var columns []string
+		if err := db.NewRaw(`SELECT column_name::text FROM information_schema.columns
+			WHERE table_schema = 'public' AND table_name = ? ORDER BY ordinal_position`, table).Scan(ctx, &columns); err != nil {
+			t.Fatalf("list columns of %s: %v", table, err)
+		}
+		var exprs []string
+		for _, c := range columns {
+			expr, volatile := clockColumns[table][c]
+			switch {
+			case !volatile:
+				exprs = append(exprs, `"`+c+`"`)
+			case expr != "":
+				exprs = append(exprs, expr+` AS "`+c+`"`)
+			}
+		}
 		var sum string
-		if err := db.NewRaw("SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) FROM ? AS t",
-			bun.Ident(table)).Scan(ctx, &sum); err != nil {
+		if err := db.NewRaw("SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) FROM (SELECT ? FROM ?) AS t",
+			bun.Safe(strings.Join(exprs, ", ")), bun.Ident(table)).Scan(ctx, &sum); err != nil {
 			t.Fatalf("digest %s: %v", table, err)
 		}
 		out[table] = sum
@@ -96,7 +121,7 @@ func TestRunDemoIsDeterministic(t *testing.T) {
 	if len(a.digests) != len(b.digests) {
 		t.Errorf("same seed: %d tables, then %d", len(a.digests), len(b.digests))
 	}
-	for _, table := range []string{"enterprises", "invoices", "invoice_lines"} {
+	for _, table := range []string{"enterprises", "invoices", "invoice_lines", "accounts", "journal_entries", "postings"} {
 		if a.digests[table] == "" {
 			t.Errorf("no digest for table %s", table)
 		}
@@ -141,7 +166,8 @@ func TestRunDemoContent(t *testing.T) {
 
 	enterprises := checkEnterprises(t, ctx, st, sum)
 	sessions := checkSessions(t, ctx, st)
-	checkInvoices(t, ctx, st, sum, enterprises, sessions)
+	invoices := checkInvoices(t, ctx, st, sum, enterprises, sessions)
+	checkLedger(t, ctx, st, sum, enterprises, sessions, invoices)
 	checkConsultations(t, ctx, st, sum)
 }
 
@@ -281,7 +307,7 @@ func checkSessions(t *testing.T, ctx context.Context, st *store.Store) []*model.
 }
 
 func checkInvoices(t *testing.T, ctx context.Context, st *store.Store, sum Summary,
-	enterprises map[int64]*model.Enterprise, sessions []*model.Session) {
+	enterprises map[int64]*model.Enterprise, sessions []*model.Session) []*model.Invoice {
 	conn, err := st.ListInvoices(ctx, model.InvoiceQuery{Viewer: admin}, all)
 	if err != nil {
 		t.Fatalf("ListInvoices() error = %v", err)
@@ -290,6 +316,7 @@ func checkInvoices(t *testing.T, ctx context.Context, st *store.Store, sum Summa
 	if len(invoices) != sum.Invoices {
 		t.Fatalf("%d invoices in the database, Summary says %d", len(invoices), sum.Invoices)
 	}
+	asOf := time.Date(2025, time.November, 5, 6, 0, 0, 0, time.UTC) // 5 November 2025, 17:00 in Nouméa
 	ids := make([]int64, len(invoices))
 	for i, inv := range invoices {
 		ids[i] = inv.ID
@@ -343,14 +370,26 @@ func checkInvoices(t *testing.T, ctx context.Context, st *store.Store, sum Summa
 		if seller.TGCFranchise && inv.TotalTGC != 0 {
 			t.Errorf("invoice %s charges %d TGC, but its seller is under the franchise", inv.Number, inv.TotalTGC)
 		}
+		if inv.TGCNotApplicable != seller.TGCFranchise {
+			t.Errorf("invoice %s TGCNotApplicable = %v, its seller's franchise = %v", inv.Number, inv.TGCNotApplicable, seller.TGCFranchise)
+		}
 		if (inv.Status == model.InvoiceRejected) != (inv.RejectionReason != nil) {
 			t.Errorf("invoice %s status %s has rejection reason %v", inv.Number, inv.Status, inv.RejectionReason)
 		}
+		controlled := inv.Status == model.InvoiceRejected || inv.Status == model.InvoiceReturned
+		if controlled != (inv.ControlNote != "") {
+			t.Errorf("invoice %s status %s has control note %q", inv.Number, inv.Status, inv.ControlNote)
+		}
 		if inv.Status == model.InvoiceIssued {
-			if inv.SessionID != nil || inv.CreditAmount != 0 {
-				t.Errorf("issued invoice %s has session %v and credit %d, want none", inv.Number, inv.SessionID, inv.CreditAmount)
+			if inv.SessionID != nil || inv.CreditAmount != 0 || inv.ConfirmedAt != nil {
+				t.Errorf("issued invoice %s has session %v, credit %d and confirmation %v, want none", inv.Number,
+					inv.SessionID, inv.CreditAmount, inv.ConfirmedAt)
 			}
 		} else {
+			if inv.ConfirmedAt == nil || inv.ConfirmedAt.Before(inv.IssuedAt) || inv.UpdatedAt.Before(*inv.ConfirmedAt) {
+				t.Errorf("invoice %s issued at %v, confirmed at %v, updated at %v, want in that order", inv.Number,
+					inv.IssuedAt, inv.ConfirmedAt, inv.UpdatedAt)
+			}
 			s := session[derefOr(inv.SessionID)]
 			if s == nil || inv.IssuedAt.Before(s.OpensAt) || !inv.IssuedAt.Before(*s.ClosesAt) {
 				t.Errorf("invoice %s issued at %v has session %v, want the session open then", inv.Number, inv.IssuedAt, inv.SessionID)
@@ -365,14 +404,17 @@ func checkInvoices(t *testing.T, ctx context.Context, st *store.Store, sum Summa
 				t.Errorf("invoice %s: buyer %s asks for credit but is not eligible", inv.Number, buyer.Name)
 			}
 		}
-		if inv.UpdatedAt.Before(inv.IssuedAt) {
-			t.Errorf("invoice %s updated at %v, before its issue at %v", inv.Number, inv.UpdatedAt, inv.IssuedAt)
+		if inv.UpdatedAt.Before(inv.IssuedAt) || inv.UpdatedAt.After(asOf) {
+			t.Errorf("invoice %s updated at %v, want between its issue at %v and the demo's now %v", inv.Number,
+				inv.UpdatedAt, inv.IssuedAt, asOf)
 		}
-		credit[inv.BuyerID] += inv.CreditAmount
+		if !controlled {
+			credit[inv.BuyerID] += inv.CreditAmount
+		}
 	}
 	for buyer, c := range credit {
 		if c > model.DefaultAllocation {
-			t.Errorf("buyer %d asked for %d XPF of credit in all, over the 250,000 allocation", buyer, c)
+			t.Errorf("buyer %d holds %d XPF of credit on invoices not released, over the 250,000 allocation", buyer, c)
 		}
 	}
 	for _, s := range model.AllInvoiceStatuses {
@@ -382,6 +424,109 @@ func checkInvoices(t *testing.T, ctx context.Context, st *store.Store, sum Summa
 	}
 	if statuses[model.InvoicePaid]*2 < len(invoices) {
 		t.Errorf("%d of %d invoices paid, want most", statuses[model.InvoicePaid], len(invoices))
+	}
+	return invoices
+}
+
+// checkLedger checks the CréditSud ledger of the seeded data: its invariants hold, each session's budget is its
+// envelope (phase 1 with its top-up) split as the invoices say, and each business's credit is its allocation
+// (when eligible) split as its invoices as a buyer say.
+func checkLedger(t *testing.T, ctx context.Context, st *store.Store, sum Summary, enterprises map[int64]*model.Enterprise,
+	sessions []*model.Session, invoices []*model.Invoice) {
+	violations, err := st.CheckLedger(ctx)
+	if err != nil {
+		t.Fatalf("CheckLedger() error = %v", err)
+	}
+	for _, v := range violations {
+		t.Errorf("ledger invariant %q broken: %s", v.Invariant, v.Detail)
+	}
+
+	type split struct{ reserved, payable, paid model.XPF }
+	bySession := map[int64]*split{}
+	byBuyer := map[int64]*split{}
+	for _, inv := range invoices {
+		if inv.SessionID == nil {
+			continue
+		}
+		s, b := bySession[*inv.SessionID], byBuyer[inv.BuyerID]
+		if s == nil {
+			s = &split{}
+			bySession[*inv.SessionID] = s
+		}
+		if b == nil {
+			b = &split{}
+			byBuyer[inv.BuyerID] = b
+		}
+		switch inv.Status {
+		case model.InvoiceConfirmed:
+			s.reserved += inv.CreditAmount
+			b.reserved += inv.CreditAmount
+		case model.InvoiceApproved:
+			s.payable += inv.CreditAmount
+			b.payable += inv.CreditAmount
+		case model.InvoicePaid:
+			s.paid += inv.CreditAmount
+			b.paid += inv.CreditAmount
+		}
+	}
+
+	ids := make([]int64, len(sessions))
+	for i, s := range sessions {
+		ids[i] = s.ID
+	}
+	budgets, err := st.SessionBudgets(ctx, ids)
+	if err != nil {
+		t.Fatalf("SessionBudgets() error = %v", err)
+	}
+	for i, s := range sessions {
+		want := s.Envelope
+		if i == 0 {
+			want += 200_000_000 // phase 1's top-up
+		}
+		got, sp := budgets[s.ID], bySession[s.ID]
+		if sp == nil {
+			sp = &split{}
+		}
+		if got == nil || got.Total != want || got.Reserved != sp.reserved || got.Payable != sp.payable ||
+			got.Paid != sp.paid || got.Remaining != want-sp.reserved-sp.payable-sp.paid {
+			t.Errorf("session %s budget = %+v, want total %d, reserved %d, payable %d, paid %d", s.Name, got, want,
+				sp.reserved, sp.payable, sp.paid)
+		}
+	}
+
+	keys := make([]store.CreditKey, 0, len(enterprises))
+	for id := range enterprises {
+		keys = append(keys, store.CreditKey{EnterpriseID: id})
+	}
+	credits, err := st.Credits(ctx, keys)
+	if err != nil {
+		t.Fatalf("Credits() error = %v", err)
+	}
+	granted := 0
+	for id, e := range enterprises {
+		c := credits[store.CreditKey{EnterpriseID: id}]
+		if c == nil {
+			c = &model.Credit{}
+		}
+		if !e.IsEligible() {
+			if c.Allocated != 0 {
+				t.Errorf("business %s (not eligible: %v) has %d XPF of CréditSud", e.Name, e.Eligibility().Reasons, c.Allocated)
+			}
+			continue
+		}
+		granted++
+		sp := byBuyer[id]
+		if sp == nil {
+			sp = &split{}
+		}
+		if c.Allocated != model.DefaultAllocation || c.Remaining < 0 || c.Reserved != sp.reserved ||
+			c.Used != sp.payable+sp.paid {
+			t.Errorf("business %s credit = %+v, want allocated %d, reserved %d, used %d, remaining ≥ 0", e.Name, c,
+				model.DefaultAllocation, sp.reserved, sp.payable+sp.paid)
+		}
+	}
+	if granted != sum.Allocations {
+		t.Errorf("%d eligible businesses, Summary says %d allocations", granted, sum.Allocations)
 	}
 }
 

@@ -248,8 +248,13 @@ func (s *Store) record(ctx context.Context, op model.Op, inv *model.Invoice, to 
 		}
 	}
 	inv.Status = to
-	if _, err := s.db.NewUpdate().Model(inv).WherePK().Column("status", "rejection_reason", "control_note").
-		Set("updated_at = now()").Exec(ctx); err != nil {
+	upd := s.db.NewUpdate().Model(inv).WherePK().Column("status", "rejection_reason", "control_note")
+	if at.IsZero() {
+		upd.Set("updated_at = now()")
+	} else {
+		upd.Set("updated_at = ?", at)
+	}
+	if _, err := upd.Exec(ctx); err != nil {
 		return mapError(err, "invoice")
 	}
 	if inv.SessionID == nil || inv.CreditAmount == 0 {
