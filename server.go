@@ -482,8 +482,8 @@ func seedCommand(ctx context.Context, cfg config, logger *slog.Logger, args []st
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "seeded profile %s (seed %d): %d businesses, %d programmes, %d sessions, %d invoices, %d consultations\n",
-		*profile, *seedValue, summary.Enterprises, summary.Programmes, summary.Sessions, summary.Invoices, summary.Consultations)
+	fmt.Fprintf(stdout, "seeded profile %s (seed %d): %d businesses, %d programmes, %d sessions, %d allocations, %d invoices, %d consultations\n",
+		*profile, *seedValue, summary.Enterprises, summary.Programmes, summary.Sessions, summary.Allocations, summary.Invoices, summary.Consultations)
 	return nil
 }
 
