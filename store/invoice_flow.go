@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -101,8 +103,13 @@ func (s *Store) actorEnterprise(ctx context.Context, a model.Actor) (*model.Ente
 // lockInvoice reads an invoice for update, as the actor may see it: a business user only its own invoices.
 func (s *Store) lockInvoice(ctx context.Context, a model.Actor, id int64) (*model.Invoice, error) {
 	inv := new(model.Invoice)
-	if err := s.db.NewSelect().Model(inv).Where("i.id = ?", id).For("UPDATE").Scan(ctx); err != nil {
+	err := s.db.NewSelect().Model(inv).Where("i.id = ?", id).For("UPDATE").Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, model.Errorf(model.CodeNotFound, "input.id", "no such invoice")
+	}
+	if err != nil {
+		// A lock or statement timeout, a deadlock: not the user's doing, never recorded as the outcome.
+		return nil, fmt.Errorf("lock invoice %d: %w", id, err)
 	}
 	if !inv.VisibleTo(a) {
 		return nil, model.Errorf(model.CodeNotFound, "input.id", "no such invoice")
@@ -197,6 +204,12 @@ func (s *Store) confirmation(ctx context.Context, inv *model.Invoice, credit mod
 	}
 	c.Session = sessions[0]
 	if c.Session.OnlyUnusedBeneficiaries {
+		// Lock the buyer's available credit first (it comes first in the lock order anyway), so two confirmations
+		// by one buyer cannot both see "unused" and both spend.
+		if _, err := s.db.NewRaw(`SELECT id FROM accounts WHERE kind = 'CREDIT_AVAILABLE' AND programme_id = ? AND enterprise_id = ? FOR UPDATE`,
+			c.Session.ProgrammeID, inv.BuyerID).Exec(ctx); err != nil {
+			return c, fmt.Errorf("lock the buyer's credit: %w", err)
+		}
 		var used bool
 		err := s.db.NewRaw(`SELECT coalesce(sum(balance), 0) > 0 FROM accounts
 			WHERE kind IN ('CREDIT_RESERVED', 'CREDIT_USED') AND programme_id = ? AND enterprise_id = ?`,
@@ -345,6 +358,12 @@ func (s *Store) MarkInvoicesPaid(ctx context.Context, op model.Op, invoiceIDs []
 		}
 		if len(invoiceIDs) == 0 || len(invoiceIDs) > 100 {
 			return model.Outcome{}, model.Invalid("input.ids", "give 1 to 100 invoices, got %d", len(invoiceIDs))
+		}
+		// Lock every invoice first, in id order, like every other batch, so two batches never deadlock.
+		var locked []int64
+		if err := tx.db.NewRaw("SELECT id FROM invoices WHERE id = ANY(CAST(? AS bigint[])) ORDER BY id FOR UPDATE",
+			pgIDs(invoiceIDs)).Scan(ctx, &locked); err != nil {
+			return model.Outcome{}, fmt.Errorf("lock invoices: %w", err)
 		}
 		var total model.XPF
 		for i, id := range invoiceIDs {

@@ -179,11 +179,19 @@ func scopeOf(a model.Actor) string {
 // again, and the same key with different input is a CONFLICT. Concurrent calls with one key wait for the first to
 // commit, so a key maps to exactly one effect. A user error rolls back every effect but is still the outcome.
 func (s *Store) once(ctx context.Context, op model.Op, operation string, input any, fn func(tx *Store, keyID *int64) (model.Outcome, error)) (model.Outcome, error) {
+	// Hash the input before the first attempt: fn may fill the input in (ids, defaults) and a retry must not
+	// record the key with a different hash.
+	b, err := json.Marshal(input)
+	if err != nil {
+		return model.Outcome{}, fmt.Errorf("hash input: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	hash := hex.EncodeToString(sum[:])
 	var out model.Outcome
-	err := s.InTx(ctx, func(tx *Store) error {
+	err = s.InTx(ctx, func(tx *Store) error {
 		var keyID *int64
 		if op.IdempotencyKey != "" {
-			id, prior, err := tx.claimKey(ctx, op, operation, input)
+			id, prior, err := tx.claimKey(ctx, op, operation, hash)
 			if err != nil {
 				return err
 			}
@@ -219,16 +227,10 @@ func (s *Store) once(ctx context.Context, op model.Op, operation string, input a
 }
 
 // claimKey records an idempotency key, or returns the outcome already recorded with it.
-func (s *Store) claimKey(ctx context.Context, op model.Op, operation string, input any) (int64, *model.Outcome, error) {
-	b, err := json.Marshal(input)
-	if err != nil {
-		return 0, nil, fmt.Errorf("hash input: %w", err)
-	}
-	sum := sha256.Sum256(b)
-	hash := hex.EncodeToString(sum[:])
+func (s *Store) claimKey(ctx context.Context, op model.Op, operation, hash string) (int64, *model.Outcome, error) {
 	scope := scopeOf(op.Actor)
 	var id int64
-	err = s.db.NewRaw(`INSERT INTO idempotency_keys (scope, key, operation, request_hash) VALUES (?, ?, ?, ?)
+	err := s.db.NewRaw(`INSERT INTO idempotency_keys (scope, key, operation, request_hash) VALUES (?, ?, ?, ?)
 		ON CONFLICT (scope, key) DO NOTHING RETURNING id`, scope, op.IdempotencyKey, operation, hash).Scan(ctx, &id)
 	if err == nil {
 		return id, nil, nil
