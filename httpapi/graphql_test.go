@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"sudpro/httpapi"
 	"sudpro/model"
 )
 
@@ -396,5 +397,55 @@ func TestInvoiceFilters(t *testing.T) {
 				t.Errorf("totalCount = %v, want %d", got, tt.want)
 			}
 		})
+	}
+}
+
+// Abusive operations are refused before any resolver or SQL statement runs.
+func TestAbuseLimits(t *testing.T) {
+	a := newAPI(t)
+	deep := "{ node(id: \"x\") { ... on Enterprise { sector { enterprises { nodes { commune { enterprises { nodes { invoices { nodes { seller { sector { enterprises { nodes { name } } } } } } } } } } } } } } }"
+	costly := "{ enterprises(first: 100) { nodes { invoices(first: 100) { nodes { seller { invoices(first: 100) { nodes { number } } } } } } } }"
+	var mutations strings.Builder
+	mutations.WriteString("mutation {")
+	for i := range 21 {
+		fmt.Fprintf(&mutations, " m%d: createProgramme(input: {name: \"p%d\"}) { userErrors { code } }", i, i)
+	}
+	mutations.WriteString(" }")
+	tests := []struct {
+		name, query, limit string
+	}{
+		{"deeper than 12", deep, "depth"},
+		{"more than 25,000 nodes", costly, "cost"},
+		{"21 aliased mutations", mutations.String(), "mutationFields"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := a.query(a.tokens["ADMIN"], tt.query, nil)
+			if r.Status != http.StatusBadRequest || len(r.Errors) != 1 || r.Errors[0].Extensions["limit"] != tt.limit {
+				t.Fatalf("status %d, body %.400s; want 400 naming the %s limit", r.Status, r.Raw, tt.limit)
+			}
+			if r.Data != nil {
+				t.Errorf("a refused operation has data: %s", r.Raw)
+			}
+			if r.Statements != 0 {
+				t.Errorf("%d SQL statements ran for a refused operation", r.Statements)
+			}
+		})
+	}
+	r := a.query(a.tokens["ADMIN"], `{ enterprises(first: 100) { nodes { invoices(first: 100) { nodes { number } } } } }`, nil)
+	r.mustData(t) // 10,100 nodes: within the limit
+}
+
+func TestIntrospectionByCaller(t *testing.T) {
+	a := newAPI(t) // development: public schema
+	if r := a.query("", `{ __schema { queryType { name } } }`, nil); get(r.mustData(t), "__schema", "queryType", "name") != "Query" {
+		t.Errorf("development introspection: %s", r.Raw)
+	}
+	prod := newAPIWith(t, func(c *httpapi.Config) { c.Introspection = false })
+	if r := prod.query("", `{ __schema { queryType { name } } }`, nil); len(r.Errors) == 0 || get(r.Data, "__schema") != nil {
+		t.Errorf("production: anonymous introspection allowed: %s", r.Raw)
+	}
+	if r := prod.query(prod.tokens["CHAMBER"], `{ __schema { queryType { name } } }`, nil); get(r.mustData(t), "__schema", "queryType", "name") != "Query" {
+		t.Errorf("production: authenticated introspection refused: %s", r.Raw)
 	}
 }

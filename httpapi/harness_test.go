@@ -53,6 +53,12 @@ type api struct {
 
 func newAPI(t *testing.T) *api {
 	t.Helper()
+	return newAPIWith(t, func(*httpapi.Config) {})
+}
+
+// newAPIWith is newAPI with a changed configuration.
+func newAPIWith(t *testing.T, configure func(*httpapi.Config)) *api {
+	t.Helper()
 	db := dbtest.New(t)
 	st := store.New(db)
 	logs := &syncBuffer{}
@@ -65,10 +71,12 @@ func newAPI(t *testing.T) *api {
 			}
 			return e.ID, nil
 		})
-	h := httpapi.New(httpapi.Config{
+	cfg := httpapi.Config{
 		Store: st, Auth: authenticator, Logger: logger, Introspection: true,
 		Ready: func(ctx context.Context) error { return st.Ping(ctx) },
-	})
+	}
+	configure(&cfg)
+	h := httpapi.New(cfg)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	a := &api{t: t, url: srv.URL, store: st, logs: logs, tokens: map[string]string{}}

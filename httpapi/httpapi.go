@@ -16,7 +16,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
-	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -31,6 +30,9 @@ import (
 const (
 	MaxBodyBytes      = 1 << 20 // 1 MiB
 	MaxParserTokens   = 15_000
+	MaxDepth          = 12
+	MaxCost           = 25_000 // nodes an operation may return: enterprises(first: 100) { invoices(first: 100) } costs 10,100
+	MaxMutationFields = 20
 	DefaultTimeout    = 10 * time.Second
 	queryCacheEntries = 1000
 )
@@ -46,7 +48,7 @@ type Config struct {
 	Auth           Authenticator
 	Logger         *slog.Logger
 	RequestTimeout time.Duration // 0 means DefaultTimeout
-	Introspection  bool          // schema introspection (GraphiQL needs it); off for anonymous callers in production
+	Introspection  bool          // anonymous callers may introspect (development); authenticated callers always may
 	// Ready reports whether the service can take traffic (database reachable, migrations at head).
 	Ready func(context.Context) error
 }
@@ -89,9 +91,7 @@ func graphQL(cfg Config) http.Handler {
 	srv.SetParserTokenLimit(MaxParserTokens)
 	srv.SetErrorPresenter(graph.ErrorPresenter(cfg.Logger, RequestID))
 	srv.SetRecoverFunc(graph.RecoverFunc(cfg.Logger, RequestID))
-	if cfg.Introspection {
-		srv.Use(extension.Introspection{})
-	}
+	srv.Use(graph.Limits{MaxDepth: MaxDepth, MaxCost: MaxCost, MaxMutationFields: MaxMutationFields, PublicSchema: cfg.Introspection})
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		resp := next(ctx)
 		if resp != nil && resp.Extensions == nil {
