@@ -23,6 +23,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Account() AccountResolver
+	AuditEntry() AuditEntryResolver
 	Commune() CommuneResolver
 	Consultation() ConsultationResolver
 	Credit() CreditResolver
@@ -52,6 +53,32 @@ type ComplexityRoot struct {
 		NodeID     func(childComplexity int) int
 		Programme  func(childComplexity int) int
 		Session    func(childComplexity int) int
+	}
+
+	AuditEntry struct {
+		ActorEnterprise func(childComplexity int) int
+		ActorRoleValue  func(childComplexity int) int
+		ActorSubject    func(childComplexity int) int
+		At              func(childComplexity int) int
+		ErrorCodes      func(childComplexity int) int
+		InputJSON       func(childComplexity int) int
+		NodeID          func(childComplexity int) int
+		Operation       func(childComplexity int) int
+		RequestID       func(childComplexity int) int
+		Result          func(childComplexity int) int
+		TargetIDs       func(childComplexity int) int
+	}
+
+	AuditEntryConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AuditEntryEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Commune struct {
@@ -296,6 +323,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		AuditLog      func(childComplexity int, filter *model.AuditLogFilter, first *int, after *string, last *int, before *string) int
 		Communes      func(childComplexity int) int
 		Consultations func(childComplexity int, status []model.ConsultationStatus, first *int, after *string, last *int, before *string) int
 		Enterprise    func(childComplexity int, ridet string) int
@@ -441,6 +469,111 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.Session(childComplexity), true
+
+	case "AuditEntry.actorEnterprise":
+		if e.ComplexityRoot.AuditEntry.ActorEnterprise == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.ActorEnterprise(childComplexity), true
+	case "AuditEntry.actorRole":
+		if e.ComplexityRoot.AuditEntry.ActorRoleValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.ActorRoleValue(childComplexity), true
+	case "AuditEntry.actorSubject":
+		if e.ComplexityRoot.AuditEntry.ActorSubject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.ActorSubject(childComplexity), true
+	case "AuditEntry.at":
+		if e.ComplexityRoot.AuditEntry.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.At(childComplexity), true
+	case "AuditEntry.errorCodes":
+		if e.ComplexityRoot.AuditEntry.ErrorCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.ErrorCodes(childComplexity), true
+	case "AuditEntry.input":
+		if e.ComplexityRoot.AuditEntry.InputJSON == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.InputJSON(childComplexity), true
+	case "AuditEntry.id":
+		if e.ComplexityRoot.AuditEntry.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.NodeID(childComplexity), true
+	case "AuditEntry.operation":
+		if e.ComplexityRoot.AuditEntry.Operation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Operation(childComplexity), true
+	case "AuditEntry.requestId":
+		if e.ComplexityRoot.AuditEntry.RequestID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.RequestID(childComplexity), true
+	case "AuditEntry.result":
+		if e.ComplexityRoot.AuditEntry.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Result(childComplexity), true
+	case "AuditEntry.targetIds":
+		if e.ComplexityRoot.AuditEntry.TargetIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.TargetIDs(childComplexity), true
+
+	case "AuditEntryConnection.edges":
+		if e.ComplexityRoot.AuditEntryConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.Edges(childComplexity), true
+	case "AuditEntryConnection.nodes":
+		if e.ComplexityRoot.AuditEntryConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.Nodes(childComplexity), true
+	case "AuditEntryConnection.pageInfo":
+		if e.ComplexityRoot.AuditEntryConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.PageInfo(childComplexity), true
+	case "AuditEntryConnection.totalCount":
+		if e.ComplexityRoot.AuditEntryConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryConnection.TotalCount(childComplexity), true
+
+	case "AuditEntryEdge.cursor":
+		if e.ComplexityRoot.AuditEntryEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryEdge.Cursor(childComplexity), true
+	case "AuditEntryEdge.node":
+		if e.ComplexityRoot.AuditEntryEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntryEdge.Node(childComplexity), true
 
 	case "Commune.aliases":
 		if e.ComplexityRoot.Commune.Aliases == nil {
@@ -1497,6 +1630,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProgrammePayload.UserErrors(childComplexity), true
 
+	case "Query.auditLog":
+		if e.ComplexityRoot.Query.AuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_Query_auditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["filter"].(*model.AuditLogFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.communes":
 		if e.ComplexityRoot.Query.Communes == nil {
 			break
@@ -1923,6 +2067,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AuditLogFilter", ec.unmarshalInputAuditLogFilter),
 			graphql.NewInputUnmarshaler("ConfirmInvoiceInput", ec.unmarshalInputConfirmInvoiceInput),
 			graphql.NewInputUnmarshaler("CreateProgrammeInput", ec.unmarshalInputCreateProgrammeInput),
 			graphql.NewInputUnmarshaler("CreateSessionInput", ec.unmarshalInputCreateSessionInput),
@@ -3301,6 +3446,94 @@ extend type Query {
     before: String
   ): LedgerEntryConnection! @auth(requires: [ADMIN, AGENT])
 }
+
+# ---------------------------------------------------------------------------------------------------------------
+# Audit log
+# ---------------------------------------------------------------------------------------------------------------
+
+"How a mutation call ended."
+enum AuditResult {
+  "Done."
+  OK
+  "Refused with user errors, or forbidden: nothing changed."
+  REFUSED
+  "Failed inside the server: nothing changed."
+  ERROR
+}
+
+"One mutation call, as the append-only audit log recorded it. ADMIN only."
+type AuditEntry implements Node {
+  "Opaque global identifier."
+  id: ID!
+  "When the call ended."
+  at: DateTime!
+  "The caller's role; null for an anonymous caller."
+  actorRole: Role
+  "The caller's token subject or key name; empty for an anonymous caller."
+  actorSubject: String!
+  "The business the caller acted for, if any."
+  actorEnterprise: Enterprise
+  "The mutation's name, e.g. ` + "`" + `confirmInvoice` + "`" + `."
+  operation: String!
+  "Global IDs of the objects concerned (from the input and the result)."
+  targetIds: [String!]!
+  "The arguments as JSON, with secrets replaced by [redacted]."
+  input: String!
+  "How the call ended."
+  result: AuditResult!
+  "The user error or error codes, when it did not end OK."
+  errorCodes: [String!]!
+  "The request ID, to find the call in the server's logs."
+  requestId: String!
+}
+
+"Filter on the audit log."
+input AuditLogFilter {
+  "Only calls of this mutation, e.g. ` + "`" + `rejectInvoice` + "`" + `."
+  operation: String
+  "Only calls by this token subject or key name."
+  actorSubject: String
+  "Only calls at or after this instant."
+  from: DateTime
+  "Only calls before this instant."
+  before: DateTime
+}
+
+"A page of the audit log."
+type AuditEntryConnection {
+  "The entries of this page with their cursors."
+  edges: [AuditEntryEdge!]!
+  "The entries of this page."
+  nodes: [AuditEntry!]!
+  "Pagination state."
+  pageInfo: PageInfo!
+  "Number of entries matching over all pages."
+  totalCount: Int!
+}
+
+"An audit entry in a page, with its cursor."
+type AuditEntryEdge {
+  "Opaque cursor of this position."
+  cursor: String!
+  "The entry."
+  node: AuditEntry!
+}
+
+extend type Query {
+  "The audit log of every mutation call, latest first (ADMIN)."
+  auditLog(
+    "Restricts the list."
+    filter: AuditLogFilter
+    "Page size from the start, 1 to 100 (default 20)."
+    first: Int
+    "Cursor after which the page starts."
+    after: String
+    "Page size from the end, 1 to 100."
+    last: Int
+    "Cursor before which the page ends."
+    before: String
+  ): AuditEntryConnection! @auth(requires: [ADMIN])
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -3325,6 +3558,58 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_enterprise(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AuditEntry_id(ctx, field)
+	case "at":
+		return ec.fieldContext_AuditEntry_at(ctx, field)
+	case "actorRole":
+		return ec.fieldContext_AuditEntry_actorRole(ctx, field)
+	case "actorSubject":
+		return ec.fieldContext_AuditEntry_actorSubject(ctx, field)
+	case "actorEnterprise":
+		return ec.fieldContext_AuditEntry_actorEnterprise(ctx, field)
+	case "operation":
+		return ec.fieldContext_AuditEntry_operation(ctx, field)
+	case "targetIds":
+		return ec.fieldContext_AuditEntry_targetIds(ctx, field)
+	case "input":
+		return ec.fieldContext_AuditEntry_input(ctx, field)
+	case "result":
+		return ec.fieldContext_AuditEntry_result(ctx, field)
+	case "errorCodes":
+		return ec.fieldContext_AuditEntry_errorCodes(ctx, field)
+	case "requestId":
+		return ec.fieldContext_AuditEntry_requestId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEntryConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AuditEntryConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_AuditEntryConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AuditEntryConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AuditEntryConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntryConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEntryEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AuditEntryEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AuditEntryEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEntryEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Commune(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -36,6 +36,15 @@ func (r *accountResolver) Enterprise(ctx context.Context, objs []*model.Account)
 	})
 }
 
+func (r *auditEntryResolver) ActorEnterprise(ctx context.Context, objs []*model.AuditEntry) ([]*model.Enterprise, error) {
+	return each(ctx, r.loaders(ctx).Enterprise, objs, func(e *model.AuditEntry) (int64, bool) {
+		if e.ActorEnterpriseID == nil {
+			return 0, false
+		}
+		return *e.ActorEnterpriseID, true
+	})
+}
+
 func (r *communeResolver) Enterprises(ctx context.Context, objs []*model.Commune, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Enterprise], error) {
 	codes := make([]string, len(objs))
 	for i, c := range objs {
@@ -508,6 +517,18 @@ func (r *queryResolver) LedgerEntries(ctx context.Context, invoice *string, acco
 	return r.store.ListEntries(ctx, invoiceID, accountID, page)
 }
 
+func (r *queryResolver) AuditLog(ctx context.Context, filter *model.AuditLogFilter, first *int, after *string, last *int, before *string) (*model.Connection[*model.AuditEntry], error) {
+	page, err := model.ParsePage(pageArgs(first, after, last, before), store.AuditCursorOrder)
+	if err != nil {
+		return nil, err
+	}
+	var q model.AuditQuery
+	if filter != nil {
+		q = model.AuditQuery{Operation: deref(filter.Operation), Subject: deref(filter.ActorSubject), From: filter.From, Before: filter.Before}
+	}
+	return r.store.ListAudit(ctx, q, page)
+}
+
 func (r *sectorResolver) Enterprises(ctx context.Context, objs []*model.Sector, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Enterprise], error) {
 	codes := make([]string, len(objs))
 	for i, s := range objs {
@@ -555,6 +576,8 @@ func (r *viewerResolver) Enterprise(ctx context.Context, objs []*model.Viewer) (
 
 func (r *Resolver) Account() AccountResolver { return &accountResolver{r} }
 
+func (r *Resolver) AuditEntry() AuditEntryResolver { return &auditEntryResolver{r} }
+
 func (r *Resolver) Commune() CommuneResolver { return &communeResolver{r} }
 
 func (r *Resolver) Consultation() ConsultationResolver { return &consultationResolver{r} }
@@ -587,6 +610,7 @@ func (r *Resolver) Viewer() ViewerResolver { return &viewerResolver{r} }
 
 type (
 	accountResolver      struct{ *Resolver }
+	auditEntryResolver   struct{ *Resolver }
 	communeResolver      struct{ *Resolver }
 	consultationResolver struct{ *Resolver }
 	creditResolver       struct{ *Resolver }

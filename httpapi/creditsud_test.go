@@ -243,3 +243,53 @@ func TestMutationOverGET(t *testing.T) {
 		t.Errorf("the GET mutation ran: %v programmes", got)
 	}
 }
+
+// Every mutation call is in the audit log, refused ones included, and the log cannot be changed.
+func TestAuditLog(t *testing.T) {
+	a := newAPI(t)
+	fx := newCreditFixture(t, a, 1_000_000)                                                                             // createProgramme, createSession, grantAllocations: 3 calls by ADMIN
+	id := fx.issue(t, a, "F-0100")                                                                                      // 1 call by the seller
+	a.query(fx.sellerToken, confirmMutation, map[string]any{"in": map[string]any{"id": id, "creditAmount": 1000}})      // refused: FORBIDDEN user error
+	a.query(a.tokens["CHAMBER"], confirmMutation, map[string]any{"in": map[string]any{"id": id, "creditAmount": 1000}}) // refused by @auth
+	a.query(fx.buyerToken, confirmMutation, map[string]any{"in": map[string]any{"id": id, "creditAmount": 1000, "idempotencyKey": "k-100"}})
+
+	r := a.query(a.tokens["ADMIN"], `{ auditLog(first: 100) { totalCount nodes { operation actorRole actorSubject result errorCodes targetIds input requestId } } }`, nil)
+	data := r.mustData(t)
+	if got := get(data, "auditLog", "totalCount"); got != float64(7) {
+		t.Fatalf("audit entries = %v, want 7: %s", got, r.Raw)
+	}
+	var lines []string
+	for _, n := range get(data, "auditLog", "nodes").([]any) {
+		lines = append(lines, fmt.Sprintf("%v %v %v %v", get(n, "operation"), get(n, "actorRole"), get(n, "result"), get(n, "errorCodes")))
+		if get(n, "requestId") == "" {
+			t.Errorf("entry without request ID: %v", n)
+		}
+	}
+	want := []string{
+		"confirmInvoice ENTERPRISE OK []",
+		"confirmInvoice CHAMBER REFUSED [FORBIDDEN]",
+		"confirmInvoice ENTERPRISE REFUSED [FORBIDDEN]",
+		"issueInvoice ENTERPRISE OK []",
+		"grantAllocations ADMIN OK []",
+		"createSession ADMIN OK []",
+		"createProgramme ADMIN OK []",
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audit log =\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+	first := get(data, "auditLog", "nodes", 0)
+	if targets := get(first, "targetIds").([]any); len(targets) != 1 || targets[0] != id {
+		t.Errorf("confirmInvoice targets = %v, want [%s]", targets, id)
+	}
+	if !strings.Contains(get(first, "input").(string), `"creditAmount": 1000`) {
+		t.Errorf("recorded input = %v", get(first, "input"))
+	}
+	if r := a.query(a.tokens["AGENT"], `{ auditLog { totalCount } }`, nil); len(r.Errors) == 0 || r.Errors[0].Extensions["code"] != "FORBIDDEN" {
+		t.Errorf("an agent read the audit log: %s", r.Raw)
+	}
+	for _, stmt := range []string{"UPDATE audit_log SET result = 'OK'", "DELETE FROM audit_log"} {
+		if _, err := a.store.DB().ExecContext(t.Context(), stmt); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: %v, want refused as append-only", stmt, err)
+		}
+	}
+}

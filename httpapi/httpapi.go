@@ -89,6 +89,7 @@ func graphQL(cfg Config) http.Handler {
 	srv.AddTransport(transport.POST{UseGrapQLResponseJsonByDefault: true})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheEntries))
 	srv.SetParserTokenLimit(MaxParserTokens)
+	srv.AroundFields(resolver.AuditMutations)
 	srv.SetErrorPresenter(graph.ErrorPresenter(cfg.Logger, RequestID))
 	srv.SetRecoverFunc(graph.RecoverFunc(cfg.Logger, RequestID))
 	srv.Use(graph.Limits{MaxDepth: MaxDepth, MaxCost: MaxCost, MaxMutationFields: MaxMutationFields, PublicSchema: cfg.Introspection})

@@ -21,6 +21,7 @@ const (
 	TypeConsultation = "Consultation"
 	TypeAccount      = "Account"
 	TypeLedgerEntry  = "LedgerEntry"
+	TypeAuditEntry   = "AuditEntry"
 )
 
 // GlobalID encodes a node's type and key.

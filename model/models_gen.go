@@ -10,6 +10,18 @@ import (
 	"time"
 )
 
+// Filter on the audit log.
+type AuditLogFilter struct {
+	// Only calls of this mutation, e.g. `rejectInvoice`.
+	Operation *string `json:"operation,omitempty"`
+	// Only calls by this token subject or key name.
+	ActorSubject *string `json:"actorSubject,omitempty"`
+	// Only calls at or after this instant.
+	From *time.Time `json:"from,omitempty"`
+	// Only calls before this instant.
+	Before *time.Time `json:"before,omitempty"`
+}
+
 // The buyer's confirmation of an invoice.
 type ConfirmInvoiceInput struct {
 	// The invoice (global ID).

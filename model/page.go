@@ -177,3 +177,9 @@ type (
 	LedgerEntryConnection = Connection[*JournalEntry]
 	LedgerEntryEdge       = Edge[*JournalEntry]
 )
+
+// Audit log connection types of the schema, bound by gqlgen.
+type (
+	AuditEntryConnection = Connection[*AuditEntry]
+	AuditEntryEdge       = Edge[*AuditEntry]
+)
