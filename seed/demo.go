@@ -7,7 +7,6 @@ import (
 	"slices"
 	"time"
 
-
 	"sudpro/model"
 	"sudpro/store"
 )
