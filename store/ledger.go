@@ -23,7 +23,8 @@ type posting struct {
 	amount  model.XPF
 }
 
-// post records a balanced journal entry and moves the balances, in the caller's transaction. Balances move by
+// post records a balanced journal entry and moves the balances, in the caller's transaction (inside once, the
+// moves wait for the end of the transaction, see applyMoves). Balances move by
 // conditional updates that never take an account below its floor; zero rows updated means the money is not
 // there, and the error says whose (INSUFFICIENT_CREDIT for a beneficiary, BUDGET_EXHAUSTED for an envelope).
 // Accounts are locked in one fixed order for everyone, so two transactions never deadlock: the beneficiary's and
@@ -47,7 +48,25 @@ func (s *Store) post(ctx context.Context, entry *model.JournalEntry, postings []
 	if _, err := s.db.NewInsert().Model(&rows).ExcludeColumn("id").Exec(ctx); err != nil {
 		return fmt.Errorf("insert postings: %w", err)
 	}
-	ordered := append([]posting(nil), postings...)
+	if s.deferred != nil {
+		*s.deferred = append(*s.deferred, postings...)
+		return nil
+	}
+	return s.applyMoves(ctx, postings)
+}
+
+// applyMoves moves the balances of postings, netted per account, in the fixed lock order.
+func (s *Store) applyMoves(ctx context.Context, postings []posting) error {
+	index := make(map[int64]int, len(postings))
+	var ordered []posting
+	for _, p := range postings {
+		if i, ok := index[p.account.ID]; ok {
+			ordered[i].amount += p.amount
+			continue
+		}
+		index[p.account.ID] = len(ordered)
+		ordered = append(ordered, p)
+	}
 	sort.SliceStable(ordered, func(i, j int) bool {
 		gi, gj := lockGroup(ordered[i].account.Kind), lockGroup(ordered[j].account.Kind)
 		if gi != gj {
@@ -56,6 +75,9 @@ func (s *Store) post(ctx context.Context, entry *model.JournalEntry, postings []
 		return ordered[i].account.ID < ordered[j].account.ID
 	})
 	for _, p := range ordered {
+		if p.amount == 0 {
+			continue
+		}
 		if err := s.move(ctx, p.account, p.amount); err != nil {
 			return err
 		}
@@ -189,6 +211,8 @@ func (s *Store) once(ctx context.Context, op model.Op, operation string, input a
 	hash := hex.EncodeToString(sum[:])
 	var out model.Outcome
 	err = s.InTx(ctx, func(tx *Store) error {
+		var moves []posting
+		tx.deferred = &moves
 		var keyID *int64
 		if op.IdempotencyKey != "" {
 			id, prior, err := tx.claimKey(ctx, op, operation, hash)
@@ -201,29 +225,65 @@ func (s *Store) once(ctx context.Context, op model.Op, operation string, input a
 			}
 			keyID = &id
 		}
-		var res model.Outcome
-		err := tx.InTx(ctx, func(sp *Store) error {
-			var err error
-			res, err = fn(sp, keyID)
+		res, err := fn(tx, keyID)
+		if err != nil {
 			return err
-		})
-		if typed, ok := model.AsError(err); ok {
-			res = model.Outcome{Err: typed}
-		} else if err != nil {
+		}
+		if keyID != nil {
+			if err := tx.recordOutcome(ctx, *keyID, res); err != nil {
+				return err
+			}
+		}
+		// Balances move last, just before COMMIT: the session's hot envelope row is then held for one
+		// statement and the commit, not for the rest of the transaction.
+		tx.deferred = nil
+		if err := tx.applyMoves(ctx, moves); err != nil {
 			return err
 		}
 		out = res
-		if keyID == nil {
+		return nil
+	})
+	typed, isUserError := model.AsError(err)
+	switch {
+	case err == nil:
+		return out, nil
+	case !isUserError:
+		return model.Outcome{}, err
+	case op.IdempotencyKey == "":
+		return model.Outcome{Err: typed}, nil
+	}
+	// Everything the attempt did was rolled back; the refusal is still the key's outcome, unless a concurrent call
+	// with the same key has recorded one meanwhile, which then wins.
+	out = model.Outcome{Err: typed}
+	err = s.InTx(ctx, func(tx *Store) error {
+		id, prior, err := tx.claimKey(ctx, op, operation, hash)
+		if err != nil {
+			return err
+		}
+		if prior != nil {
+			out = *prior
 			return nil
 		}
-		b, _ := json.Marshal(res)
-		_, err = tx.db.NewRaw("UPDATE idempotency_keys SET response = ? WHERE id = ?", string(b), *keyID).Exec(ctx)
-		return err
+		return tx.recordOutcome(ctx, id, out)
 	})
+	if typed, ok := model.AsError(err); ok {
+		return model.Outcome{Err: typed}, nil
+	}
 	if err != nil {
 		return model.Outcome{}, err
 	}
 	return out, nil
+}
+
+func (s *Store) recordOutcome(ctx context.Context, keyID int64, out model.Outcome) error {
+	b, err := json.Marshal(out)
+	if err != nil {
+		return fmt.Errorf("encode outcome: %w", err)
+	}
+	if _, err := s.db.NewRaw("UPDATE idempotency_keys SET response = ? WHERE id = ?", string(b), keyID).Exec(ctx); err != nil {
+		return fmt.Errorf("record outcome: %w", err)
+	}
+	return nil
 }
 
 // claimKey records an idempotency key, or returns the outcome already recorded with it.

@@ -21,6 +21,8 @@ import (
 // Store reads and writes Sud Pro's data. It works on a database or inside a transaction alike.
 type Store struct {
 	db bun.IDB
+	// deferred, when set (inside once), collects the balance moves of posted entries so they run last.
+	deferred *[]posting
 }
 
 // New returns a store over db (a *bun.DB or a bun.Tx).
@@ -46,6 +48,10 @@ func Open(dsn string, opts Options) (*bun.DB, error) {
 		cfg.RuntimeParams["application_name"] = opts.ApplicationName
 	}
 	cfg.RuntimeParams["timezone"] = "UTC"
+	// Bun formats every query itself, values included, so each text is new to pgx: its default (prepare and cache
+	// each statement) would cost an extra round trip per statement and churn the cache. The simple protocol sends
+	// the text once; it also works behind PgBouncer in transaction mode.
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	sqldb := stdlib.OpenDB(*cfg)
 	if opts.MaxOpenConns > 0 {
 		sqldb.SetMaxOpenConns(opts.MaxOpenConns)
