@@ -56,6 +56,9 @@ var settings = []setting{
 	{"SUDPRO_ADDR", "127.0.0.1:8080", "address the HTTP server listens on (use :8080 to listen on every interface)"},
 	{"SUDPRO_DATA_DIR", ".data", "folder of the private PostgreSQL and the development secret (local mode only)"},
 	{"SUDPRO_JWT_SECRET", "", "HS256 secret of bearer tokens (at least 32 bytes). Unset in development: a random secret kept in SUDPRO_DATA_DIR/dev-jwt-secret"},
+	{"SUDPRO_JWKS_URL", "", "JWKS of the OIDC provider (https://…/.well-known/jwks.json): verifies RS256/ES256 tokens; set SUDPRO_JWT_ISSUER and SUDPRO_JWT_AUDIENCE to the provider's iss and aud"},
+	{"SUDPRO_JWT_ROLE_CLAIM", auth.DefaultRoleClaim, "claim of JWKS tokens carrying the role: a string or an array (e.g. roles, groups, realm_access.roles)"},
+	{"SUDPRO_JWT_RIDET_CLAIM", auth.DefaultRIDETClaim, "claim of JWKS tokens carrying a business user's RIDET"},
 	{"SUDPRO_JWT_ISSUER", auth.DefaultIssuer, "expected iss claim of tokens"},
 	{"SUDPRO_JWT_AUDIENCE", auth.DefaultAudience, "expected aud claim of tokens"},
 	{"SUDPRO_REQUEST_TIMEOUT", "10s", "longest time a GraphQL request may take"},
@@ -72,6 +75,9 @@ type config struct {
 	addr             string
 	dataDir          string
 	jwtSecret        string
+	jwksURL          string
+	jwtRoleClaim     string
+	jwtRIDETClaim    string
 	jwtIssuer        string
 	jwtAudience      string
 	requestTimeout   time.Duration
@@ -96,6 +102,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c := config{
 		databaseURL: get("DATABASE_URL"), addr: get("SUDPRO_ADDR"), dataDir: get("SUDPRO_DATA_DIR"),
 		jwtSecret: get("SUDPRO_JWT_SECRET"), jwtIssuer: get("SUDPRO_JWT_ISSUER"), jwtAudience: get("SUDPRO_JWT_AUDIENCE"),
+		jwksURL: get("SUDPRO_JWKS_URL"), jwtRoleClaim: get("SUDPRO_JWT_ROLE_CLAIM"), jwtRIDETClaim: get("SUDPRO_JWT_RIDET_CLAIM"),
 		seedProfile: get("SUDPRO_SEED_PROFILE"),
 	}
 	switch env := get("SUDPRO_ENV"); env {
@@ -122,8 +129,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 		switch {
 		case c.databaseURL == "":
 			return c, errors.New("production needs DATABASE_URL")
-		case len(c.jwtSecret) < 32:
-			return c, errors.New("production needs SUDPRO_JWT_SECRET of at least 32 bytes")
+		case c.jwksURL == "" && len(c.jwtSecret) < 32:
+			return c, errors.New("production needs SUDPRO_JWKS_URL or a SUDPRO_JWT_SECRET of at least 32 bytes")
+		case c.jwtSecret != "" && len(c.jwtSecret) < 32:
+			return c, errors.New("SUDPRO_JWT_SECRET must have at least 32 bytes")
+		case c.jwksURL != "" && c.jwtIssuer == auth.DefaultIssuer:
+			return c, errors.New("with SUDPRO_JWKS_URL, set SUDPRO_JWT_ISSUER to the provider's issuer (not the development one)")
 		}
 	}
 	return c, nil
@@ -270,17 +281,27 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 			return err
 		}
 	}
-	secret, err := jwtSecret(cfg)
-	if err != nil {
-		return err
-	}
-	authenticator := auth.NewAuthenticator(secret, cfg.jwtIssuer, cfg.jwtAudience, func(ctx context.Context, r model.RIDET) (int64, error) {
-		e, err := st.EnterpriseByRIDET(ctx, r)
-		if err != nil {
-			return 0, err
+	var secret []byte
+	if !cfg.production || cfg.jwtSecret != "" {
+		if secret, err = jwtSecret(cfg); err != nil {
+			return err
 		}
-		return e.ID, nil
+	}
+	authenticator, err := auth.New(ctx, auth.Options{
+		HS256Secret: secret, JWKSURL: cfg.jwksURL, Issuer: cfg.jwtIssuer, Audience: cfg.jwtAudience,
+		RoleClaim: cfg.jwtRoleClaim, RIDETClaim: cfg.jwtRIDETClaim, Logger: logger,
+		Lookup: func(ctx context.Context, r model.RIDET) (int64, error) {
+			e, err := st.EnterpriseByRIDET(ctx, r)
+			if err != nil {
+				return 0, err
+			}
+			return e.ID, nil
+		},
 	})
+	if err != nil {
+		return fmt.Errorf("authentication: %w", err)
+	}
+	defer authenticator.Close()
 	handler := httpapi.New(httpapi.Config{
 		Store: st, Auth: authenticator, Logger: logger, RequestTimeout: cfg.requestTimeout,
 		Introspection: !cfg.production,
@@ -310,7 +331,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 	}
 	url := "http://" + displayAddr(listener.Addr().String())
 	logger.Info("serving", "url", url, "graphql", url+"/graphql", "local_database", local)
-	if !cfg.production {
+	if !cfg.production && secret != nil {
 		printWelcome(ctx, stdout, url, secret, cfg, st)
 	}
 	serveErr := make(chan error, 1)

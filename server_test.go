@@ -20,6 +20,7 @@ func TestLoadConfig(t *testing.T) {
 		{"development defaults", nil, ""},
 		{"production without a database", map[string]string{"SUDPRO_ENV": "production", "SUDPRO_JWT_SECRET": strings.Repeat("x", 32)}, "DATABASE_URL"},
 		{"production with the development secret", map[string]string{"SUDPRO_ENV": "production", "DATABASE_URL": "postgres://db/sudpro"}, "SUDPRO_JWT_SECRET"},
+		{"production with a JWKS and the development issuer", map[string]string{"SUDPRO_ENV": "production", "DATABASE_URL": "postgres://db/sudpro", "SUDPRO_JWKS_URL": "https://idp.example/jwks.json"}, "SUDPRO_JWT_ISSUER"},
 		{"production with a short secret", map[string]string{"SUDPRO_ENV": "production", "DATABASE_URL": "postgres://db/sudpro", "SUDPRO_JWT_SECRET": "short"}, "SUDPRO_JWT_SECRET"},
 		{"production configured", map[string]string{"SUDPRO_ENV": "production", "DATABASE_URL": "postgres://db/sudpro", "SUDPRO_JWT_SECRET": strings.Repeat("x", 32)}, ""},
 		{"unknown environment", map[string]string{"SUDPRO_ENV": "staging"}, "SUDPRO_ENV"},

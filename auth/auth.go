@@ -1,15 +1,17 @@
-// Package auth turns a request's credentials into an actor: bearer JWTs for people (HS256 with a configured
-// secret for development; JWKS verification comes with the security issue).
+// Package auth turns a request's credentials into an actor: bearer JWTs for people, verified against a configured
+// JWKS (RS256/ES256, as any OIDC provider issues them) or, for development, an HS256 secret.
 package auth
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/MicahParks/jwkset"
 	"github.com/golang-jwt/jwt/v5"
 
 	"sudpro/model"
@@ -34,19 +36,34 @@ type Claims struct {
 // EnterpriseLookup finds the id of the business with a RIDET (NOT_FOUND when there is none).
 type EnterpriseLookup func(ctx context.Context, ridet model.RIDET) (int64, error)
 
-// Authenticator verifies bearer tokens.
+// Authenticator verifies bearer tokens: HS256 tokens signed with a development secret, and RS256/ES256 tokens
+// signed by a key of a JWKS (any OIDC provider's), each only when configured.
 type Authenticator struct {
 	secret   []byte
 	issuer   string
 	audience string
 	lookup   EnterpriseLookup
+	// jwks holds the cached key set that verifies RS256/ES256 tokens by kid; nil without a JWKS URL.
+	jwks jwkset.Storage
+	// stop ends the key set's background refreshes.
+	stop context.CancelFunc
+	// roleClaim and ridetClaim name the claims of JWKS tokens; HS256 tokens use "role" and "ridet" (see Issue).
+	roleClaim, ridetClaim string
+	// methods are the accepted algorithms (never nil: jwt.WithValidMethods(nil) would accept any).
+	methods []string
 	// ids caches RIDET → enterprise id: a RIDET never moves to another business, so the mapping cannot go stale.
 	ids sync.Map
 }
 
-// NewAuthenticator verifies HS256 tokens signed with secret, issued by issuer for audience.
+// NewAuthenticator verifies HS256 tokens signed with secret, issued by issuer for audience; New adds JWKS
+// verification.
 func NewAuthenticator(secret []byte, issuer, audience string, lookup EnterpriseLookup) *Authenticator {
-	return &Authenticator{secret: secret, issuer: issuer, audience: audience, lookup: lookup}
+	a := &Authenticator{secret: secret, issuer: issuer, audience: audience, lookup: lookup,
+		roleClaim: DefaultRoleClaim, ridetClaim: DefaultRIDETClaim, methods: []string{}}
+	if len(secret) > 0 {
+		a.methods = append(a.methods, jwt.SigningMethodHS256.Alg())
+	}
+	return a
 }
 
 func unauthenticated(format string, args ...any) error {
@@ -63,35 +80,99 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (model.
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(raw) == "" {
 		return model.Actor{}, unauthenticated("the Authorization header must be \"Bearer <token>\"")
 	}
-	var claims Claims
-	_, err := jwt.ParseWithClaims(strings.TrimSpace(raw), &claims, func(*jwt.Token) (any, error) { return a.secret, nil },
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+	claims := jwt.MapClaims{}
+	token, err := jwt.ParseWithClaims(strings.TrimSpace(raw), claims, a.keyfunc(ctx),
+		jwt.WithValidMethods(a.methods),
 		jwt.WithIssuer(a.issuer), jwt.WithAudience(a.audience),
 		jwt.WithLeeway(ClockSkew), jwt.WithExpirationRequired(), jwt.WithIssuedAt())
-	switch {
-	case errors.Is(err, jwt.ErrTokenExpired):
-		return model.Actor{}, unauthenticated("the token has expired")
-	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
-		return model.Actor{}, unauthenticated("the token's signature is not valid")
-	case err != nil:
-		return model.Actor{}, unauthenticated("the token is not valid: %s", tokenProblem(err))
+	if err != nil {
+		return model.Actor{}, a.tokenError(token, err)
 	}
-	if !claims.Role.IsValid() {
-		return model.Actor{}, unauthenticated("the token's role %q is not one of %v", claims.Role, model.AllRoles)
+	roleClaim, ridetClaim := a.roleClaim, a.ridetClaim
+	if token.Method.Alg() == jwt.SigningMethodHS256.Alg() {
+		roleClaim, ridetClaim = DefaultRoleClaim, DefaultRIDETClaim
 	}
-	actor := model.Actor{Role: claims.Role, Subject: claims.Subject}
-	if claims.Role == model.RoleEnterprise {
-		if actor.EnterpriseID, err = a.enterpriseID(ctx, claims.RIDET); err != nil {
+	role, err := roleOf(claims, roleClaim)
+	if err != nil {
+		return model.Actor{}, err
+	}
+	subject, _ := claims.GetSubject()
+	actor := model.Actor{Role: role, Subject: subject}
+	if role == model.RoleEnterprise {
+		ridet, _ := claims[ridetClaim].(string)
+		if actor.EnterpriseID, err = a.enterpriseID(ctx, ridet, ridetClaim); err != nil {
 			return model.Actor{}, err
 		}
 	}
 	return actor, nil
 }
 
-func (a *Authenticator) enterpriseID(ctx context.Context, raw string) (int64, error) {
+// tokenError turns a parse error into an UNAUTHENTICATED error that names the problem without echoing the token.
+func (a *Authenticator) tokenError(token *jwt.Token, err error) error {
+	switch {
+	case errors.Is(err, errUnsupportedAlgorithm) || a.algorithmRefused(token, err):
+		return unauthenticated("the token's signing algorithm is not accepted (accepted: %s)", strings.Join(a.methods, ", "))
+	case errors.Is(err, errNoKeyID):
+		return unauthenticated("the token does not name its signing key (kid header)")
+	case errors.Is(err, errUnknownKeyID):
+		return unauthenticated("the token's signing key (kid) is unknown to the identity provider's key set")
+	case errors.Is(err, errKeyMismatch):
+		return unauthenticated("the token's signing key does not fit its algorithm")
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return unauthenticated("the token has expired")
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+		return unauthenticated("the token's signature is not valid")
+	default:
+		return unauthenticated("the token is not valid: %s", tokenProblem(err))
+	}
+}
+
+// algorithmRefused reports whether err comes from a token whose algorithm is missing, unknown or not accepted.
+func (a *Authenticator) algorithmRefused(token *jwt.Token, err error) bool {
+	if token == nil || token.Header == nil {
+		return false
+	}
+	if token.Method == nil {
+		return errors.Is(err, jwt.ErrTokenUnverifiable)
+	}
+	return !slices.Contains(a.methods, token.Method.Alg())
+}
+
+// roleOf reads the role claim: a role, or an array of which the most powerful known role is taken. Roles match
+// without regard to case.
+func roleOf(claims jwt.MapClaims, name string) (model.Role, error) {
+	v, ok := claimValue(claims, name)
+	if !ok {
+		return "", unauthenticated("the token has no %s claim naming its role", name)
+	}
+	switch v := v.(type) {
+	case string:
+		if role := model.Role(strings.ToUpper(strings.TrimSpace(v))); role.IsValid() {
+			return role, nil
+		}
+		return "", unauthenticated("the token's role %q is not one of %v", v, model.AllRoles)
+	case []any:
+		var best model.Role
+		for _, item := range v {
+			s, _ := item.(string)
+			role := model.Role(strings.ToUpper(strings.TrimSpace(s)))
+			if role.IsValid() && (best == "" || slices.Index(model.AllRoles, role) < slices.Index(model.AllRoles, best)) {
+				best = role
+			}
+		}
+		if best == "" {
+			return "", unauthenticated("none of the token's %s is one of %v", name, model.AllRoles)
+		}
+		return best, nil
+	default:
+		return "", unauthenticated("the token's %s claim must be a string or an array of strings", name)
+	}
+}
+
+func (a *Authenticator) enterpriseID(ctx context.Context, raw, claim string) (int64, error) {
 	ridet, err := model.ParseRIDET(raw)
 	if err != nil {
-		return 0, unauthenticated("an ENTERPRISE token needs the ridet claim of its business")
+		return 0, unauthenticated("an ENTERPRISE token needs the %s claim of its business", claim)
 	}
 	if id, ok := a.ids.Load(ridet); ok {
 		return id.(int64), nil
