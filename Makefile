@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/sudpro
 PKGS    := ./...
 
-.PHONY: run test build generate lint fuzz check-generated postgres clean help
+.PHONY: run test build generate lint fuzz check-generated postgres clean help bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ lint: ## gofmt, go vet and staticcheck
 check-generated: ## fail when go generate changes a tracked file
 	$(GO) generate $(PKGS)
 	git diff --exit-code
+
+bench: postgres ## the CréditSud session-opening rush through the API (3 runs, about 5 minutes); rewrites BENCHMARKS.md
+	$(GO) run ./bench/rush -runs 3 -out BENCHMARKS.md
 
 postgres: ## install PostgreSQL server binaries when missing (apt on Debian/Ubuntu)
 	@./scripts/ensure-postgres.sh

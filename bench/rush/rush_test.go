@@ -1,0 +1,100 @@
+package main
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"sudpro/model"
+)
+
+func TestClassify(t *testing.T) {
+	cases := []struct {
+		status int
+		body   string
+		want   string
+		credit model.XPF
+	}{
+		{200, `{"data":{"confirmInvoice":{"invoice":{"id":"x","status":"CONFIRMED","creditAmount":40000},"userErrors":[]}}}`, kindConfirmed, 40000},
+		{200, `{"data":{"confirmInvoice":{"invoice":null,"userErrors":[{"field":"input.creditAmount","code":"BUDGET_EXHAUSTED","message":"no"}]}}}`, kindExhausted, 0},
+		{200, `{"data":{"confirmInvoice":{"invoice":null,"userErrors":[{"code":"NOT_ELIGIBLE","message":"no"}]}}}`, "NOT_ELIGIBLE", 0},
+		{200, `{"errors":[{"message":"boom","extensions":{"code":"INTERNAL"}}],"data":null}`, kindGraphQL, 0},
+		{200, `{"data":{"confirmInvoice":{"invoice":{"status":"ISSUED"},"userErrors":[]}}}`, kindUnexpected, 0},
+		{200, `not json`, kindUnexpected, 0},
+		{503, `{"errors":[{"message":"request timed out"}]}`, kindHTTP, 0},
+		{0, ``, kindTransport, 0},
+	}
+	for _, c := range cases {
+		kind, credit, _ := classify(c.status, []byte(c.body), "dial tcp: refused")
+		if kind != c.want || credit != c.credit {
+			t.Errorf("classify(%d, %s) = %s %d, want %s %d", c.status, c.body, kind, credit, c.want, c.credit)
+		}
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	start := time.Unix(1000, 0)
+	var outs []outcome
+	for i := range 100 {
+		kind, credit := kindConfirmed, model.XPF(1000)
+		if i >= 50 {
+			kind, credit = kindExhausted, 0
+		}
+		outs = append(outs, outcome{start: start.Add(time.Duration(i) * 10 * time.Millisecond),
+			latency: time.Duration(i+1) * time.Millisecond, kind: kind, credit: credit})
+	}
+	s := summarize(outs)
+	if s.Confirmed != 50 || s.Exhausted != 50 || s.Errors != 0 || s.Reserved != 50_000 {
+		t.Fatalf("counts = %+v", s)
+	}
+	if s.All.P50 != 50 || s.All.P99 != 99 || s.All.Max != 100 || s.OfConfirmed.Max != 50 {
+		t.Errorf("latencies = %+v / %+v", s.All, s.OfConfirmed)
+	}
+	// The last reservation ends at 49 × 10 ms + 50 ms; the first refusal at 50 × 10 ms + 51 ms.
+	if *s.LastReserveSeconds != 0.54 || *s.FirstRefusalSeconds != 0.551 {
+		t.Errorf("times = %v, %v", *s.LastReserveSeconds, *s.FirstRefusalSeconds)
+	}
+}
+
+func TestAsksAreDeterministicWholeThousandsInRange(t *testing.T) {
+	a, b := asks(500, 40_000, 250_000, 7), asks(500, 40_000, 250_000, 7)
+	if !slices.Equal(a, b) {
+		t.Fatal("the same seed gave different asks")
+	}
+	for _, x := range a {
+		if x < 40_000 || x > 250_000 || x%1000 != 0 {
+			t.Fatalf("ask %d out of range or not whole thousands", x)
+		}
+	}
+}
+
+func TestInvoiceLinesCoverTheAsk(t *testing.T) {
+	rates := map[string]*model.TGCRate{}
+	for _, r := range []struct {
+		code string
+		bp   int64
+	}{{"NORMAL", 1100}, {"REDUCED", 300}} {
+		rates[r.code] = &model.TGCRate{Code: r.code, BasisPoints: r.bp}
+	}
+	for i, ask := range []model.XPF{40_000, 250_000, 123_000} {
+		lines, err := model.BuildLines("lines", invoiceLines(i, ask), rates, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ttc := model.Totals(lines).TTC; ttc < ask {
+			t.Errorf("invoice %d: TTC %d below the ask %d", i, ttc, ask)
+		}
+	}
+}
+
+func TestFormatting(t *testing.T) {
+	for v, want := range map[float64]string{120_000_000: "120,000,000", 4000: "4000", 12345.678: "12,345.7", -25000: "-25,000"} {
+		if got := num(v, map[bool]int{true: 1, false: 0}[v != float64(int64(v))]); got != want {
+			t.Errorf("num(%v) = %q, want %q", v, got, want)
+		}
+	}
+	q := `SELECT "i"."id", "i"."status" FROM "invoices" AS "i" WHERE (i.id = $1) FOR UPDATE`
+	if got := sqlCell(q); got != "`SELECT \"i\".* FROM \"invoices\" AS \"i\" WHERE (i.id = $1) FOR UPDATE`" {
+		t.Errorf("sqlCell = %s", got)
+	}
+}
