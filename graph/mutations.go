@@ -96,8 +96,13 @@ func sectorCodes(ids []string) []string {
 	return codes
 }
 
-// controlInput reads the invoice ID and idempotency key every invoice decision takes.
-func (r *Resolver) controlInput(ctx context.Context, gid string, key *string) (int64, model.Op, error) {
+// refusedInvoice is the payload of an invoice mutation whose input did not even parse.
+func refusedInvoice(err error) *model.InvoicePayload {
+	return &model.InvoicePayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}
+}
+
+// invoiceInput reads the invoice ID and idempotency key every invoice mutation takes.
+func (r *Resolver) invoiceInput(ctx context.Context, gid string, key *string) (int64, model.Op, error) {
 	id, err := model.ParseIntID("input.id", model.TypeInvoice, gid)
 	op, opErr := r.op(ctx, key)
 	return id, op, errors.Join(err, opErr)

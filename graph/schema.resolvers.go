@@ -282,7 +282,7 @@ func (r *mutationResolver) IssueInvoice(ctx context.Context, input model.IssueIn
 	}
 	op, opErr := r.op(ctx, input.IdempotencyKey)
 	if err = errors.Join(err, opErr); err != nil {
-		return &model.InvoicePayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}, nil
+		return refusedInvoice(err), nil
 	}
 	out, err := r.store.IssueInvoice(ctx, op, store.IssueRequest{BuyerRIDET: ridet, Number: input.Number,
 		Lines: lineInputs(input.Lines), DeclaredTTC: input.DeclaredTotalTtc})
@@ -290,37 +290,36 @@ func (r *mutationResolver) IssueInvoice(ctx context.Context, input model.IssueIn
 }
 
 func (r *mutationResolver) ConfirmInvoice(ctx context.Context, input model.ConfirmInvoiceInput) (*model.InvoicePayload, error) {
-	id, err := model.ParseIntID("input.id", model.TypeInvoice, input.ID)
-	op, opErr := r.op(ctx, input.IdempotencyKey)
-	if err = errors.Join(err, opErr); err != nil {
-		return &model.InvoicePayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}, nil
+	id, op, err := r.invoiceInput(ctx, input.ID, input.IdempotencyKey)
+	if err != nil {
+		return refusedInvoice(err), nil
 	}
 	out, err := r.store.ConfirmInvoice(ctx, op, id, input.CreditAmount)
 	return r.invoicePayload(ctx, out, err)
 }
 
 func (r *mutationResolver) ApproveInvoice(ctx context.Context, input model.InvoiceControlInput) (*model.InvoicePayload, error) {
-	id, op, err := r.controlInput(ctx, input.ID, input.IdempotencyKey)
+	id, op, err := r.invoiceInput(ctx, input.ID, input.IdempotencyKey)
 	if err != nil {
-		return &model.InvoicePayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}, nil
+		return refusedInvoice(err), nil
 	}
 	out, err := r.store.ApproveInvoice(ctx, op, id, deref(input.Note))
 	return r.invoicePayload(ctx, out, err)
 }
 
 func (r *mutationResolver) ReturnInvoice(ctx context.Context, input model.InvoiceControlInput) (*model.InvoicePayload, error) {
-	id, op, err := r.controlInput(ctx, input.ID, input.IdempotencyKey)
+	id, op, err := r.invoiceInput(ctx, input.ID, input.IdempotencyKey)
 	if err != nil {
-		return &model.InvoicePayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}, nil
+		return refusedInvoice(err), nil
 	}
 	out, err := r.store.ReturnInvoice(ctx, op, id, deref(input.Note))
 	return r.invoicePayload(ctx, out, err)
 }
 
 func (r *mutationResolver) RejectInvoice(ctx context.Context, input model.RejectInvoiceInput) (*model.InvoicePayload, error) {
-	id, op, err := r.controlInput(ctx, input.ID, input.IdempotencyKey)
+	id, op, err := r.invoiceInput(ctx, input.ID, input.IdempotencyKey)
 	if err != nil {
-		return &model.InvoicePayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}, nil
+		return refusedInvoice(err), nil
 	}
 	out, err := r.store.RejectInvoice(ctx, op, id, input.Reason, deref(input.Note))
 	return r.invoicePayload(ctx, out, err)
@@ -356,9 +355,9 @@ func (r *mutationResolver) MarkInvoicesPaid(ctx context.Context, input model.Mar
 }
 
 func (r *mutationResolver) ReissueInvoice(ctx context.Context, input model.ReissueInvoiceInput) (*model.InvoicePayload, error) {
-	id, op, err := r.controlInput(ctx, input.ID, input.IdempotencyKey)
+	id, op, err := r.invoiceInput(ctx, input.ID, input.IdempotencyKey)
 	if err != nil {
-		return &model.InvoicePayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}, nil
+		return refusedInvoice(err), nil
 	}
 	out, err := r.store.ReissueInvoice(ctx, op, id, store.IssueRequest{Number: deref(input.Number),
 		Lines: lineInputs(input.Lines), DeclaredTTC: input.DeclaredTotalTtc})
