@@ -64,6 +64,7 @@ var settings = []setting{
 	{"SUDPRO_REQUEST_TIMEOUT", "10s", "longest time a GraphQL request may take"},
 	{"SUDPRO_STATEMENT_TIMEOUT", "5s", "PostgreSQL statement_timeout of every statement"},
 	{"SUDPRO_DB_MAX_CONNS", "20", "largest number of open database connections"},
+	{"SUDPRO_MAX_IN_FLIGHT", "64", "GraphQL requests executing at once; others wait up to 2 s, then get 503 with Retry-After before anything runs"},
 	{"SUDPRO_SEED_PROFILE", "demo", "data seeded into an empty local database at start (development only; \"none\" to skip)"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error; logs are JSON lines on standard error"},
 }
@@ -83,6 +84,7 @@ type config struct {
 	requestTimeout   time.Duration
 	statementTimeout time.Duration
 	maxConns         int
+	maxInFlight      int
 	seedProfile      string
 	logLevel         slog.Level
 }
@@ -121,6 +123,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if _, err := fmt.Sscan(get("SUDPRO_DB_MAX_CONNS"), &c.maxConns); err != nil || c.maxConns < 1 {
 		return c, fmt.Errorf("SUDPRO_DB_MAX_CONNS must be a positive integer")
+	}
+	if _, err := fmt.Sscan(get("SUDPRO_MAX_IN_FLIGHT"), &c.maxInFlight); err != nil || c.maxInFlight < 1 {
+		return c, fmt.Errorf("SUDPRO_MAX_IN_FLIGHT must be a positive integer")
 	}
 	if err := c.logLevel.UnmarshalText([]byte(get("LOG_LEVEL"))); err != nil {
 		return c, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error")
@@ -303,7 +308,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 	}
 	defer authenticator.Close()
 	handler := httpapi.New(httpapi.Config{
-		Store: st, Auth: authenticator, Logger: logger, RequestTimeout: cfg.requestTimeout,
+		Store: st, Auth: authenticator, Logger: logger, RequestTimeout: cfg.requestTimeout, MaxInFlight: cfg.maxInFlight,
 		Introspection: !cfg.production,
 		Ready: func(ctx context.Context) error {
 			if err := st.Ping(ctx); err != nil {

@@ -35,6 +35,10 @@ const (
 	MaxMutationFields = 20
 	DefaultTimeout    = 10 * time.Second
 	queryCacheEntries = 1000
+	// DefaultMaxInFlight keeps the requests in progress near what the database pool can serve, so that under
+	// overload requests wait before they start, not half-way through a transaction.
+	DefaultMaxInFlight   = 64
+	DefaultAdmissionWait = 2 * time.Second
 )
 
 // Authenticator turns an Authorization header into an actor.
@@ -49,6 +53,10 @@ type Config struct {
 	Logger         *slog.Logger
 	RequestTimeout time.Duration // 0 means DefaultTimeout
 	Introspection  bool          // anonymous callers may introspect (development); authenticated callers always may
+	// MaxInFlight caps the GraphQL requests executing at once (0: DefaultMaxInFlight); others wait up to
+	// AdmissionWait (0: DefaultAdmissionWait) for a place, then get 503 without anything having run.
+	MaxInFlight   int
+	AdmissionWait time.Duration
 	// Ready reports whether the service can take traffic (database reachable, migrations at head).
 	Ready func(context.Context) error
 }
@@ -109,7 +117,33 @@ func graphQL(cfg Config) http.Handler {
 	h = withBodyCheck(h)
 	h = withQueriesOnlyOverGET(h)
 	h = http.TimeoutHandler(h, cfg.RequestTimeout, `{"errors":[{"message":"request timed out","extensions":{"code":"TIMEOUT"}}]}`)
-	return h
+	return withAdmission(cfg.MaxInFlight, cfg.AdmissionWait, h)
+}
+
+// withAdmission lets at most max requests execute at once. A request that finds no place within wait is
+// refused with 503 and Retry-After before anything runs: under overload a client is told early and can retry,
+// instead of timing out after its mutation committed.
+func withAdmission(max int, wait time.Duration, next http.Handler) http.Handler {
+	if max <= 0 {
+		max = DefaultMaxInFlight
+	}
+	if wait <= 0 {
+		wait = DefaultAdmissionWait
+	}
+	slots := make(chan struct{}, max)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		timer := time.NewTimer(wait)
+		defer timer.Stop()
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+			next.ServeHTTP(w, r)
+		case <-timer.C:
+			w.Header().Set("Retry-After", "1")
+			writeError(w, http.StatusServiceUnavailable, "OVERLOADED", "the server is busy: retry in a moment (with the same idempotency key for a mutation)")
+		case <-r.Context().Done():
+		}
+	})
 }
 
 // withLoaders gives each request a fresh set of dataloaders and a statement counter.
