@@ -36,6 +36,9 @@ type Claims struct {
 // EnterpriseLookup finds the id of the business with a RIDET (NOT_FOUND when there is none).
 type EnterpriseLookup func(ctx context.Context, ridet model.RIDET) (int64, error)
 
+// APIKeyLookup authenticates a chamber's API key: its CHAMBER actor, or an UNAUTHENTICATED error.
+type APIKeyLookup func(ctx context.Context, key string) (model.Actor, error)
+
 // Authenticator verifies bearer tokens: HS256 tokens signed with a development secret, and RS256/ES256 tokens
 // signed by a key of a JWKS (any OIDC provider's), each only when configured.
 type Authenticator struct {
@@ -43,6 +46,7 @@ type Authenticator struct {
 	issuer   string
 	audience string
 	lookup   EnterpriseLookup
+	apiKeys  APIKeyLookup
 	// jwks holds the cached key set that verifies RS256/ES256 tokens by kid; nil without a JWKS URL.
 	jwks jwkset.Storage
 	// stop ends the key set's background refreshes.
@@ -79,6 +83,12 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (model.
 	scheme, raw, ok := strings.Cut(header, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(raw) == "" {
 		return model.Actor{}, unauthenticated("the Authorization header must be \"Bearer <token>\"")
+	}
+	if value := strings.TrimSpace(raw); strings.HasPrefix(value, model.APIKeyPrefix) {
+		if a.apiKeys == nil {
+			return model.Actor{}, unauthenticated("API keys are not accepted here")
+		}
+		return a.apiKeys(ctx, value)
 	}
 	claims := jwt.MapClaims{}
 	token, err := jwt.ParseWithClaims(strings.TrimSpace(raw), claims, a.keyfunc(ctx),

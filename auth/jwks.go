@@ -52,6 +52,8 @@ type Options struct {
 	Issuer, Audience string
 	// Lookup finds the business of an ENTERPRISE token's RIDET.
 	Lookup EnterpriseLookup
+	// APIKeys, when set, authenticates chamber API keys (bearer values starting with model.APIKeyPrefix).
+	APIKeys APIKeyLookup
 	// HTTPClient fetches the key set. Default: a client with a DefaultJWKSTimeout timeout.
 	HTTPClient *http.Client
 	// RefreshInterval is how often the key set is fetched again. Default: DefaultRefreshInterval.
@@ -84,7 +86,7 @@ func New(ctx context.Context, opts Options) (*Authenticator, error) {
 		return nil, fmt.Errorf("auth: the HS256 secret must be at least %d bytes", minHS256Secret)
 	}
 	a := &Authenticator{
-		issuer: opts.Issuer, audience: opts.Audience, lookup: opts.Lookup,
+		issuer: opts.Issuer, audience: opts.Audience, lookup: opts.Lookup, apiKeys: opts.APIKeys,
 		roleClaim: cmp.Or(opts.RoleClaim, DefaultRoleClaim), ridetClaim: cmp.Or(opts.RIDETClaim, DefaultRIDETClaim),
 		methods: []string{},
 	}

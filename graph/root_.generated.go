@@ -55,6 +55,17 @@ type ComplexityRoot struct {
 		Session    func(childComplexity int) int
 	}
 
+	ApiKey struct {
+		CreatedAt  func(childComplexity int) int
+		CreatedBy  func(childComplexity int) int
+		LastUsedAt func(childComplexity int) int
+		Name       func(childComplexity int) int
+		NodeID     func(childComplexity int) int
+		Prefix     func(childComplexity int) int
+		RevokedAt  func(childComplexity int) int
+		Scopes     func(childComplexity int) int
+	}
+
 	AuditEntry struct {
 		ActorEnterprise func(childComplexity int) int
 		ActorRoleValue  func(childComplexity int) int
@@ -128,6 +139,12 @@ type ComplexityRoot struct {
 	ConsultationEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CreateApiKeyPayload struct {
+		APIKey     func(childComplexity int) int
+		Key        func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	Credit struct {
@@ -271,6 +288,7 @@ type ComplexityRoot struct {
 	Mutation struct {
 		ApproveInvoice   func(childComplexity int, input model.InvoiceControlInput) int
 		ConfirmInvoice   func(childComplexity int, input model.ConfirmInvoiceInput) int
+		CreateAPIKey     func(childComplexity int, input model.CreateAPIKeyInput) int
 		CreateProgramme  func(childComplexity int, input model.CreateProgrammeInput) int
 		CreateSession    func(childComplexity int, input model.CreateSessionInput) int
 		GrantAllocations func(childComplexity int, input model.GrantAllocationsInput) int
@@ -279,6 +297,7 @@ type ComplexityRoot struct {
 		ReissueInvoice   func(childComplexity int, input model.ReissueInvoiceInput) int
 		RejectInvoice    func(childComplexity int, input model.RejectInvoiceInput) int
 		ReturnInvoice    func(childComplexity int, input model.InvoiceControlInput) int
+		RevokeAPIKey     func(childComplexity int, input model.RevokeAPIKeyInput) int
 		TopUpSession     func(childComplexity int, input model.TopUpSessionInput) int
 		UpdateProgramme  func(childComplexity int, input model.UpdateProgrammeInput) int
 		UpdateSession    func(childComplexity int, input model.UpdateSessionInput) int
@@ -323,6 +342,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		APIKeys       func(childComplexity int) int
 		AuditLog      func(childComplexity int, filter *model.AuditLogFilter, first *int, after *string, last *int, before *string) int
 		Communes      func(childComplexity int) int
 		Consultations func(childComplexity int, status []model.ConsultationStatus, first *int, after *string, last *int, before *string) int
@@ -343,6 +363,11 @@ type ComplexityRoot struct {
 		Email func(childComplexity int) int
 		Name  func(childComplexity int) int
 		Phone func(childComplexity int) int
+	}
+
+	RevokeApiKeyPayload struct {
+		APIKey     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	Sector struct {
@@ -469,6 +494,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.Session(childComplexity), true
+
+	case "ApiKey.createdAt":
+		if e.ComplexityRoot.ApiKey.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.CreatedAt(childComplexity), true
+	case "ApiKey.createdBy":
+		if e.ComplexityRoot.ApiKey.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.CreatedBy(childComplexity), true
+	case "ApiKey.lastUsedAt":
+		if e.ComplexityRoot.ApiKey.LastUsedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.LastUsedAt(childComplexity), true
+	case "ApiKey.name":
+		if e.ComplexityRoot.ApiKey.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.Name(childComplexity), true
+	case "ApiKey.id":
+		if e.ComplexityRoot.ApiKey.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.NodeID(childComplexity), true
+	case "ApiKey.prefix":
+		if e.ComplexityRoot.ApiKey.Prefix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.Prefix(childComplexity), true
+	case "ApiKey.revokedAt":
+		if e.ComplexityRoot.ApiKey.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.RevokedAt(childComplexity), true
+	case "ApiKey.scopes":
+		if e.ComplexityRoot.ApiKey.Scopes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.Scopes(childComplexity), true
 
 	case "AuditEntry.actorEnterprise":
 		if e.ComplexityRoot.AuditEntry.ActorEnterprise == nil {
@@ -788,6 +862,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConsultationEdge.Node(childComplexity), true
+
+	case "CreateApiKeyPayload.apiKey":
+		if e.ComplexityRoot.CreateApiKeyPayload.APIKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiKeyPayload.APIKey(childComplexity), true
+	case "CreateApiKeyPayload.key":
+		if e.ComplexityRoot.CreateApiKeyPayload.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiKeyPayload.Key(childComplexity), true
+	case "CreateApiKeyPayload.userErrors":
+		if e.ComplexityRoot.CreateApiKeyPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiKeyPayload.UserErrors(childComplexity), true
 
 	case "Credit.allocated":
 		if e.ComplexityRoot.Credit.Allocated == nil {
@@ -1377,6 +1470,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ConfirmInvoice(childComplexity, args["input"].(model.ConfirmInvoiceInput)), true
+	case "Mutation.createApiKey":
+		if e.ComplexityRoot.Mutation.CreateAPIKey == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createApiKey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateAPIKey(childComplexity, args["input"].(model.CreateAPIKeyInput)), true
 	case "Mutation.createProgramme":
 		if e.ComplexityRoot.Mutation.CreateProgramme == nil {
 			break
@@ -1465,6 +1569,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReturnInvoice(childComplexity, args["input"].(model.InvoiceControlInput)), true
+	case "Mutation.revokeApiKey":
+		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeApiKey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeAPIKey(childComplexity, args["input"].(model.RevokeAPIKeyInput)), true
 	case "Mutation.topUpSession":
 		if e.ComplexityRoot.Mutation.TopUpSession == nil {
 			break
@@ -1630,6 +1745,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProgrammePayload.UserErrors(childComplexity), true
 
+	case "Query.apiKeys":
+		if e.ComplexityRoot.Query.APIKeys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.APIKeys(childComplexity), true
 	case "Query.auditLog":
 		if e.ComplexityRoot.Query.AuditLog == nil {
 			break
@@ -1784,6 +1905,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Representative.Phone(childComplexity), true
+
+	case "RevokeApiKeyPayload.apiKey":
+		if e.ComplexityRoot.RevokeApiKeyPayload.APIKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeApiKeyPayload.APIKey(childComplexity), true
+	case "RevokeApiKeyPayload.userErrors":
+		if e.ComplexityRoot.RevokeApiKeyPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeApiKeyPayload.UserErrors(childComplexity), true
 
 	case "Sector.code":
 		if e.ComplexityRoot.Sector.Code == nil {
@@ -2069,6 +2203,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AuditLogFilter", ec.unmarshalInputAuditLogFilter),
 			graphql.NewInputUnmarshaler("ConfirmInvoiceInput", ec.unmarshalInputConfirmInvoiceInput),
+			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
 			graphql.NewInputUnmarshaler("CreateProgrammeInput", ec.unmarshalInputCreateProgrammeInput),
 			graphql.NewInputUnmarshaler("CreateSessionInput", ec.unmarshalInputCreateSessionInput),
 			graphql.NewInputUnmarshaler("EnterpriseFilter", ec.unmarshalInputEnterpriseFilter),
@@ -2080,6 +2215,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("MarkInvoicesPaidInput", ec.unmarshalInputMarkInvoicesPaidInput),
 			graphql.NewInputUnmarshaler("ReissueInvoiceInput", ec.unmarshalInputReissueInvoiceInput),
 			graphql.NewInputUnmarshaler("RejectInvoiceInput", ec.unmarshalInputRejectInvoiceInput),
+			graphql.NewInputUnmarshaler("RevokeApiKeyInput", ec.unmarshalInputRevokeApiKeyInput),
 			graphql.NewInputUnmarshaler("TopUpSessionInput", ec.unmarshalInputTopUpSessionInput),
 			graphql.NewInputUnmarshaler("UpdateProgrammeInput", ec.unmarshalInputUpdateProgrammeInput),
 			graphql.NewInputUnmarshaler("UpdateSessionInput", ec.unmarshalInputUpdateSessionInput),
@@ -3534,6 +3670,87 @@ extend type Query {
     before: String
   ): AuditEntryConnection! @auth(requires: [ADMIN])
 }
+
+# ---------------------------------------------------------------------------------------------------------------
+# API keys of partner chambers
+# ---------------------------------------------------------------------------------------------------------------
+
+"What a chamber's API key gives access to, besides what the CHAMBER role reads."
+enum ApiKeyScope {
+  "The directory."
+  DIRECTORY
+  "Aggregate statistics."
+  STATISTICS
+  "Public consultations."
+  CONSULTATIONS
+}
+
+"""
+A partner chamber's API key (CCI, CMA, Chambre d'agriculture). A call with ` + "`" + `Authorization: Bearer <key>` + "`" + ` acts as
+CHAMBER with the key's scopes. Only a hash is stored: the key itself is shown once, by createApiKey. ADMIN only.
+"""
+type ApiKey implements Node {
+  "Opaque global identifier."
+  id: ID!
+  "The chamber, e.g. ` + "`" + `CCI Nouvelle-Calédonie` + "`" + `."
+  name: String!
+  "The key's public prefix (` + "`" + `sudpro_ck_` + "`" + ` and 8 hex digits), to recognise it in logs."
+  prefix: String!
+  "What the key gives access to."
+  scopes: [ApiKeyScope!]!
+  "When it was created."
+  createdAt: DateTime!
+  "Who created it (token subject)."
+  createdBy: String!
+  "When it was last used (recorded at most once a minute); null when never."
+  lastUsedAt: DateTime
+  "When it was revoked; null while it is valid."
+  revokedAt: DateTime
+}
+
+"A new chamber key."
+input CreateApiKeyInput {
+  "The chamber's name."
+  name: String!
+  "What the key gives access to."
+  scopes: [ApiKeyScope!]!
+}
+
+"A new key, shown once."
+type CreateApiKeyPayload {
+  "The key's record."
+  apiKey: ApiKey
+  "The key itself: give it to the chamber now, it cannot be shown again."
+  key: String
+  "What was wrong with the input; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Which key to revoke."
+input RevokeApiKeyInput {
+  "The key (global ID)."
+  id: ID!
+}
+
+"A revoked key."
+type RevokeApiKeyPayload {
+  "The key's record, with revokedAt set."
+  apiKey: ApiKey
+  "What was wrong with the input; empty on success."
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  "Creates a partner chamber's API key (ADMIN); the key is returned once."
+  createApiKey("The key." input: CreateApiKeyInput!): CreateApiKeyPayload! @auth(requires: [ADMIN])
+  "Revokes an API key at once (ADMIN)."
+  revokeApiKey("The key." input: RevokeApiKeyInput!): RevokeApiKeyPayload! @auth(requires: [ADMIN])
+}
+
+extend type Query {
+  "Every chamber API key, newest first, with when it was last used (ADMIN)."
+  apiKeys: [ApiKey!]! @auth(requires: [ADMIN])
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -3558,6 +3775,28 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_enterprise(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
+}
+
+func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ApiKey_id(ctx, field)
+	case "name":
+		return ec.fieldContext_ApiKey_name(ctx, field)
+	case "prefix":
+		return ec.fieldContext_ApiKey_prefix(ctx, field)
+	case "scopes":
+		return ec.fieldContext_ApiKey_scopes(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ApiKey_createdAt(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_ApiKey_createdBy(ctx, field)
+	case "lastUsedAt":
+		return ec.fieldContext_ApiKey_lastUsedAt(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_ApiKey_revokedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApiKey", field.Name)
 }
 
 func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3708,6 +3947,18 @@ func (ec *executionContext) childFields_ConsultationEdge(ctx context.Context, fi
 		return ec.fieldContext_ConsultationEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ConsultationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateApiKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "apiKey":
+		return ec.fieldContext_CreateApiKeyPayload_apiKey(ctx, field)
+	case "key":
+		return ec.fieldContext_CreateApiKeyPayload_key(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateApiKeyPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateApiKeyPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Credit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4072,6 +4323,16 @@ func (ec *executionContext) childFields_Representative(ctx context.Context, fiel
 		return ec.fieldContext_Representative_phone(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Representative", field.Name)
+}
+
+func (ec *executionContext) childFields_RevokeApiKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "apiKey":
+		return ec.fieldContext_RevokeApiKeyPayload_apiKey(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RevokeApiKeyPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevokeApiKeyPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Sector(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

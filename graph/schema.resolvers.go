@@ -364,6 +364,29 @@ func (r *mutationResolver) ReissueInvoice(ctx context.Context, input model.Reiss
 	return r.invoicePayload(ctx, out, err)
 }
 
+func (r *mutationResolver) CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error) {
+	op, _ := r.op(ctx, nil)
+	k, key, err := r.store.CreateAPIKey(ctx, op, input.Name, input.Scopes)
+	errs, err := userErrors(model.Outcome{}, err)
+	if err != nil || len(errs) > 0 {
+		return &model.CreateAPIKeyPayload{UserErrors: errs}, err
+	}
+	return &model.CreateAPIKeyPayload{APIKey: k, Key: &key, UserErrors: errs}, nil
+}
+
+func (r *mutationResolver) RevokeAPIKey(ctx context.Context, input model.RevokeAPIKeyInput) (*model.RevokeAPIKeyPayload, error) {
+	id, err := model.ParseIntID("input.id", model.TypeAPIKey, input.ID)
+	var k *model.APIKey
+	if err == nil {
+		k, err = r.store.RevokeAPIKey(ctx, id)
+	}
+	errs, err := userErrors(model.Outcome{}, err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.RevokeAPIKeyPayload{APIKey: k, UserErrors: errs}, nil
+}
+
 func (r *postingResolver) Account(ctx context.Context, objs []*model.Posting) ([]*model.Account, error) {
 	return each(ctx, r.loaders(ctx).Account, objs, always(func(p *model.Posting) int64 { return p.AccountID }))
 }
@@ -526,6 +549,10 @@ func (r *queryResolver) AuditLog(ctx context.Context, filter *model.AuditLogFilt
 		q = model.AuditQuery{Operation: deref(filter.Operation), Subject: deref(filter.ActorSubject), From: filter.From, Before: filter.Before}
 	}
 	return r.store.ListAudit(ctx, q, page)
+}
+
+func (r *queryResolver) APIKeys(ctx context.Context) ([]*model.APIKey, error) {
+	return r.store.APIKeys(ctx)
 }
 
 func (r *sectorResolver) Enterprises(ctx context.Context, objs []*model.Sector, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Enterprise], error) {

@@ -449,3 +449,48 @@ func TestIntrospectionByCaller(t *testing.T) {
 		t.Errorf("production: authenticated introspection refused: %s", r.Raw)
 	}
 }
+
+// A chamber's API key is created once by an admin, authenticates as CHAMBER, is stored hashed and can be revoked.
+func TestAPIKeys(t *testing.T) {
+	a := newAPI(t)
+	seedFixture(t, a.store, 1)
+	r := a.query(a.tokens["ADMIN"], `mutation { createApiKey(input: {name: "CCI Nouvelle-Calédonie", scopes: [DIRECTORY, STATISTICS]}) {
+		key apiKey { id prefix scopes lastUsedAt } userErrors { code } } }`, nil)
+	data := r.mustData(t)
+	key, _ := get(data, "createApiKey", "key").(string)
+	id, _ := get(data, "createApiKey", "apiKey", "id").(string)
+	prefix, _ := get(data, "createApiKey", "apiKey", "prefix").(string)
+	if !strings.HasPrefix(key, "sudpro_ck_") || !strings.HasPrefix(key, prefix+"_") || len(key) < 50 {
+		t.Fatalf("key %q (prefix %q) is not a recognisable random key", key, prefix)
+	}
+	r = a.query(key, `{ viewer { role subject } enterprises(first: 1) { nodes { name representative { email } } } }`, nil)
+	if get(r.Data, "viewer", "role") != "CHAMBER" || get(r.Data, "enterprises", "nodes", 0, "representative") != nil {
+		t.Errorf("the key does not act as CHAMBER: %s", r.Raw)
+	}
+	var stored int
+	if err := a.store.DB().NewRaw("SELECT count(*) FROM api_keys WHERE key_hash = encode(sha256(convert_to(?, 'UTF8')), 'hex') AND position(? IN key_hash) = 0", key, key).Scan(t.Context(), &stored); err != nil || stored != 1 {
+		t.Errorf("the key is not stored as its SHA-256 hash only: %d, %v", stored, err)
+	}
+	r = a.query(a.tokens["ADMIN"], `{ apiKeys { id name lastUsedAt revokedAt } }`, nil)
+	if get(r.mustData(t), "apiKeys", 0, "lastUsedAt") == nil || strings.Contains(r.Raw, key) {
+		t.Errorf("listing: %s", r.Raw)
+	}
+	if r := a.query(a.tokens["CHAMBER"], `{ apiKeys { id } }`, nil); len(r.Errors) == 0 || r.Errors[0].Extensions["code"] != "FORBIDDEN" {
+		t.Errorf("a chamber listed the keys: %s", r.Raw)
+	}
+	if r := a.query(key[:len(key)-2]+"xx", `{ viewer { role } }`, nil); r.Status != http.StatusUnauthorized {
+		t.Errorf("a wrong key = %d, want 401", r.Status)
+	}
+	r = a.query(a.tokens["ADMIN"], `mutation($id: ID!) { revokeApiKey(input: {id: $id}) { apiKey { revokedAt } userErrors { code } } }`, map[string]any{"id": id})
+	if get(r.mustData(t), "revokeApiKey", "apiKey", "revokedAt") == nil {
+		t.Fatalf("revoke: %s", r.Raw)
+	}
+	if r := a.query(key, `{ viewer { role } }`, nil); r.Status != http.StatusUnauthorized || !strings.Contains(r.Raw, "revoked") {
+		t.Errorf("a revoked key = %d %s, want 401", r.Status, r.Raw)
+	}
+	// The audit log has both calls, and never the key.
+	r = a.query(a.tokens["ADMIN"], `{ auditLog(filter: {operation: "createApiKey"}) { nodes { result input } } }`, nil)
+	if get(r.mustData(t), "auditLog", "nodes", 0, "result") != "OK" || strings.Contains(r.Raw, key) {
+		t.Errorf("audit of createApiKey: %s", r.Raw)
+	}
+}

@@ -63,14 +63,18 @@ func newAPIWith(t *testing.T, configure func(*httpapi.Config)) *api {
 	st := store.New(db)
 	logs := &syncBuffer{}
 	logger := slog.New(httpapi.WithRequestIDs(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	authenticator := auth.NewAuthenticator(testSecret, auth.DefaultIssuer, auth.DefaultAudience,
-		func(ctx context.Context, r model.RIDET) (int64, error) {
+	authenticator, err := auth.New(t.Context(), auth.Options{
+		HS256Secret: testSecret, Issuer: auth.DefaultIssuer, Audience: auth.DefaultAudience, APIKeys: st.APIKeyActor,
+		Lookup: func(ctx context.Context, r model.RIDET) (int64, error) {
 			e, err := st.EnterpriseByRIDET(ctx, r)
 			if err != nil {
 				return 0, err
 			}
 			return e.ID, nil
-		})
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := httpapi.Config{
 		Store: st, Auth: authenticator, Logger: logger, Introspection: true,
 		Ready: func(ctx context.Context) error { return st.Ping(ctx) },

@@ -3,6 +3,7 @@ package model
 import (
 	"context"
 	"slices"
+	"strings"
 )
 
 // Actor is who is calling: a role and, for a business user, the business they act for. The zero Actor is an
@@ -11,6 +12,13 @@ type Actor struct {
 	Role         Role
 	Subject      string // token subject or API key name, for logs and the audit trail
 	EnterpriseID int64  // set for RoleEnterprise only
+	APIKeyID     int64  // set when a chamber calls with an API key
+	Scopes       string // the API key's scopes, comma-separated (kept a string so Actor stays comparable)
+}
+
+// HasScope reports whether the actor's API key has a scope.
+func (a Actor) HasScope(s Scope) bool {
+	return slices.Contains(strings.Split(a.Scopes, ","), string(s))
 }
 
 // Anonymous reports whether the caller has no identity.

@@ -22,6 +22,7 @@ const (
 	TypeAccount      = "Account"
 	TypeLedgerEntry  = "LedgerEntry"
 	TypeAuditEntry   = "AuditEntry"
+	TypeAPIKey       = "ApiKey"
 )
 
 // GlobalID encodes a node's type and key.

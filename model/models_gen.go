@@ -32,6 +32,24 @@ type ConfirmInvoiceInput struct {
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// A new chamber key.
+type CreateAPIKeyInput struct {
+	// The chamber's name.
+	Name string `json:"name"`
+	// What the key gives access to.
+	Scopes []Scope `json:"scopes"`
+}
+
+// A new key, shown once.
+type CreateAPIKeyPayload struct {
+	// The key's record.
+	APIKey *APIKey `json:"apiKey,omitempty"`
+	// The key itself: give it to the chamber now, it cannot be shown again.
+	Key *string `json:"key,omitempty"`
+	// What was wrong with the input; empty on success.
+	UserErrors []*Error `json:"userErrors"`
+}
+
 // A new programme.
 type CreateProgrammeInput struct {
 	// Unique name, e.g. `CréditSud 2026`.
@@ -224,6 +242,20 @@ type RejectInvoiceInput struct {
 	Note *string `json:"note,omitempty"`
 	// Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Which key to revoke.
+type RevokeAPIKeyInput struct {
+	// The key (global ID).
+	ID string `json:"id"`
+}
+
+// A revoked key.
+type RevokeAPIKeyPayload struct {
+	// The key's record, with revokedAt set.
+	APIKey *APIKey `json:"apiKey,omitempty"`
+	// What was wrong with the input; empty on success.
+	UserErrors []*Error `json:"userErrors"`
 }
 
 // A session, or why it could not be saved.

@@ -56,3 +56,15 @@ func nodeIDs[N interface {
 	}
 	return []string{n.NodeID()}
 }
+
+// AuditErrors returns the payload's user errors.
+func (p *CreateAPIKeyPayload) AuditErrors() []*Error { return p.UserErrors }
+
+// AuditTargets returns the key's global ID (never the key itself).
+func (p *CreateAPIKeyPayload) AuditTargets() []string { return nodeIDs(p.APIKey) }
+
+// AuditErrors returns the payload's user errors.
+func (p *RevokeAPIKeyPayload) AuditErrors() []*Error { return p.UserErrors }
+
+// AuditTargets returns the key's global ID.
+func (p *RevokeAPIKeyPayload) AuditTargets() []string { return nodeIDs(p.APIKey) }
