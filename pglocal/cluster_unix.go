@@ -339,9 +339,11 @@ func (c *Cluster) stop(pf pidFile) error {
 	}
 	if err != nil && c.isPostmaster(pf.pid) {
 		_ = syscall.Kill(pf.pid, syscall.SIGKILL)
-		for deadline := time.Now().Add(5 * time.Second); c.isPostmaster(pf.pid) && time.Now().Before(deadline); {
-			time.Sleep(50 * time.Millisecond)
-		}
+	}
+	// pg_ctl reports the server stopped when its pid file is gone, a moment before the process itself has
+	// exited (an orphaned postmaster is reaped late by PID 1): give it that moment.
+	for deadline := time.Now().Add(5 * time.Second); c.isPostmaster(pf.pid) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
 	}
 	if c.isPostmaster(pf.pid) {
 		return fmt.Errorf("stop postgres (pid %d): %w: %s", pf.pid, err, strings.TrimSpace(string(out)))
