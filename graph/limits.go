@@ -19,6 +19,7 @@ type Limits struct {
 	MaxCost           int  // upper bound of the nodes an operation may return, see Cost
 	MaxMutationFields int  // top-level fields (aliases included) of a mutation, e.g. 20
 	PublicSchema      bool // anonymous callers may introspect (development); authenticated callers always may
+	Budget            *Budget
 }
 
 var _ interface {
@@ -46,10 +47,15 @@ func (l Limits) MutateOperationContext(ctx context.Context, rc *graphql.Operatio
 		return limitError("mutationFields", l.MaxMutationFields, len(op.SelectionSet),
 			fmt.Sprintf("the operation has %d mutation fields; the limit is %d", len(op.SelectionSet), l.MaxMutationFields))
 	}
-	if c := Cost(op.SelectionSet, rc.Doc.Fragments, rc.Variables); c > l.MaxCost {
+	c := Cost(op.SelectionSet, rc.Doc.Fragments, rc.Variables)
+	if c > l.MaxCost {
 		return limitError("cost", l.MaxCost, c, fmt.Sprintf("the operation may return up to %d nodes; the limit is %d: ask for smaller pages (first/last)", c, l.MaxCost))
 	}
-	return nil
+	mutations := 0
+	if op.Operation == ast.Mutation {
+		mutations = len(op.SelectionSet)
+	}
+	return l.Budget.charge(ctx, Points(c, mutations))
 }
 
 // limitError is a validation error (HTTP 400, nothing executed) that says which limit and by how much.

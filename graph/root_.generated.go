@@ -353,10 +353,19 @@ type ComplexityRoot struct {
 		Node          func(childComplexity int, id string) int
 		Nodes         func(childComplexity int, ids []string) int
 		Programmes    func(childComplexity int, first *int, after *string, last *int, before *string) int
+		RateLimit     func(childComplexity int) int
 		Sectors       func(childComplexity int) int
 		Sessions      func(childComplexity int, programme *string, first *int, after *string, last *int, before *string) int
 		TgcRates      func(childComplexity int) int
 		Viewer        func(childComplexity int) int
+	}
+
+	RateLimit struct {
+		Cost      func(childComplexity int) int
+		Limit     func(childComplexity int) int
+		Remaining func(childComplexity int) int
+		ResetAt   func(childComplexity int) int
+		Used      func(childComplexity int) int
 	}
 
 	Representative struct {
@@ -1857,6 +1866,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Programmes(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.rateLimit":
+		if e.ComplexityRoot.Query.RateLimit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.RateLimit(childComplexity), true
 	case "Query.sectors":
 		if e.ComplexityRoot.Query.Sectors == nil {
 			break
@@ -1886,6 +1901,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "RateLimit.cost":
+		if e.ComplexityRoot.RateLimit.Cost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RateLimit.Cost(childComplexity), true
+	case "RateLimit.limit":
+		if e.ComplexityRoot.RateLimit.Limit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RateLimit.Limit(childComplexity), true
+	case "RateLimit.remaining":
+		if e.ComplexityRoot.RateLimit.Remaining == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RateLimit.Remaining(childComplexity), true
+	case "RateLimit.resetAt":
+		if e.ComplexityRoot.RateLimit.ResetAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RateLimit.ResetAt(childComplexity), true
+	case "RateLimit.used":
+		if e.ComplexityRoot.RateLimit.Used == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RateLimit.Used(childComplexity), true
 
 	case "Representative.email":
 		if e.ComplexityRoot.Representative.Email == nil {
@@ -3751,6 +3797,35 @@ extend type Query {
   "Every chamber API key, newest first, with when it was last used (ADMIN)."
   apiKeys: [ApiKey!]! @auth(requires: [ADMIN])
 }
+
+# ---------------------------------------------------------------------------------------------------------------
+# Cost and rate limits
+# ---------------------------------------------------------------------------------------------------------------
+
+"""
+The caller's hourly points budget. A query costs 1 point plus 1 per 100 nodes it may return (each connection
+counts its first/last, 20 by default, times its parent's nodes); a mutation costs 10 points per field. Budgets per
+hour: anonymous callers 1,000 per address, ENTERPRISE 10,000, CHAMBER 20,000 (or the key's own), AGENT and ADMIN
+50,000. The same figures are in the x-ratelimit-* headers and extensions.cost; a spent budget is HTTP 429 with
+Retry-After.
+"""
+type RateLimit {
+  "Points this request cost."
+  cost: Int!
+  "Points per hour."
+  limit: Int!
+  "Points spent in the current hour, this request included."
+  used: Int!
+  "Points left in the current hour."
+  remaining: Int!
+  "When the current hour's budget resets."
+  resetAt: DateTime!
+}
+
+extend type Query {
+  "Where the caller stands against its hourly points budget, this request included."
+  rateLimit: RateLimit
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -4311,6 +4386,22 @@ func (ec *executionContext) childFields_ProgrammePayload(ctx context.Context, fi
 		return ec.fieldContext_ProgrammePayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProgrammePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RateLimit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cost":
+		return ec.fieldContext_RateLimit_cost(ctx, field)
+	case "limit":
+		return ec.fieldContext_RateLimit_limit(ctx, field)
+	case "used":
+		return ec.fieldContext_RateLimit_used(ctx, field)
+	case "remaining":
+		return ec.fieldContext_RateLimit_remaining(ctx, field)
+	case "resetAt":
+		return ec.fieldContext_RateLimit_resetAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RateLimit", field.Name)
 }
 
 func (ec *executionContext) childFields_Representative(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

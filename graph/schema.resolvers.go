@@ -555,6 +555,14 @@ func (r *queryResolver) APIKeys(ctx context.Context) ([]*model.APIKey, error) {
 	return r.store.APIKeys(ctx)
 }
 
+func (r *queryResolver) RateLimit(ctx context.Context) (*model.RateLimit, error) {
+	state := RateStateFrom(ctx)
+	if state == nil || !state.Checked {
+		return nil, nil
+	}
+	return &model.RateLimit{Cost: state.Points, Limit: state.Limit, Used: state.Used, Remaining: state.Remaining(), ResetAt: state.ResetAt}, nil
+}
+
 func (r *sectorResolver) Enterprises(ctx context.Context, objs []*model.Sector, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Enterprise], error) {
 	codes := make([]string, len(objs))
 	for i, s := range objs {

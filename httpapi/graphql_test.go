@@ -494,3 +494,37 @@ func TestAPIKeys(t *testing.T) {
 		t.Errorf("audit of createApiKey: %s", r.Raw)
 	}
 }
+
+// Each caller has an hourly points budget: headers and extensions report it, and a spent budget is 429 for that
+// caller only.
+func TestPointsBudget(t *testing.T) {
+	a := newAPI(t)
+	mkKey := func(name string) string {
+		r := a.query(a.tokens["ADMIN"], `mutation($n: String!) { createApiKey(input: {name: $n, scopes: [DIRECTORY]}) { key } }`, map[string]any{"n": name})
+		return get(r.mustData(t), "createApiKey", "key").(string)
+	}
+	small, other := mkKey("CMA"), mkKey("Chambre d'agriculture")
+	if _, err := a.store.DB().ExecContext(t.Context(), "UPDATE api_keys SET hourly_budget = 5 WHERE name = 'CMA'"); err != nil {
+		t.Fatal(err)
+	}
+	// enterprises(first: 100) may return 100 nodes: 1 + 100/100 = 2 points.
+	const q = `{ enterprises(first: 100) { totalCount } rateLimit { cost limit used remaining } }`
+	r := a.query(small, q, nil)
+	if got := fmt.Sprint(get(r.mustData(t), "rateLimit")); got != "map[cost:2 limit:5 remaining:3 used:2]" {
+		t.Errorf("rateLimit = %s", got)
+	}
+	if r.Header.Get("X-RateLimit-Limit") != "5" || r.Header.Get("X-RateLimit-Remaining") != "3" || r.Header.Get("X-RateLimit-Reset") == "" {
+		t.Errorf("headers = %v", r.Header)
+	}
+	if !strings.Contains(r.Raw, `"cost":{"actualQueryCost":2`) {
+		t.Errorf("extensions.cost missing: %s", r.Raw)
+	}
+	a.query(small, q, nil) // 4 of 5 used
+	r = a.query(small, q, nil)
+	if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" || r.Data != nil || r.Errors[0].Extensions["code"] != "RATE_LIMITED" {
+		t.Fatalf("spent budget = %d (Retry-After %q) %s, want 429", r.Status, r.Header.Get("Retry-After"), r.Raw)
+	}
+	if r := a.query(other, q, nil); r.Status != http.StatusOK || get(r.Data, "rateLimit", "limit") != float64(20_000) {
+		t.Errorf("another key was affected: %d %s", r.Status, r.Raw)
+	}
+}

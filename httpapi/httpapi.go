@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -39,7 +41,13 @@ const (
 	// overload requests wait before they start, not half-way through a transaction.
 	DefaultMaxInFlight   = 64
 	DefaultAdmissionWait = 2 * time.Second
+	// DefaultAnonymousBudget is the hourly points of one anonymous client address.
+	DefaultAnonymousBudget = 1_000
 )
+
+// DefaultBudgets are the hourly points of each role (the schema's RateLimit description says the same).
+var DefaultBudgets = map[model.Role]int{model.RoleEnterprise: 10_000, model.RoleChamber: 20_000,
+	model.RoleAgent: 50_000, model.RoleAdmin: 50_000}
 
 // Authenticator turns an Authorization header into an actor.
 type Authenticator interface {
@@ -53,6 +61,10 @@ type Config struct {
 	Logger         *slog.Logger
 	RequestTimeout time.Duration // 0 means DefaultTimeout
 	Introspection  bool          // anonymous callers may introspect (development); authenticated callers always may
+	// Budgets are the points per hour of each role; AnonymousBudget those of an anonymous client address (zero
+	// values take DefaultBudgets and DefaultAnonymousBudget).
+	Budgets         map[model.Role]int
+	AnonymousBudget int
 	// MaxInFlight caps the GraphQL requests executing at once (0: DefaultMaxInFlight); others wait up to
 	// AdmissionWait (0: DefaultAdmissionWait) for a place, then get 503 without anything having run.
 	MaxInFlight   int
@@ -65,6 +77,12 @@ type Config struct {
 func New(cfg Config) http.Handler {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = DefaultTimeout
+	}
+	if cfg.Budgets == nil {
+		cfg.Budgets = DefaultBudgets
+	}
+	if cfg.AnonymousBudget == 0 {
+		cfg.AnonymousBudget = DefaultAnonymousBudget
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", graphQL(cfg))
@@ -100,7 +118,8 @@ func graphQL(cfg Config) http.Handler {
 	srv.AroundFields(resolver.AuditMutations)
 	srv.SetErrorPresenter(graph.ErrorPresenter(cfg.Logger, RequestID))
 	srv.SetRecoverFunc(graph.RecoverFunc(cfg.Logger, RequestID))
-	srv.Use(graph.Limits{MaxDepth: MaxDepth, MaxCost: MaxCost, MaxMutationFields: MaxMutationFields, PublicSchema: cfg.Introspection})
+	srv.Use(graph.Limits{MaxDepth: MaxDepth, MaxCost: MaxCost, MaxMutationFields: MaxMutationFields, PublicSchema: cfg.Introspection,
+		Budget: &graph.Budget{PerRole: cfg.Budgets, Anonymous: cfg.AnonymousBudget, Spend: cfg.Store.Spend, KeyBudget: cfg.Store.APIKeyBudget}})
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		resp := next(ctx)
 		if resp != nil && resp.Extensions == nil {
@@ -108,11 +127,19 @@ func graphQL(cfg Config) http.Handler {
 		}
 		if resp != nil {
 			resp.Extensions["requestId"] = RequestID(ctx)
+			if state := graph.RateStateFrom(ctx); state != nil && state.Checked {
+				resp.Extensions["cost"] = map[string]any{
+					"requestedQueryCost": state.Points, "actualQueryCost": state.Points,
+					"throttleStatus": map[string]any{"maximumAvailable": state.Limit, "currentlyAvailable": state.Remaining(),
+						"resetAt": state.ResetAt.Format(time.RFC3339)},
+				}
+			}
 		}
 		return resp
 	})
 	var h http.Handler = srv
 	h = withLoaders(cfg.Store, h)
+	h = withRateHeaders(h)
 	h = withActor(cfg.Auth, h)
 	h = withBodyCheck(h)
 	h = withQueriesOnlyOverGET(h)
@@ -145,6 +172,52 @@ func withAdmission(max int, wait time.Duration, next http.Handler) http.Handler 
 		}
 	})
 }
+
+// withRateHeaders gives each request a rate state and, once the budget has been charged, reports it in
+// x-ratelimit-* headers; a refused request becomes 429 with Retry-After.
+func withRateHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ip, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			ip = r.RemoteAddr
+		}
+		ctx, state := graph.WithRateState(r.Context(), ip)
+		next.ServeHTTP(&rateWriter{ResponseWriter: w, state: state}, r.WithContext(ctx))
+	})
+}
+
+type rateWriter struct {
+	http.ResponseWriter
+	state   *graph.RateState
+	written bool
+}
+
+func (rw *rateWriter) WriteHeader(code int) {
+	if !rw.written {
+		rw.written = true
+		if s := rw.state; s.Checked {
+			h := rw.Header()
+			h.Set("X-RateLimit-Limit", strconv.Itoa(s.Limit))
+			h.Set("X-RateLimit-Remaining", strconv.Itoa(s.Remaining()))
+			h.Set("X-RateLimit-Used", strconv.Itoa(s.Used))
+			h.Set("X-RateLimit-Reset", strconv.FormatInt(s.ResetAt.Unix(), 10))
+			if s.Throttled {
+				h.Set("Retry-After", strconv.Itoa(max(1, int(time.Until(s.ResetAt).Seconds()))))
+				code = http.StatusTooManyRequests
+			}
+		}
+	}
+	rw.ResponseWriter.WriteHeader(code)
+}
+
+func (rw *rateWriter) Write(b []byte) (int, error) {
+	if !rw.written {
+		rw.WriteHeader(http.StatusOK)
+	}
+	return rw.ResponseWriter.Write(b)
+}
+
+func (rw *rateWriter) Unwrap() http.ResponseWriter { return rw.ResponseWriter }
 
 // withLoaders gives each request a fresh set of dataloaders and a statement counter.
 func withLoaders(st *store.Store, next http.Handler) http.Handler {

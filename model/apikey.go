@@ -29,6 +29,8 @@ type APIKey struct {
 	CreatedBy  string     `bun:"created_by"`
 	LastUsedAt *time.Time `bun:"last_used_at"`
 	RevokedAt  *time.Time `bun:"revoked_at"`
+	// HourlyBudget, when set, replaces the CHAMBER role's points per hour for this key.
+	HourlyBudget *int `bun:"hourly_budget"`
 }
 
 // NodeID is the key's global ID.
