@@ -64,6 +64,8 @@ var settings = []setting{
 	{"SUDPRO_REQUEST_TIMEOUT", "10s", "longest time a GraphQL request may take"},
 	{"SUDPRO_STATEMENT_TIMEOUT", "5s", "PostgreSQL statement_timeout of every statement"},
 	{"SUDPRO_DB_MAX_CONNS", "20", "largest number of open database connections"},
+	{"SUDPRO_CORS_ORIGINS", "", "comma-separated browser origins allowed to call the API (e.g. https://dashboard.province-sud.nc); none: no CORS headers"},
+	{"SUDPRO_JWT_SECRET_FILE", "", "file holding SUDPRO_JWT_SECRET (e.g. a mounted secret), instead of the variable"},
 	{"SUDPRO_MAX_IN_FLIGHT", "64", "GraphQL requests executing at once; others wait up to 2 s, then get 503 with Retry-After before anything runs"},
 	{"SUDPRO_SEED_PROFILE", "demo", "data seeded into an empty local database at start (development only; \"none\" to skip)"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error; logs are JSON lines on standard error"},
@@ -85,6 +87,7 @@ type config struct {
 	statementTimeout time.Duration
 	maxConns         int
 	maxInFlight      int
+	corsOrigins      []string
 	seedProfile      string
 	logLevel         slog.Level
 }
@@ -126,6 +129,16 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if _, err := fmt.Sscan(get("SUDPRO_MAX_IN_FLIGHT"), &c.maxInFlight); err != nil || c.maxInFlight < 1 {
 		return c, fmt.Errorf("SUDPRO_MAX_IN_FLIGHT must be a positive integer")
+	}
+	if origins := get("SUDPRO_CORS_ORIGINS"); origins != "" {
+		c.corsOrigins = strings.Split(origins, ",")
+	}
+	if path := get("SUDPRO_JWT_SECRET_FILE"); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return c, fmt.Errorf("read SUDPRO_JWT_SECRET_FILE: %w", err)
+		}
+		c.jwtSecret = strings.TrimSpace(string(b))
 	}
 	if err := c.logLevel.UnmarshalText([]byte(get("LOG_LEVEL"))); err != nil {
 		return c, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error")
@@ -309,6 +322,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 	defer authenticator.Close()
 	handler := httpapi.New(httpapi.Config{
 		Store: st, Auth: authenticator, Logger: logger, RequestTimeout: cfg.requestTimeout, MaxInFlight: cfg.maxInFlight,
+		CORSOrigins:   cfg.corsOrigins,
 		Introspection: !cfg.production,
 		Ready: func(ctx context.Context) error {
 			if err := st.Ping(ctx); err != nil {

@@ -128,6 +128,7 @@ func TestBadInput(t *testing.T) {
 		{name: "bad APE prefix", body: `{"query": "{ enterprises(filter: {apeCodePrefix: \"X%\"}) { nodes { name } } }"}`, wantStatus: 200, wantCode: "INVALID", wantField: "filter.apeCodePrefix"},
 		{name: "bad token", token: "not-a-jwt", body: `{"query": "{ viewer { role } }"}`, wantStatus: 401, wantCode: "UNAUTHENTICATED"},
 		{name: "too many node ids", body: `{"query": "{ nodes(ids: [` + strings.Repeat(`\"x\",`, 101) + `]) { id } }"}`, wantStatus: 200, wantCode: "INVALID", wantField: "ids"},
+		{name: "repeated directive", body: `{"query": "{ sectors @include(if: true) @include(if: true) { code } }"}`, wantStatus: 400, wantInMsg: "include"},
 		{name: "over 15,000 parser tokens", body: `{"query": "{ ` + strings.Repeat("sectors { name } ", 4000) + `}"}`, wantStatus: 400, wantInMsg: "token limit"},
 		{name: "body over 1 MiB", body: `{"query": "{ sectors { name } }", "variables": {"x": "` + strings.Repeat("a", 1<<20) + `"}}`, wantStatus: 413},
 	}
@@ -526,5 +527,36 @@ func TestPointsBudget(t *testing.T) {
 	}
 	if r := a.query(other, q, nil); r.Status != http.StatusOK || get(r.Data, "rateLimit", "limit") != float64(20_000) {
 		t.Errorf("another key was affected: %d %s", r.Status, r.Raw)
+	}
+}
+
+func TestCORSAndSecurityHeaders(t *testing.T) {
+	closed := newAPI(t)
+	req, _ := http.NewRequest(http.MethodGet, closed.url+"/graphql?query=%7Bsectors%7Bcode%7D%7D", nil)
+	req.Header.Set("Origin", "https://evil.example")
+	r := closed.do(req)
+	if r.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("CORS allowed with no origin configured: %v", r.Header)
+	}
+	if r.Header.Get("X-Content-Type-Options") != "nosniff" || r.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("security headers missing: %v", r.Header)
+	}
+
+	open := newAPIWith(t, func(c *httpapi.Config) { c.CORSOrigins = []string{"https://dashboard.province-sud.nc"} })
+	for origin, want := range map[string]string{"https://dashboard.province-sud.nc": "https://dashboard.province-sud.nc", "https://evil.example": ""} {
+		req, _ := http.NewRequest(http.MethodOptions, open.url+"/graphql", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if got := res.Header.Get("Access-Control-Allow-Origin"); got != want {
+			t.Errorf("preflight from %s: Allow-Origin %q, want %q", origin, got, want)
+		}
+		if want != "" && (res.StatusCode != http.StatusNoContent || !strings.Contains(res.Header.Get("Access-Control-Allow-Headers"), "Authorization")) {
+			t.Errorf("preflight from %s = %d %v", origin, res.StatusCode, res.Header)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -65,6 +66,8 @@ type Config struct {
 	// values take DefaultBudgets and DefaultAnonymousBudget).
 	Budgets         map[model.Role]int
 	AnonymousBudget int
+	// CORSOrigins are the browser origins allowed to call the API (e.g. the Province's dashboard); none by default.
+	CORSOrigins []string
 	// MaxInFlight caps the GraphQL requests executing at once (0: DefaultMaxInFlight); others wait up to
 	// AdmissionWait (0: DefaultAdmissionWait) for a place, then get 503 without anything having run.
 	MaxInFlight   int
@@ -99,7 +102,52 @@ func New(cfg Config) http.Handler {
 	})
 	explorer := graphiql.Handler("Sud Pro API", "/graphql")
 	mux.Handle("/", explorer)
-	return withRequestLog(cfg.Logger, withRecover(cfg.Logger, mux))
+	return withRequestLog(cfg.Logger, withRecover(cfg.Logger, withSecurityHeaders(withCORS(cfg.CORSOrigins, mux))))
+}
+
+// withSecurityHeaders sets the headers every response should carry; GraphiQL adds its own CSP.
+func withSecurityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "SAMEORIGIN")
+		if r.URL.Path == "/graphql" {
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withCORS lets browsers on the configured origins call the API; with none configured (the default), no CORS
+// header is ever sent, so browsers keep other sites' pages from reading responses.
+func withCORS(origins []string, next http.Handler) http.Handler {
+	if len(origins) == 0 {
+		return next
+	}
+	allowed := make(map[string]bool, len(origins))
+	for _, o := range origins {
+		allowed[strings.TrimRight(strings.TrimSpace(o), "/")] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin == "" || !allowed[origin] {
+			next.ServeHTTP(w, r)
+			return
+		}
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Add("Vary", "Origin")
+		h.Set("Access-Control-Expose-Headers", "X-Request-ID, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Used, X-RateLimit-Reset, Retry-After")
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			h.Set("Access-Control-Allow-Methods", "GET, POST")
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Request-ID")
+			h.Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // graphQL builds the gqlgen server behind the GraphQL middleware.
