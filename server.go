@@ -66,6 +66,7 @@ var settings = []setting{
 	{"SUDPRO_DB_MAX_CONNS", "20", "largest number of open database connections"},
 	{"SUDPRO_CORS_ORIGINS", "", "comma-separated browser origins allowed to call the API (e.g. https://dashboard.province-sud.nc); none: no CORS headers"},
 	{"SUDPRO_JWT_SECRET_FILE", "", "file holding SUDPRO_JWT_SECRET (e.g. a mounted secret), instead of the variable"},
+	{"SUDPRO_BUDGETS", "ANONYMOUS=1000,ENTERPRISE=10000,CHAMBER=20000,AGENT=50000,ADMIN=50000", "points per hour of each caller kind (a query costs 1 + 1 per 100 nodes, a mutation 10 per field); an API key's hourly_budget overrides CHAMBER's"},
 	{"SUDPRO_MAX_IN_FLIGHT", "64", "GraphQL requests executing at once; others wait up to 2 s, then get 503 with Retry-After before anything runs"},
 	{"SUDPRO_SEED_PROFILE", "demo", "data seeded into an empty local database at start (development only; \"none\" to skip)"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error; logs are JSON lines on standard error"},
@@ -88,6 +89,8 @@ type config struct {
 	maxConns         int
 	maxInFlight      int
 	corsOrigins      []string
+	budgets          map[model.Role]int
+	anonymousBudget  int
 	seedProfile      string
 	logLevel         slog.Level
 }
@@ -129,6 +132,22 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if _, err := fmt.Sscan(get("SUDPRO_MAX_IN_FLIGHT"), &c.maxInFlight); err != nil || c.maxInFlight < 1 {
 		return c, fmt.Errorf("SUDPRO_MAX_IN_FLIGHT must be a positive integer")
+	}
+	c.budgets = map[model.Role]int{}
+	for _, part := range strings.Split(get("SUDPRO_BUDGETS"), ",") {
+		name, value, ok := strings.Cut(strings.TrimSpace(part), "=")
+		var points int
+		if _, err := fmt.Sscan(value, &points); !ok || err != nil || points < 1 {
+			return c, fmt.Errorf("SUDPRO_BUDGETS must look like ANONYMOUS=1000,ENTERPRISE=10000 (got %q)", part)
+		}
+		switch role := model.Role(strings.ToUpper(name)); {
+		case role == "ANONYMOUS":
+			c.anonymousBudget = points
+		case role.IsValid():
+			c.budgets[role] = points
+		default:
+			return c, fmt.Errorf("SUDPRO_BUDGETS: %q is not ANONYMOUS or a role", name)
+		}
 	}
 	if origins := get("SUDPRO_CORS_ORIGINS"); origins != "" {
 		c.corsOrigins = strings.Split(origins, ",")

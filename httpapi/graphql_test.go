@@ -154,6 +154,9 @@ func TestBadInput(t *testing.T) {
 			if r.Status >= 400 && r.Data != nil {
 				t.Errorf("a request that did not execute has data: %s", r.Raw)
 			}
+			if r.Status >= 400 && r.Statements != 0 {
+				t.Errorf("a refused request ran %d SQL statements", r.Statements)
+			}
 		})
 	}
 	_ = f

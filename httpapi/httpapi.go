@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"runtime/debug"
@@ -81,9 +82,9 @@ func New(cfg Config) http.Handler {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = DefaultTimeout
 	}
-	if cfg.Budgets == nil {
-		cfg.Budgets = DefaultBudgets
-	}
+	budgets := maps.Clone(DefaultBudgets)
+	maps.Copy(budgets, cfg.Budgets)
+	cfg.Budgets = budgets
 	if cfg.AnonymousBudget == 0 {
 		cfg.AnonymousBudget = DefaultAnonymousBudget
 	}
