@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -39,6 +40,11 @@ func (l Limits) MutateOperationContext(ctx context.Context, rc *graphql.Operatio
 	op := rc.Operation
 	if op == nil {
 		return nil
+	}
+	if hasNUL(rc.Variables) || selectionHasNUL(op.SelectionSet, rc.Doc.Fragments, 0) {
+		err := &gqlerror.Error{Message: "text may not contain the NUL character (U+0000)", Extensions: map[string]any{"limit": "text"}}
+		errcode.Set(err, errcode.ValidationFailed)
+		return err
 	}
 	if d := depth(op.SelectionSet, rc.Doc.Fragments, 0); d > l.MaxDepth {
 		return limitError("depth", l.MaxDepth, d, fmt.Sprintf("the operation is %d fields deep; the limit is %d", d, l.MaxDepth))
@@ -92,7 +98,95 @@ func depth(set ast.SelectionSet, fragments ast.FragmentDefinitionList, seen int)
 // return as many nodes as its page size (first or last, 20 by default) times the nodes of its parent; the cost
 // is the sum over the operation. It is known before anything runs, from the document and its variables.
 func Cost(set ast.SelectionSet, fragments ast.FragmentDefinitionList, vars map[string]any) int {
-	return cost(set, fragments, vars, 1, 0)
+	return RootFieldCost*rootFields(set, fragments, 0) + cost(set, fragments, vars, 1, 0)
+}
+
+// RootFieldCost is what each root field (aliases included) adds to an operation's cost: each is at least one
+// statement, so a thousand aliases of a cheap field must not be free.
+const RootFieldCost = 100
+
+func rootFields(set ast.SelectionSet, fragments ast.FragmentDefinitionList, level int) int {
+	n := 0
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if len(s.Name) < 2 || s.Name[:2] != "__" {
+				n++
+			}
+		case *ast.InlineFragment:
+			n += rootFields(s.SelectionSet, fragments, level+1)
+		case *ast.FragmentSpread:
+			if f := fragments.ForName(s.Name); f != nil && level < 64 {
+				n += rootFields(f.SelectionSet, fragments, level+1)
+			}
+		}
+	}
+	return n
+}
+
+// hasNUL reports whether a variable value holds a string with U+0000, which PostgreSQL text cannot store.
+func hasNUL(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.ContainsRune(x, 0)
+	case map[string]any:
+		for k, e := range x {
+			if strings.ContainsRune(k, 0) || hasNUL(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if hasNUL(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// selectionHasNUL looks for U+0000 in the literal arguments of an operation.
+func selectionHasNUL(set ast.SelectionSet, fragments ast.FragmentDefinitionList, level int) bool {
+	if level > 64 {
+		return false
+	}
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			for _, arg := range s.Arguments {
+				if valueHasNUL(arg.Value) {
+					return true
+				}
+			}
+			if selectionHasNUL(s.SelectionSet, fragments, level+1) {
+				return true
+			}
+		case *ast.InlineFragment:
+			if selectionHasNUL(s.SelectionSet, fragments, level+1) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if f := fragments.ForName(s.Name); f != nil && selectionHasNUL(f.SelectionSet, fragments, level+1) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func valueHasNUL(v *ast.Value) bool {
+	if v == nil {
+		return false
+	}
+	if (v.Kind == ast.StringValue || v.Kind == ast.BlockValue) && strings.ContainsRune(v.Raw, 0) {
+		return true
+	}
+	for _, c := range v.Children {
+		if valueHasNUL(c.Value) {
+			return true
+		}
+	}
+	return false
 }
 
 func cost(set ast.SelectionSet, fragments ast.FragmentDefinitionList, vars map[string]any, parents, level int) int {

@@ -3804,7 +3804,8 @@ extend type Query {
 
 """
 The caller's hourly points budget. A query costs 1 point plus 1 per 100 nodes it may return (each connection
-counts its first/last, 20 by default, times its parent's nodes); a mutation costs 10 points per field. Budgets per
+counts its first/last, 20 by default, times its parent's nodes; each root field or alias counts 100); a mutation
+costs 10 points more per field. Budgets per
 hour: anonymous callers 1,000 per address, ENTERPRISE 10,000, CHAMBER 20,000 (or the key's own), AGENT and ADMIN
 50,000. The same figures are in the x-ratelimit-* headers and extensions.cost; a spent budget is HTTP 429 with
 Retry-After.

@@ -508,22 +508,22 @@ func TestPointsBudget(t *testing.T) {
 		return get(r.mustData(t), "createApiKey", "key").(string)
 	}
 	small, other := mkKey("CMA"), mkKey("Chambre d'agriculture")
-	if _, err := a.store.DB().ExecContext(t.Context(), "UPDATE api_keys SET hourly_budget = 5 WHERE name = 'CMA'"); err != nil {
+	if _, err := a.store.DB().ExecContext(t.Context(), "UPDATE api_keys SET hourly_budget = 9 WHERE name = 'CMA'"); err != nil {
 		t.Fatal(err)
 	}
-	// enterprises(first: 100) may return 100 nodes: 1 + 100/100 = 2 points.
+	// Two root fields (2 × 100 nodes) and enterprises(first: 100) (100 nodes): 1 + 300/100 = 4 points.
 	const q = `{ enterprises(first: 100) { totalCount } rateLimit { cost limit used remaining } }`
 	r := a.query(small, q, nil)
-	if got := fmt.Sprint(get(r.mustData(t), "rateLimit")); got != "map[cost:2 limit:5 remaining:3 used:2]" {
+	if got := fmt.Sprint(get(r.mustData(t), "rateLimit")); got != "map[cost:4 limit:9 remaining:5 used:4]" {
 		t.Errorf("rateLimit = %s", got)
 	}
-	if r.Header.Get("X-RateLimit-Limit") != "5" || r.Header.Get("X-RateLimit-Remaining") != "3" || r.Header.Get("X-RateLimit-Reset") == "" {
+	if r.Header.Get("X-RateLimit-Limit") != "9" || r.Header.Get("X-RateLimit-Remaining") != "5" || r.Header.Get("X-RateLimit-Reset") == "" {
 		t.Errorf("headers = %v", r.Header)
 	}
-	if !strings.Contains(r.Raw, `"cost":{"actualQueryCost":2`) {
+	if !strings.Contains(r.Raw, `"cost":{"actualQueryCost":4`) {
 		t.Errorf("extensions.cost missing: %s", r.Raw)
 	}
-	a.query(small, q, nil) // 4 of 5 used
+	a.query(small, q, nil) // 8 of 9 used
 	r = a.query(small, q, nil)
 	if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" || r.Data != nil || r.Errors[0].Extensions["code"] != "RATE_LIMITED" {
 		t.Fatalf("spent budget = %d (Retry-After %q) %s, want 429", r.Status, r.Header.Get("Retry-After"), r.Raw)

@@ -192,6 +192,7 @@ func graphQL(cfg Config) http.Handler {
 	h = withActor(cfg.Auth, h)
 	h = withBodyCheck(h)
 	h = withQueriesOnlyOverGET(h)
+	h = withoutDataOnFailure(h)
 	h = http.TimeoutHandler(h, cfg.RequestTimeout, `{"errors":[{"message":"request timed out","extensions":{"code":"TIMEOUT"}}]}`)
 	return withAdmission(cfg.MaxInFlight, cfg.AdmissionWait, h)
 }
@@ -325,6 +326,64 @@ func withBodyCheck(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// withoutDataOnFailure removes the "data": null that gqlgen writes into 4xx responses: a request that could not
+// be executed has no data key at all (GraphQL over HTTP).
+func withoutDataOnFailure(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fw := &failureWriter{ResponseWriter: w}
+		next.ServeHTTP(fw, r)
+		fw.flush()
+	})
+}
+
+// failureWriter holds back the body of a 4xx response to rewrite it; other responses pass straight through.
+type failureWriter struct {
+	http.ResponseWriter
+	status int
+	held   bytes.Buffer
+}
+
+func (f *failureWriter) WriteHeader(code int) {
+	if f.status != 0 {
+		return
+	}
+	f.status = code
+	if code < 400 || code >= 500 {
+		f.ResponseWriter.WriteHeader(code)
+	}
+}
+
+func (f *failureWriter) Write(b []byte) (int, error) {
+	if f.status == 0 {
+		f.WriteHeader(http.StatusOK)
+	}
+	if f.status >= 400 && f.status < 500 {
+		return f.held.Write(b)
+	}
+	return f.ResponseWriter.Write(b)
+}
+
+func (f *failureWriter) flush() {
+	if f.status < 400 || f.status >= 500 {
+		return
+	}
+	body := f.held.Bytes()
+	var top map[string]json.RawMessage
+	if json.Unmarshal(body, &top) == nil {
+		if _, ok := top["data"]; ok {
+			delete(top, "data")
+			if b, err := json.Marshal(top); err == nil {
+				body = append(b, '\n')
+			}
+		}
+	}
+	f.ResponseWriter.Header().Del("Content-Length")
+	f.ResponseWriter.WriteHeader(f.status)
+	_, _ = f.ResponseWriter.Write(body)
+}
+
+func (f *failureWriter) Unwrap() http.ResponseWriter { return f.ResponseWriter }
 
 // withQueriesOnlyOverGET answers a mutation sent with GET with 405 and "Allow: POST", as the GraphQL-over-HTTP
 // specification asks (gqlgen's GET transport says 406); the mutation never runs.
