@@ -144,6 +144,10 @@ func (r *Resolver) nodeThunk(ctx context.Context, id string) func() (model.Node,
 		return visibleNode(l.Account.Load(ctx, n), func(*model.Account) bool { return actor.IsStaff() })
 	case model.TypeLedgerEntry:
 		return visibleNode(l.Entry.Load(ctx, n), func(*model.JournalEntry) bool { return actor.IsStaff() })
+	case model.TypeAuditEntry:
+		return visibleNode(l.Audit.Load(ctx, n), func(*model.AuditEntry) bool { return actor.Role == model.RoleAdmin })
+	case model.TypeAPIKey:
+		return visibleNode(l.APIKey.Load(ctx, n), func(*model.APIKey) bool { return actor.Role == model.RoleAdmin })
 	}
 	return func() (model.Node, error) { return nil, nil }
 }

@@ -33,6 +33,8 @@ type Loaders struct {
 	EnterprisesByCommune *Loader[childPageKey[string], *model.EnterpriseConnection]
 	Account              *Loader[int64, *model.Account]
 	Entry                *Loader[int64, *model.JournalEntry]
+	Audit                *Loader[int64, *model.AuditEntry]
+	APIKey               *Loader[int64, *model.APIKey]
 	SessionBudget        *Loader[int64, *model.SessionBudget]
 	Credit               *Loader[store.CreditKey, *model.Credit]
 	EntriesByInvoice     *Loader[int64, []*model.JournalEntry]
@@ -73,6 +75,8 @@ func NewLoaders(st *store.Store) *Loaders {
 		}, store.SessionCursorOrder),
 		Account:       newLoader(st.AccountsByIDs, "account"),
 		Entry:         newLoader(st.EntriesByIDs, "ledger entry"),
+		Audit:         newLoader(st.AuditByIDs, "audit entry"),
+		APIKey:        newLoader(st.APIKeysByIDs, "API key"),
 		SessionBudget: newLoader(st.SessionBudgets, "session budget"),
 		Credit:        newLoader(st.Credits, "credit"),
 		EntriesByInvoice: newBatchLoader(func(ctx context.Context, ids []int64) []*dataloader.Result[[]*model.JournalEntry] {

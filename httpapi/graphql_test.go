@@ -475,6 +475,12 @@ func TestAPIKeys(t *testing.T) {
 	if err := a.store.DB().NewRaw("SELECT count(*) FROM api_keys WHERE key_hash = encode(sha256(convert_to(?, 'UTF8')), 'hex') AND position(? IN key_hash) = 0", key, key).Scan(t.Context(), &stored); err != nil || stored != 1 {
 		t.Errorf("the key is not stored as its SHA-256 hash only: %d, %v", stored, err)
 	}
+	for token, want := range map[string]any{a.tokens["ADMIN"]: id, a.tokens["AGENT"]: nil} {
+		r := a.query(token, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": id})
+		if get(r.mustData(t), "node", "id") != want {
+			t.Errorf("node(API key) = %s, want id %v", r.Raw, want)
+		}
+	}
 	r = a.query(a.tokens["ADMIN"], `{ apiKeys { id name lastUsedAt revokedAt } }`, nil)
 	if get(r.mustData(t), "apiKeys", 0, "lastUsedAt") == nil || strings.Contains(r.Raw, key) {
 		t.Errorf("listing: %s", r.Raw)

@@ -84,3 +84,8 @@ func (s *Store) APIKeyActor(ctx context.Context, key string) (model.Actor, error
 	return model.Actor{Role: model.RoleChamber, Subject: "key:" + k.Name + ":" + strconv.FormatInt(k.ID, 10),
 		APIKeyID: k.ID, Scopes: strings.Join(scopes, ",")}, nil
 }
+
+// APIKeysByIDs returns the API keys with the given ids, keyed by id.
+func (s *Store) APIKeysByIDs(ctx context.Context, ids []int64) (map[int64]*model.APIKey, error) {
+	return byKeys(ctx, s.db, "k.id", ids, func(k *model.APIKey) int64 { return k.ID })
+}

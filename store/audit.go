@@ -53,3 +53,8 @@ func (s *Store) ListAudit(ctx context.Context, q model.AuditQuery, page model.Pa
 	}
 	return conn, nil
 }
+
+// AuditByIDs returns the audit entries with the given ids, keyed by id.
+func (s *Store) AuditByIDs(ctx context.Context, ids []int64) (map[int64]*model.AuditEntry, error) {
+	return byKeys(ctx, s.db, "au.id", ids, func(e *model.AuditEntry) int64 { return e.ID })
+}
