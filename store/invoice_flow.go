@@ -151,6 +151,14 @@ func (s *Store) ConfirmInvoice(ctx context.Context, op model.Op, invoiceID int64
 		if err != nil {
 			return model.Outcome{}, err
 		}
+		// Refuse at once what the balances just read cannot cover: once the envelope is spent, most calls of a
+		// rush end here, writing nothing. Money that is there is still only taken by the conditional updates.
+		if buyer[model.AccountCreditAvailable].Balance < credit {
+			return model.Outcome{}, model.Errorf(model.CodeInsufficientCredit, "input.creditAmount", "the buyer's remaining CréditSud (%d XPF) cannot cover %d XPF", buyer[model.AccountCreditAvailable].Balance, credit)
+		}
+		if session[model.AccountSessionAvailable].Balance < credit {
+			return model.Outcome{}, model.Errorf(model.CodeBudgetExhausted, "input.creditAmount", "the session's envelope cannot cover %d XPF", credit)
+		}
 		inv.Status, inv.SessionID, inv.CreditAmount = model.InvoiceConfirmed, &sess.ID, credit
 		_, err = tx.db.NewUpdate().Model(inv).WherePK().Column("status", "session_id", "credit_amount").
 			Set("confirmed_at = now(), updated_at = now()").Exec(ctx)
