@@ -341,7 +341,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 	defer authenticator.Close()
 	handler := httpapi.New(httpapi.Config{
 		Store: st, Auth: authenticator, Logger: logger, RequestTimeout: cfg.requestTimeout, MaxInFlight: cfg.maxInFlight,
-		CORSOrigins:   cfg.corsOrigins,
+		CORSOrigins: cfg.corsOrigins, Budgets: cfg.budgets, AnonymousBudget: cfg.anonymousBudget,
 		Introspection: !cfg.production,
 		Ready: func(ctx context.Context) error {
 			if err := st.Ping(ctx); err != nil {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"sudpro/model"
 )
 
 func env(vars map[string]string) func(string) string {
@@ -80,5 +82,15 @@ func TestTokenCommandRefusesBadRoles(t *testing.T) {
 	prod := env(map[string]string{"SUDPRO_ENV": "production", "DATABASE_URL": "postgres://x/y", "SUDPRO_JWT_SECRET": strings.Repeat("s", 32)})
 	if err := run(context.Background(), []string{"token", "--role", "ADMIN"}, prod, &out, &out); err == nil {
 		t.Error("production issued a development token")
+	}
+}
+
+func TestBudgetsReachTheServerConfig(t *testing.T) {
+	cfg, err := loadConfig(env(map[string]string{"SUDPRO_BUDGETS": "ANONYMOUS=7,CHAMBER=9"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.anonymousBudget != 7 || cfg.budgets[model.RoleChamber] != 9 {
+		t.Errorf("budgets = %d, %v", cfg.anonymousBudget, cfg.budgets)
 	}
 }

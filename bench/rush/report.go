@@ -549,7 +549,7 @@ func (rp report) markdown() string {
 		"invoice per buyer (`IssueInvoice`, the server computing TTC ≥ the ask); `VACUUM ANALYZE` and `CHECKPOINT`.\n",
 		o.runs, len(rp.loads), num(float64(o.sellers), 0), num(float64(o.buyers), 0))
 	w("3. `sudpro serve` (built from the working tree) as a separate process: `SUDPRO_ENV=production`, `DATABASE_URL` → bench_rush, "+
-		"a random free `SUDPRO_ADDR` on 127.0.0.1, a random 32-byte `SUDPRO_JWT_SECRET`, `SUDPRO_DB_MAX_CONNS=%d`, `LOG_LEVEL=warn`; "+
+		"a random free `SUDPRO_ADDR` on 127.0.0.1, a random 32-byte `SUDPRO_JWT_SECRET`, `SUDPRO_DB_MAX_CONNS=%d`, `SUDPRO_BUDGETS=ANONYMOUS=100000000` (the load generator is one address), `LOG_LEVEL=warn`; "+
 		"the benchmark waits for `/readyz`, then warms the server up with %s of anonymous session-budget reads from %d clients (this "+
 		"opens the database pool; the buyers' own first requests stay cold).\n", o.dbConns, o.warmup, o.workers)
 	w("4. %d probe confirmations one at a time (uncontended latency and the statements of one confirmation), then the attack with "+
