@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -66,26 +65,11 @@ func newFuzzServer(tb testing.TB) *fuzzServer {
 	tb.Helper()
 	st := store.New(dbtest.New(tb))
 	logs := &fuzzLog{}
-	logger := slog.New(httpapi.WithRequestIDs(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	authenticator, err := auth.New(tb.Context(), auth.Options{
-		HS256Secret: testSecret, Issuer: auth.DefaultIssuer, Audience: auth.DefaultAudience, APIKeys: st.APIKeyActor,
-		Lookup: func(ctx context.Context, r model.RIDET) (int64, error) {
-			e, err := st.EnterpriseByRIDET(ctx, r)
-			if err != nil {
-				return 0, err
-			}
-			return e.ID, nil
-		}})
-	if err != nil {
-		tb.Fatal(err)
-	}
 	// Budgets no fuzz run can spend: a 429 would only hide the inputs that follow.
 	const unlimited = 1 << 40
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{
-		Store: st, Auth: authenticator, Logger: logger, Introspection: true,
-		Budgets:         map[model.Role]int{model.RoleAdmin: unlimited, model.RoleAgent: unlimited, model.RoleChamber: unlimited, model.RoleEnterprise: unlimited},
-		AnonymousBudget: unlimited,
-		Ready:           func(ctx context.Context) error { return st.Ping(ctx) },
+	srv := httptest.NewServer(testHandler(tb, st, logs, func(c *httpapi.Config) {
+		c.Budgets = map[model.Role]int{model.RoleAdmin: unlimited, model.RoleAgent: unlimited, model.RoleChamber: unlimited, model.RoleEnterprise: unlimited}
+		c.AnonymousBudget = unlimited
 	}))
 	tb.Cleanup(srv.Close)
 	s := &fuzzServer{url: srv.URL, store: st, logs: logs, client: &http.Client{Timeout: 30 * time.Second}}

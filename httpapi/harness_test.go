@@ -62,25 +62,7 @@ func newAPIWith(t *testing.T, configure func(*httpapi.Config)) *api {
 	db := dbtest.New(t)
 	st := store.New(db)
 	logs := &syncBuffer{}
-	logger := slog.New(httpapi.WithRequestIDs(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	authenticator, err := auth.New(t.Context(), auth.Options{
-		HS256Secret: testSecret, Issuer: auth.DefaultIssuer, Audience: auth.DefaultAudience, APIKeys: st.APIKeyActor,
-		Lookup: func(ctx context.Context, r model.RIDET) (int64, error) {
-			e, err := st.EnterpriseByRIDET(ctx, r)
-			if err != nil {
-				return 0, err
-			}
-			return e.ID, nil
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := httpapi.Config{
-		Store: st, Auth: authenticator, Logger: logger, Introspection: true,
-		Ready: func(ctx context.Context) error { return st.Ping(ctx) },
-	}
-	configure(&cfg)
-	h := httpapi.New(cfg)
+	h := testHandler(t, st, logs, configure)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	a := &api{t: t, url: srv.URL, store: st, logs: logs, tokens: map[string]string{}}
@@ -97,6 +79,31 @@ func (a *api) token(role model.Role, ridet model.RIDET) string {
 		a.t.Fatal(err)
 	}
 	return tok
+}
+
+// testHandler is the API's real handler over st for tests: development tokens signed with testSecret, chamber
+// API keys, JSON logs into logs; configure may change the configuration.
+func testHandler(tb testing.TB, st *store.Store, logs io.Writer, configure func(*httpapi.Config)) http.Handler {
+	tb.Helper()
+	logger := slog.New(httpapi.WithRequestIDs(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	authenticator, err := auth.New(tb.Context(), auth.Options{
+		HS256Secret: testSecret, Issuer: auth.DefaultIssuer, Audience: auth.DefaultAudience, APIKeys: st.APIKeyActor,
+		Lookup: func(ctx context.Context, r model.RIDET) (int64, error) {
+			e, err := st.EnterpriseByRIDET(ctx, r)
+			if err != nil {
+				return 0, err
+			}
+			return e.ID, nil
+		}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg := httpapi.Config{
+		Store: st, Auth: authenticator, Logger: logger, Introspection: true,
+		Ready: func(ctx context.Context) error { return st.Ping(ctx) },
+	}
+	configure(&cfg)
+	return httpapi.New(cfg)
 }
 
 // response is a decoded GraphQL response.
