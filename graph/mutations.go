@@ -98,7 +98,7 @@ func sectorCodes(ids []string) []string {
 
 // refusedInvoice is the payload of an invoice mutation whose input did not even parse.
 func refusedInvoice(err error) *model.InvoicePayload {
-	return &model.InvoicePayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}
+	return &model.InvoicePayload{UserErrors: []*model.Error{model.UserErrorOf(err)}}
 }
 
 // invoiceInput reads the invoice ID and idempotency key every invoice mutation takes.

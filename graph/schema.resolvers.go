@@ -185,7 +185,7 @@ func (r *ledgerEntryResolver) Postings(ctx context.Context, objs []*model.Journa
 func (r *mutationResolver) CreateProgramme(ctx context.Context, input model.CreateProgrammeInput) (*model.ProgrammePayload, error) {
 	op, err := r.op(ctx, nil)
 	if err != nil {
-		return &model.ProgrammePayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}, nil
+		return &model.ProgrammePayload{UserErrors: []*model.Error{model.UserErrorOf(err)}}, nil
 	}
 	p := &model.Programme{Name: input.Name, AllocationAmount: model.DefaultAllocation}
 	if input.Description != nil {
@@ -201,7 +201,7 @@ func (r *mutationResolver) CreateProgramme(ctx context.Context, input model.Crea
 func (r *mutationResolver) UpdateProgramme(ctx context.Context, input model.UpdateProgrammeInput) (*model.ProgrammePayload, error) {
 	id, err := model.ParseIntID("input.id", model.TypeProgramme, input.ID)
 	if err != nil {
-		return &model.ProgrammePayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}, nil
+		return &model.ProgrammePayload{UserErrors: []*model.Error{model.UserErrorOf(err)}}, nil
 	}
 	op, _ := r.op(ctx, nil)
 	out, err := r.store.UpdateProgramme(ctx, op, id, store.ProgrammeChanges{Name: input.Name, Description: input.Description, AllocationAmount: input.AllocationAmount})
@@ -212,7 +212,7 @@ func (r *mutationResolver) CreateSession(ctx context.Context, input model.Create
 	programmeID, err := model.ParseIntID("input.programme", model.TypeProgramme, input.Programme)
 	op, opErr := r.op(ctx, input.IdempotencyKey)
 	if err = errors.Join(err, opErr); err != nil {
-		return &model.SessionPayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}, nil
+		return &model.SessionPayload{UserErrors: []*model.Error{model.UserErrorOf(err)}}, nil
 	}
 	sess := &model.Session{ProgrammeID: programmeID, Name: input.Name, OpensAt: input.OpensAt, ClosesAt: input.ClosesAt,
 		Envelope: input.Envelope, SectorCodes: sectorCodes(input.Sectors), ExcludedExpenseCategories: input.ExcludedExpenseCategories}
@@ -229,7 +229,7 @@ func (r *mutationResolver) CreateSession(ctx context.Context, input model.Create
 func (r *mutationResolver) UpdateSession(ctx context.Context, input model.UpdateSessionInput) (*model.SessionPayload, error) {
 	id, err := model.ParseIntID("input.id", model.TypeSession, input.ID)
 	if err != nil {
-		return &model.SessionPayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}, nil
+		return &model.SessionPayload{UserErrors: []*model.Error{model.UserErrorOf(err)}}, nil
 	}
 	ch := store.SessionChanges{Name: input.Name, OpensAt: input.OpensAt, ClosesAt: input.ClosesAt,
 		SectorRuleAppliesTo: input.SectorRuleAppliesTo, OnlyUnusedBeneficiaries: input.OnlyUnusedBeneficiaries}
@@ -249,7 +249,7 @@ func (r *mutationResolver) TopUpSession(ctx context.Context, input model.TopUpSe
 	id, err := model.ParseIntID("input.id", model.TypeSession, input.ID)
 	op, opErr := r.op(ctx, input.IdempotencyKey)
 	if err = errors.Join(err, opErr); err != nil {
-		return &model.SessionPayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}, nil
+		return &model.SessionPayload{UserErrors: []*model.Error{model.UserErrorOf(err)}}, nil
 	}
 	out, err := r.store.TopUpSession(ctx, op, id, input.Amount)
 	return r.sessionPayload(ctx, out, err)
@@ -259,7 +259,7 @@ func (r *mutationResolver) GrantAllocations(ctx context.Context, input model.Gra
 	id, err := model.ParseIntID("input.programme", model.TypeProgramme, input.Programme)
 	op, opErr := r.op(ctx, input.IdempotencyKey)
 	if err = errors.Join(err, opErr); err != nil {
-		return &model.GrantAllocationsPayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}}, nil
+		return &model.GrantAllocationsPayload{UserErrors: []*model.Error{model.UserErrorOf(err)}}, nil
 	}
 	out, err := r.store.GrantAllocations(ctx, op, id)
 	errs, err := userErrors(out, err)
@@ -334,7 +334,7 @@ func (r *mutationResolver) MarkInvoicesPaid(ctx context.Context, input model.Mar
 		err = errors.Join(err, idErr)
 	}
 	if err != nil {
-		return &model.MarkInvoicesPaidPayload{UserErrors: []*model.Error{model.AsErrorOrNil(err)}, Invoices: []*model.Invoice{}}, nil
+		return &model.MarkInvoicesPaidPayload{UserErrors: []*model.Error{model.UserErrorOf(err)}, Invoices: []*model.Invoice{}}, nil
 	}
 	out, err := r.store.MarkInvoicesPaid(ctx, op, ids)
 	errs, err := userErrors(out, err)

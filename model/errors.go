@@ -92,9 +92,9 @@ func ErrorCodeOf(err error) ErrorCode {
 	return ""
 }
 
-// AsErrorOrNil returns the first typed error in err's chain (a joined error included), or an internal-looking
-// INVALID error when there is none; for building userErrors from validation results.
-func AsErrorOrNil(err error) *Error {
+// UserErrorOf returns the first typed error in err's chain (a joined error included), or a generic INVALID error
+// when there is none; it never returns nil. For building userErrors from validation results.
+func UserErrorOf(err error) *Error {
 	if e, ok := AsError(err); ok {
 		return e
 	}

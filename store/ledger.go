@@ -196,10 +196,11 @@ func scopeOf(a model.Actor) string {
 	return string(a.Role) + ":" + a.Subject + ":" + strconv.FormatInt(a.EnterpriseID, 10)
 }
 
-// once runs a mutation in one transaction. With an idempotency key, the first call records its outcome (an
-// effect or a user error) with the key, in the same transaction; a replay returns that outcome without running
-// again, and the same key with different input is a CONFLICT. Concurrent calls with one key wait for the first to
-// commit, so a key maps to exactly one effect. A user error rolls back every effect but is still the outcome.
+// once runs a mutation in one transaction. With an idempotency key, the first call records its outcome with the
+// key: an effect in the same transaction as the effect itself; a user error, after everything the attempt did was
+// rolled back, in a second short transaction. A replay returns that outcome without running again, and the same
+// key with different input is a CONFLICT. Concurrent calls with one key wait for the first to commit, so a key
+// maps to exactly one effect.
 func (s *Store) once(ctx context.Context, op model.Op, operation string, input any, fn func(tx *Store, keyID *int64) (model.Outcome, error)) (model.Outcome, error) {
 	// Hash the input before the first attempt: fn may fill the input in (ids, defaults) and a retry must not
 	// record the key with a different hash.
