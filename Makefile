@@ -19,7 +19,7 @@ test: postgres ## everything the tests need, then all tests (vet, unit, PostgreS
 build: ## build bin/sudpro
 	$(GO) build -o $(BIN) .
 
-generate: ## regenerate gqlgen code after changing schema.graphqls or gqlgen.yml
+generate: ## regenerate gqlgen code after changing schema.graphqls, schema/*.graphqls or gqlgen.yml
 	$(GO) generate $(PKGS)
 
 lint: ## gofmt, go vet and staticcheck

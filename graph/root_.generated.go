@@ -2491,23 +2491,6 @@ type Query {
     "Cursor before which the page ends."
     before: String
   ): InvoiceConnection! @auth(requires: [ADMIN, AGENT, ENTERPRISE])
-
-  """
-  Public consultations (commande publique under 10,000,000 XPF excl. tax), latest offer deadline first.
-  Drafts are visible to ADMIN and AGENT only.
-  """
-  consultations(
-    "Only consultations in these statuses."
-    status: [ConsultationStatus!]
-    "Page size from the start, 1 to 100 (default 20)."
-    first: Int
-    "Cursor after which the page starts."
-    after: String
-    "Page size from the end, 1 to 100."
-    last: Int
-    "Cursor before which the page ends."
-    before: String
-  ): ConsultationConnection!
 }
 
 "The caller."
@@ -3073,117 +3056,6 @@ type InvoiceEdge {
   cursor: String!
   "The invoice."
   node: Invoice!
-}
-
-# ---------------------------------------------------------------------------------------------------------------
-# Public consultations
-# ---------------------------------------------------------------------------------------------------------------
-
-"What a consultation buys."
-enum ConsultationType {
-  "Travaux: building or civil works."
-  WORKS
-  "Fournitures: supplies."
-  SUPPLIES
-  "Services."
-  SERVICES
-}
-
-"Lifecycle of a consultation."
-enum ConsultationStatus {
-  "Being written by the Province; not public."
-  DRAFT
-  "Public; open for questions and offers until the deadlines."
-  PUBLISHED
-  "The offer deadline has passed; offers are being evaluated."
-  CLOSED
-  "Awarded to a bidder."
-  AWARDED
-  "Closed without a winner."
-  UNSUCCESSFUL
-  "Cancelled by the Province."
-  CANCELLED
-}
-
-"A document of a consultation's file."
-type ConsultationDocument {
-  "File name, e.g. ` + "`" + `CCTP.pdf` + "`" + `."
-  name: String!
-  "Where to download it."
-  url: String!
-}
-
-"An evaluation criterion and its weight; weights of a consultation sum to 100."
-type EvaluationCriterion {
-  "What is evaluated, e.g. ` + "`" + `Prix` + "`" + `."
-  name: String!
-  "Weight in percent."
-  weight: Int!
-}
-
-"""
-A public consultation (commande publique) for a need under 10,000,000 XPF excluding tax, open to every registered
-small business through the simplified track (délibération 168/CP of 3 April 2025).
-"""
-type Consultation implements Node {
-  "Opaque global identifier."
-  id: ID!
-  "The Province's unique reference, e.g. ` + "`" + `PS-2025-0042` + "`" + `."
-  reference: String!
-  "Short title."
-  title: String!
-  "What is needed."
-  description: String!
-  "The Province service buying."
-  buyerService: String!
-  "Works, supplies or services."
-  type: ConsultationType!
-  "Estimated amount excluding tax, in XPF (always under 10,000,000)."
-  estimatedAmountHT: XPF!
-  "Sectors concerned."
-  sectors: [Sector!]!
-  "APE codes concerned."
-  apeCodes: [String!]!
-  "Where the work is done."
-  commune: Commune!
-  "Last moment to ask a question."
-  questionDeadline: DateTime!
-  "Last moment to submit an offer."
-  offerDeadline: DateTime!
-  "Lifecycle status; PUBLISHED becomes CLOSED at the offer deadline, by the database clock."
-  status: ConsultationStatus!
-  "When it was published; null for a draft."
-  publishedAt: DateTime
-  "The consultation's documents."
-  documents: [ConsultationDocument!]!
-  "Evaluation criteria with their weights."
-  criteria: [EvaluationCriterion!]!
-  "Name of the Province contact for this consultation."
-  contactName: String!
-  "Contact email."
-  contactEmail: String!
-  "Contact phone."
-  contactPhone: String!
-}
-
-"A page of consultations."
-type ConsultationConnection {
-  "The consultations of this page with their cursors."
-  edges: [ConsultationEdge!]!
-  "The consultations of this page."
-  nodes: [Consultation!]!
-  "Pagination state."
-  pageInfo: PageInfo!
-  "Number of consultations matching over all pages that the caller may see."
-  totalCount: Int!
-}
-
-"A consultation in a page, with its cursor."
-type ConsultationEdge {
-  "Opaque cursor of this position."
-  cursor: String!
-  "The consultation."
-  node: Consultation!
 }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -3826,6 +3698,136 @@ type RateLimit {
 extend type Query {
   "Where the caller stands against its hourly points budget, this request included."
   rateLimit: RateLimit
+}
+`, BuiltIn: false},
+	{Name: "../schema/consultation.graphqls", Input: `# ---------------------------------------------------------------------------------------------------------------
+# Public consultations
+# ---------------------------------------------------------------------------------------------------------------
+
+"What a consultation buys."
+enum ConsultationType {
+  "Travaux: building or civil works."
+  WORKS
+  "Fournitures: supplies."
+  SUPPLIES
+  "Services."
+  SERVICES
+}
+
+"Lifecycle of a consultation."
+enum ConsultationStatus {
+  "Being written by the Province; not public."
+  DRAFT
+  "Public; open for questions and offers until the deadlines."
+  PUBLISHED
+  "The offer deadline has passed; offers are being evaluated."
+  CLOSED
+  "Awarded to a bidder."
+  AWARDED
+  "Closed without a winner."
+  UNSUCCESSFUL
+  "Cancelled by the Province."
+  CANCELLED
+}
+
+"A document of a consultation's file."
+type ConsultationDocument {
+  "File name, e.g. ` + "`" + `CCTP.pdf` + "`" + `."
+  name: String!
+  "Where to download it."
+  url: String!
+}
+
+"An evaluation criterion and its weight; weights of a consultation sum to 100."
+type EvaluationCriterion {
+  "What is evaluated, e.g. ` + "`" + `Prix` + "`" + `."
+  name: String!
+  "Weight in percent."
+  weight: Int!
+}
+
+"""
+A public consultation (commande publique) for a need under 10,000,000 XPF excluding tax, open to every registered
+small business through the simplified track (délibération 168/CP of 3 April 2025).
+"""
+type Consultation implements Node {
+  "Opaque global identifier."
+  id: ID!
+  "The Province's unique reference, e.g. ` + "`" + `PS-2025-0042` + "`" + `."
+  reference: String!
+  "Short title."
+  title: String!
+  "What is needed."
+  description: String!
+  "The Province service buying."
+  buyerService: String!
+  "Works, supplies or services."
+  type: ConsultationType!
+  "Estimated amount excluding tax, in XPF (always under 10,000,000)."
+  estimatedAmountHT: XPF!
+  "Sectors concerned."
+  sectors: [Sector!]!
+  "APE codes concerned."
+  apeCodes: [String!]!
+  "Where the work is done."
+  commune: Commune!
+  "Last moment to ask a question."
+  questionDeadline: DateTime!
+  "Last moment to submit an offer."
+  offerDeadline: DateTime!
+  "Lifecycle status; PUBLISHED becomes CLOSED at the offer deadline, by the database clock."
+  status: ConsultationStatus!
+  "When it was published; null for a draft."
+  publishedAt: DateTime
+  "The consultation's documents."
+  documents: [ConsultationDocument!]!
+  "Evaluation criteria with their weights."
+  criteria: [EvaluationCriterion!]!
+  "Name of the Province contact for this consultation."
+  contactName: String!
+  "Contact email."
+  contactEmail: String!
+  "Contact phone."
+  contactPhone: String!
+}
+
+"A page of consultations."
+type ConsultationConnection {
+  "The consultations of this page with their cursors."
+  edges: [ConsultationEdge!]!
+  "The consultations of this page."
+  nodes: [Consultation!]!
+  "Pagination state."
+  pageInfo: PageInfo!
+  "Number of consultations matching over all pages that the caller may see."
+  totalCount: Int!
+}
+
+"A consultation in a page, with its cursor."
+type ConsultationEdge {
+  "Opaque cursor of this position."
+  cursor: String!
+  "The consultation."
+  node: Consultation!
+}
+
+extend type Query {
+  """
+  Public consultations (commande publique under 10,000,000 XPF excl. tax), latest offer deadline first.
+  Drafts are visible to ADMIN and AGENT only.
+  """
+  consultations(
+    "Only consultations in these statuses."
+    status: [ConsultationStatus!]
+    "Page size from the start, 1 to 100 (default 20)."
+    first: Int
+    "Cursor after which the page starts."
+    after: String
+    "Page size from the end, 1 to 100."
+    last: Int
+    "Cursor before which the page ends."
+    before: String
+  ): ConsultationConnection!
 }
 `, BuiltIn: false},
 }

@@ -54,14 +54,6 @@ func (r *communeResolver) Enterprises(ctx context.Context, objs []*model.Commune
 		func(code string) *model.EnterpriseFilter { return &model.EnterpriseFilter{Communes: []string{code}} })
 }
 
-func (r *consultationResolver) Sectors(ctx context.Context, objs []*model.Consultation) ([][]*model.Sector, error) {
-	return eachMany(ctx, r.loaders(ctx).Sector, objs, func(c *model.Consultation) []string { return c.SectorCodes })
-}
-
-func (r *consultationResolver) Commune(ctx context.Context, objs []*model.Consultation) ([]*model.Commune, error) {
-	return each(ctx, r.loaders(ctx).Commune, objs, always(func(c *model.Consultation) string { return c.CommuneCode }))
-}
-
 func (r *creditResolver) Programme(ctx context.Context, objs []*model.Credit) ([]*model.Programme, error) {
 	return each(ctx, r.loaders(ctx).Programme, objs, always(func(c *model.Credit) int64 { return c.ProgrammeID }))
 }
@@ -511,14 +503,6 @@ func (r *queryResolver) Invoices(ctx context.Context, filter *model.InvoiceFilte
 	return conn, r.prefetchInvoiceRelations(ctx, conn.Nodes())
 }
 
-func (r *queryResolver) Consultations(ctx context.Context, status []model.ConsultationStatus, first *int, after *string, last *int, before *string) (*model.Connection[*model.Consultation], error) {
-	page, err := model.ParsePage(pageArgs(first, after, last, before), store.ConsultationCursorOrder)
-	if err != nil {
-		return nil, err
-	}
-	return r.store.ListConsultations(ctx, model.ConsultationQuery{Statuses: status, Viewer: model.ActorFrom(ctx)}, page)
-}
-
 func (r *queryResolver) LedgerEntries(ctx context.Context, invoice *string, account *string, first *int, after *string, last *int, before *string) (*model.Connection[*model.JournalEntry], error) {
 	var invoiceID, accountID int64
 	var err error
@@ -614,8 +598,6 @@ func (r *Resolver) AuditEntry() AuditEntryResolver { return &auditEntryResolver{
 
 func (r *Resolver) Commune() CommuneResolver { return &communeResolver{r} }
 
-func (r *Resolver) Consultation() ConsultationResolver { return &consultationResolver{r} }
-
 func (r *Resolver) Credit() CreditResolver { return &creditResolver{r} }
 
 func (r *Resolver) Enterprise() EnterpriseResolver { return &enterpriseResolver{r} }
@@ -643,21 +625,20 @@ func (r *Resolver) TgcAmount() TgcAmountResolver { return &tgcAmountResolver{r} 
 func (r *Resolver) Viewer() ViewerResolver { return &viewerResolver{r} }
 
 type (
-	accountResolver      struct{ *Resolver }
-	auditEntryResolver   struct{ *Resolver }
-	communeResolver      struct{ *Resolver }
-	consultationResolver struct{ *Resolver }
-	creditResolver       struct{ *Resolver }
-	enterpriseResolver   struct{ *Resolver }
-	invoiceResolver      struct{ *Resolver }
-	invoiceLineResolver  struct{ *Resolver }
-	ledgerEntryResolver  struct{ *Resolver }
-	mutationResolver     struct{ *Resolver }
-	postingResolver      struct{ *Resolver }
-	programmeResolver    struct{ *Resolver }
-	queryResolver        struct{ *Resolver }
-	sectorResolver       struct{ *Resolver }
-	sessionResolver      struct{ *Resolver }
-	tgcAmountResolver    struct{ *Resolver }
-	viewerResolver       struct{ *Resolver }
+	accountResolver     struct{ *Resolver }
+	auditEntryResolver  struct{ *Resolver }
+	communeResolver     struct{ *Resolver }
+	creditResolver      struct{ *Resolver }
+	enterpriseResolver  struct{ *Resolver }
+	invoiceResolver     struct{ *Resolver }
+	invoiceLineResolver struct{ *Resolver }
+	ledgerEntryResolver struct{ *Resolver }
+	mutationResolver    struct{ *Resolver }
+	postingResolver     struct{ *Resolver }
+	programmeResolver   struct{ *Resolver }
+	queryResolver       struct{ *Resolver }
+	sectorResolver      struct{ *Resolver }
+	sessionResolver     struct{ *Resolver }
+	tgcAmountResolver   struct{ *Resolver }
+	viewerResolver      struct{ *Resolver }
 )

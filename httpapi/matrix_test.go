@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -28,14 +29,22 @@ type protectedField struct {
 
 func (p protectedField) String() string { return p.typeName + "." + p.def.Name }
 
-// loadSchema parses the schema file the server is generated from.
+// loadSchema parses the schema files the server is generated from (the same globs as gqlgen.yml).
 func loadSchema(t *testing.T) *ast.Schema {
 	t.Helper()
-	src, err := os.ReadFile("../schema.graphqls")
+	paths, err := filepath.Glob("../schema/*.graphqls")
 	if err != nil {
-		t.Fatalf("read schema: %v", err)
+		t.Fatalf("list schema files: %v", err)
 	}
-	s, err := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphqls", Input: string(src)})
+	var sources []*ast.Source
+	for _, path := range append([]string{"../schema.graphqls"}, paths...) {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("read schema: %v", err)
+		}
+		sources = append(sources, &ast.Source{Name: filepath.Base(path), Input: string(src)})
+	}
+	s, err := gqlparser.LoadSchema(sources...)
 	if err != nil {
 		t.Fatalf("parse schema: %v", err)
 	}
