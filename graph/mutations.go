@@ -53,7 +53,12 @@ func (r *Resolver) invoicePayload(ctx context.Context, out model.Outcome, err er
 		return nil, err
 	}
 	p := &model.InvoicePayload{UserErrors: errs}
-	if id, ok := firstID(out); ok {
+	id, ok := firstID(out)
+	switch {
+	case !ok:
+	case out.Invoice != nil && out.Invoice.ID == id:
+		p.Invoice = out.Invoice
+	default:
 		if p.Invoice, err = r.freshInvoice(ctx, id); err != nil {
 			return nil, err
 		}

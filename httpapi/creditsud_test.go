@@ -52,6 +52,9 @@ const issueMutation = `mutation($in: IssueInvoiceInput!) { issueInvoice(input: $
 	invoice { id status number totalHT totalTGC totalTTC tgcBreakdown { rate { code } baseHT amount } lines { amountHT tgcAmount } }
 	userErrors { field code message } } }`
 
+// confirmStatements is what one confirmInvoice with an idempotency key may cost (see TestIssueConfirmApprovePay).
+const confirmStatements = 15
+
 const confirmMutation = `mutation($in: ConfirmInvoiceInput!) { confirmInvoice(input: $in) {
 	invoice { id status creditAmount session { id } } userErrors { field code message } } }`
 
@@ -123,6 +126,13 @@ func TestIssueConfirmApprovePay(t *testing.T) {
 	inv := get(r.mustData(t), "confirmInvoice", "invoice")
 	if get(inv, "status") != "CONFIRMED" || get(inv, "creditAmount") != float64(100000) || get(inv, "session", "id") != fx.sessionID {
 		t.Fatalf("confirmed invoice: %s", r.Raw)
+	}
+	// The rush's hot path stays short: the rate-limit budget, BEGIN, the idempotency key, the invoice, its
+	// parties, lines and session, the accounts, the invoice update, the entry with its postings, the key's
+	// outcome, the balance moves, COMMIT, the audit entry and the payload's session (its invoice comes from the
+	// update).
+	if r.Statements > confirmStatements {
+		t.Errorf("a confirmation took %d SQL statements, want at most %d", r.Statements, confirmStatements)
 	}
 	// A replay with the same key returns the same result and reserves nothing more.
 	r = a.query(fx.buyerToken, confirmMutation, map[string]any{"in": map[string]any{"id": id, "creditAmount": 100000, "idempotencyKey": "confirm-F-0002"}})

@@ -108,4 +108,13 @@ type Outcome struct {
 	Count  int     `json:"count,omitempty"`  // how many were affected, e.g. allocations granted
 	Amount XPF     `json:"amount,omitempty"` // money moved, e.g. total allocations
 	Err    *Error  `json:"error,omitempty"`  // the user error the first attempt ended with
+	// Invoice is the invoice as the mutation left it, when it wrote one, so the answer needs no second read; not
+	// recorded with an idempotency key (a replay reads the invoice afresh).
+	Invoice *Invoice `json:"-"`
+}
+
+// Recorded is the outcome as an idempotency key records it and a replay returns it.
+func (o Outcome) Recorded() Outcome {
+	o.Invoice = nil
+	return o
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -38,15 +39,23 @@ func (s *Store) post(ctx context.Context, entry *model.JournalEntry, postings []
 	if sum != 0 || len(postings) < 2 {
 		return fmt.Errorf("journal entry %s does not balance (%d postings, sum %d)", entry.Kind, len(postings), sum)
 	}
-	if _, err := s.db.NewInsert().Model(entry).ExcludeColumn("id").Returning("id, created_at").Exec(ctx); err != nil {
-		return mapError(err, "journal entry")
-	}
-	rows := make([]*model.Posting, len(postings))
+	accountIDs, amounts := make([]int64, len(postings)), make([]int64, len(postings))
 	for i, p := range postings {
-		rows[i] = &model.Posting{EntryID: entry.ID, AccountID: p.account.ID, Amount: p.amount}
+		accountIDs[i], amounts[i] = p.account.ID, int64(p.amount)
 	}
-	if _, err := s.db.NewInsert().Model(&rows).ExcludeColumn("id").Exec(ctx); err != nil {
-		return fmt.Errorf("insert postings: %w", err)
+	// The entry and its postings in one statement: the ledger's writes cost one round trip.
+	err := s.db.NewRaw(`WITH e AS (
+			INSERT INTO journal_entries (kind, programme_id, session_id, invoice_id, enterprise_id, idempotency_key_id, actor, request_id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, coalesce(CAST(? AS timestamptz), now())) RETURNING id, created_at
+		), p AS (
+			INSERT INTO postings (entry_id, account_id, amount)
+			SELECT e.id, x.account_id, x.amount FROM e, unnest(CAST(? AS bigint[]), CAST(? AS bigint[])) AS x (account_id, amount)
+		)
+		SELECT id, created_at FROM e`,
+		entry.Kind, entry.ProgrammeID, entry.SessionID, entry.InvoiceID, entry.EnterpriseID, entry.IdempotencyKeyID,
+		entry.Actor, entry.RequestID, nullableTime(entry.CreatedAt), pgIDs(accountIDs), pgIDs(amounts)).Scan(ctx, &entry.ID, &entry.CreatedAt)
+	if err != nil {
+		return mapError(err, "journal entry")
 	}
 	if s.deferred != nil {
 		*s.deferred = append(*s.deferred, postings...)
@@ -74,15 +83,24 @@ func (s *Store) applyMoves(ctx context.Context, postings []posting) error {
 		}
 		return ordered[i].account.ID < ordered[j].account.ID
 	})
+	var accountIDs, amounts []int64
 	for _, p := range ordered {
-		if p.amount == 0 {
-			continue
-		}
-		if err := s.move(ctx, p.account, p.amount); err != nil {
-			return err
+		if p.amount != 0 {
+			accountIDs, amounts = append(accountIDs, p.account.ID), append(amounts, int64(p.amount))
 		}
 	}
-	return nil
+	if len(accountIDs) == 0 {
+		return nil
+	}
+	var failed int
+	if err := s.db.NewRaw("SELECT move_balances(CAST(? AS bigint[]), CAST(? AS bigint[]))", pgIDs(accountIDs), pgIDs(amounts)).Scan(ctx, &failed); err != nil {
+		return fmt.Errorf("move balances: %w", err)
+	}
+	if failed == 0 {
+		return nil
+	}
+	// The moves before it were applied: the caller's transaction rolls back on this error.
+	return belowFloor(ordered[failed-1].account, model.XPF(amounts[failed-1]))
 }
 
 func lockGroup(k model.AccountKind) int {
@@ -102,19 +120,33 @@ func (s *Store) move(ctx context.Context, a *model.Account, amount model.XPF) er
 	err := s.db.NewRaw(`UPDATE accounts SET balance = balance + ? WHERE id = ? AND (floor IS NULL OR balance + ? >= floor) RETURNING balance`,
 		int64(amount), a.ID, int64(amount)).Scan(ctx, &balance)
 	if errors.Is(err, sql.ErrNoRows) {
-		switch a.Kind {
-		case model.AccountCreditAvailable:
-			return model.Errorf(model.CodeInsufficientCredit, "input.creditAmount", "the buyer's remaining CréditSud cannot cover %d XPF", -amount)
-		case model.AccountSessionAvailable:
-			return model.Errorf(model.CodeBudgetExhausted, "input.creditAmount", "the session's envelope cannot cover %d XPF", -amount)
-		}
-		return fmt.Errorf("account %d (%s) would go below its floor by moving %d", a.ID, a.Kind, amount)
+		return belowFloor(a, amount)
 	}
 	if err != nil {
 		return fmt.Errorf("move %d on account %d: %w", amount, a.ID, err)
 	}
 	a.Balance = balance
 	return nil
+}
+
+// belowFloor is the error of a debit the account cannot cover: INSUFFICIENT_CREDIT for a beneficiary,
+// BUDGET_EXHAUSTED for an envelope.
+func belowFloor(a *model.Account, amount model.XPF) error {
+	switch a.Kind {
+	case model.AccountCreditAvailable:
+		return model.Errorf(model.CodeInsufficientCredit, "input.creditAmount", "the buyer's remaining CréditSud cannot cover %d XPF", -amount)
+	case model.AccountSessionAvailable:
+		return model.Errorf(model.CodeBudgetExhausted, "input.creditAmount", "the session's envelope cannot cover %d XPF", -amount)
+	}
+	return fmt.Errorf("account %d (%s) would go below its floor by moving %d", a.ID, a.Kind, amount)
+}
+
+// nullableTime is NULL for the zero time (the database then stamps the row), else t: the seed writes history.
+func nullableTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 func nullable(id int64) *int64 {
@@ -198,7 +230,9 @@ func scopeOf(a model.Actor) string {
 
 // once runs a mutation in one transaction. With an idempotency key, the first call records its outcome with the
 // key: an effect in the same transaction as the effect itself; a user error, after everything the attempt did was
-// rolled back, in a second short transaction. A replay returns that outcome without running again, and the same
+// rolled back, in a second short transaction. fn may also return an outcome carrying a user error and a nil
+// error when it refuses before writing anything (the common refusals of a rush): the refusal is then recorded
+// and committed in the same transaction, which saves the rollback and the second transaction. A replay returns that outcome without running again, and the same
 // key with different input is a CONFLICT. Concurrent calls with one key wait for the first to commit, so a key
 // maps to exactly one effect.
 func (s *Store) once(ctx context.Context, op model.Op, operation string, input any, fn func(tx *Store, keyID *int64) (model.Outcome, error)) (model.Outcome, error) {
@@ -229,6 +263,9 @@ func (s *Store) once(ctx context.Context, op model.Op, operation string, input a
 		res, err := fn(tx, keyID)
 		if err != nil {
 			return err
+		}
+		if res.Err != nil && len(moves) > 0 {
+			return fmt.Errorf("%s refused with %s after posting entries", operation, res.Err.Code)
 		}
 		if keyID != nil {
 			if err := tx.recordOutcome(ctx, *keyID, res); err != nil {

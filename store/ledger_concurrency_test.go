@@ -202,7 +202,7 @@ func TestLedgerConcurrentConfirmations(t *testing.T) {
 		for i, cs := range calls {
 			codes[i] = codeOf(cs[0].out, cs[0].err)
 			for k := 1; k < 3; k++ {
-				if !reflect.DeepEqual(cs[k], cs[0]) {
+				if !reflect.DeepEqual(cs[k].out.Recorded(), cs[0].out.Recorded()) || !reflect.DeepEqual(cs[k].err, cs[0].err) {
 					t.Errorf("key of invoice %d: call %d = %+v (%v), call 0 = %+v (%v); want the same outcome", i, k, cs[k].out, cs[k].err, cs[0].out, cs[0].err)
 				}
 			}

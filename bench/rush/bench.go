@@ -73,10 +73,12 @@ func run(ctx context.Context, opts options, stdout io.Writer) error {
 	}
 	defer os.RemoveAll(tmp)
 
-	fmt.Fprintln(stdout, "building sudpro…")
-	bin, err := buildServer(ctx, root, tmp)
-	if err != nil {
-		return err
+	bin := opts.serverBin
+	if bin == "" {
+		fmt.Fprintln(stdout, "building sudpro…")
+		if bin, err = buildServer(ctx, root, tmp); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(stdout, "starting PostgreSQL in %s (fsync %s)…\n", dataDir, onOff(opts.durable))
 	pg, err := startPostgres(ctx, dataDir, opts.durable, opts.statements, logger)

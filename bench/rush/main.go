@@ -58,6 +58,7 @@ type options struct {
 	rates      []int         // phase B: arrival rates, requests per second
 	dbConns    int           // SUDPRO_DB_MAX_CONNS of the server
 	dsnParams  string        // extra query parameters of the server's DATABASE_URL (experiments)
+	serverBin  string        // a prebuilt sudpro to measure instead of the working tree's ("" builds it)
 	warmup     time.Duration // anonymous read load before each attack, to open the server's connection pool
 	dataDir    string        // private PostgreSQL data folder
 	durable    bool          // fsync and synchronous_commit on (the honest default)
@@ -82,6 +83,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.workers, "workers", 32, "phase A: concurrent clients at unlimited rate (vegeta -rate=0 -max-workers)")
 	rates := fs.String("rates", "300,600", "phase B: arrival rates in requests per second, comma-separated")
 	fs.IntVar(&o.dbConns, "db-conns", 20, "SUDPRO_DB_MAX_CONNS of the server under test")
+	fs.StringVar(&o.serverBin, "server-bin", "", "measure this prebuilt sudpro binary instead of building the working tree (to compare two commits on one machine; the database schema is the working tree's)")
 	fs.StringVar(&o.dsnParams, "dsn-params", "", "extra parameters of the server's DATABASE_URL, e.g. default_query_exec_mode=simple_protocol (experiments)")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "anonymous read load before each attack")
 	fs.StringVar(&o.dataDir, "data", ".data/postgres-bench", "data folder of the private PostgreSQL")

@@ -1,0 +1,1 @@
+DROP FUNCTION IF EXISTS move_balances(bigint[], bigint[]);
