@@ -232,7 +232,8 @@ func scopeOf(a model.Actor) string {
 // key: an effect in the same transaction as the effect itself; a user error, after everything the attempt did was
 // rolled back, in a second short transaction. fn may also return an outcome carrying a user error and a nil
 // error when it refuses before writing anything (the common refusals of a rush): the refusal is then recorded
-// and committed in the same transaction, which saves the rollback and the second transaction. A replay returns that outcome without running again, and the same
+// and committed in the same transaction, which saves the rollback and the second transaction. The transaction
+// commits without waiting for the disk and once waits for it afterwards (see commitWithoutWaiting). A replay returns that outcome without running again, and the same
 // key with different input is a CONFLICT. Concurrent calls with one key wait for the first to commit, so a key
 // maps to exactly one effect.
 func (s *Store) once(ctx context.Context, op model.Op, operation string, input any, fn func(tx *Store, keyID *int64) (model.Outcome, error)) (model.Outcome, error) {
@@ -245,7 +246,13 @@ func (s *Store) once(ctx context.Context, op model.Op, operation string, input a
 	sum := sha256.Sum256(b)
 	hash := hex.EncodeToString(sum[:])
 	var out model.Outcome
+	_, nested := s.db.(bun.Tx)
 	err = s.InTx(ctx, func(tx *Store) error {
+		if !nested {
+			if err := tx.commitWithoutWaiting(ctx); err != nil {
+				return err
+			}
+		}
 		var moves []posting
 		tx.deferred = &moves
 		var keyID *int64
@@ -281,6 +288,9 @@ func (s *Store) once(ctx context.Context, op model.Op, operation string, input a
 		out = res
 		return nil
 	})
+	if err == nil && !nested {
+		err = s.awaitDurable(ctx)
+	}
 	typed, isUserError := model.AsError(err)
 	switch {
 	case err == nil:
@@ -311,6 +321,26 @@ func (s *Store) once(ctx context.Context, op model.Op, operation string, input a
 		return model.Outcome{}, err
 	}
 	return out, nil
+}
+
+// commitWithoutWaiting lets the current transaction commit without waiting for its WAL to reach the disk, so its
+// row locks (the session's envelope rows, in a rush) are released at COMMIT rather than after an fsync; once then
+// calls awaitDurable before it answers, so no caller is ever told of an effect that a crash could undo.
+func (s *Store) commitWithoutWaiting(ctx context.Context) error {
+	if _, err := s.db.NewRaw("SET LOCAL synchronous_commit = off").Exec(ctx); err != nil {
+		return fmt.Errorf("commit asynchronously: %w", err)
+	}
+	return nil
+}
+
+// awaitDurable returns once every transaction committed before it is on disk: it commits a transaction of its own
+// synchronously (an xid gives it a commit record to flush), and the WAL is flushed in order, so the flush covers
+// every earlier commit record. Concurrent calls share one fsync (group commit); no lock is held meanwhile.
+func (s *Store) awaitDurable(ctx context.Context) error {
+	if _, err := s.db.NewRaw("SELECT set_config('synchronous_commit', 'on', true), txid_current()").Exec(ctx); err != nil {
+		return fmt.Errorf("wait for the commit to be durable: %w", err)
+	}
+	return nil
 }
 
 func (s *Store) recordOutcome(ctx context.Context, keyID int64, out model.Outcome) error {

@@ -3,8 +3,11 @@ package store_test
 import (
 	"context"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 
+	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"sudpro/dbtest"
@@ -76,4 +79,50 @@ func TestMoveBalances(t *testing.T) {
 			t.Errorf("move_balances with 3 accounts and 1 amount = %d, want an error", failed)
 		}
 	})
+}
+
+// queryLog records the statements a database runs, in order.
+type queryLog struct {
+	mu      sync.Mutex
+	queries []string
+}
+
+func (l *queryLog) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+
+func (l *queryLog) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.queries = append(l.queries, e.Query)
+}
+
+// TestLedgerTransactionsAreDurableBeforeTheyAnswer checks the order of a money-moving mutation's statements: its
+// transaction commits without waiting for the disk (so the envelope's rows are released at COMMIT), and a
+// synchronous commit of its own (which flushes the WAL up to and past that COMMIT) comes before the call returns.
+func TestLedgerTransactionsAreDurableBeforeTheyAnswer(t *testing.T) {
+	log := &queryLog{}
+	st := store.New(dbtest.New(t).WithQueryHook(log))
+	f := newFixture(t, st, fixtureOptions{})
+	es := f.addBusinesses(2, nil)
+	f.grant()
+	id := f.issue(es[0], es[1], 100_000)
+	log.mu.Lock()
+	log.queries = nil
+	log.mu.Unlock()
+	must(t)(st.ConfirmInvoice(context.Background(), as(business(es[1])), id, 40_000))
+	var kinds []string
+	for _, q := range log.queries {
+		switch {
+		case q == "BEGIN", q == "COMMIT":
+			kinds = append(kinds, q)
+		case strings.Contains(q, "SET LOCAL synchronous_commit = off"):
+			kinds = append(kinds, "async")
+		case strings.Contains(q, "move_balances"):
+			kinds = append(kinds, "moves")
+		case strings.Contains(q, "set_config('synchronous_commit', 'on', true), txid_current()"):
+			kinds = append(kinds, "durable")
+		}
+	}
+	if got, want := strings.Join(kinds, " "), "BEGIN async moves COMMIT durable"; got != want {
+		t.Errorf("confirmation's statements = %s, want %s", got, want)
+	}
 }
