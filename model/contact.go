@@ -39,7 +39,9 @@ type ContactRequest struct {
 func (c *ContactRequest) NodeID() string { return GlobalIntID(TypeContactRequest, c.ID) }
 
 // VisibleTo reports whether the actor may see the request: staff, and the two businesses.
-func (c *ContactRequest) VisibleTo(a Actor) bool { return a.IsStaff() || a.ActsFor(c.SenderID, c.RecipientID) }
+func (c *ContactRequest) VisibleTo(a Actor) bool {
+	return a.IsStaff() || a.ActsFor(c.SenderID, c.RecipientID)
+}
 
 // Answer moves a SENT request to ACCEPTED or DECLINED for the actor, who must be its recipient.
 func (c *ContactRequest) Answer(a Actor, to ContactRequestStatus, at time.Time) error {
@@ -75,7 +77,9 @@ type PrivateOrder struct {
 func (o *PrivateOrder) NodeID() string { return GlobalIntID(TypePrivateOrder, o.ID) }
 
 // VisibleTo reports whether the actor may see the order: staff, and the two businesses.
-func (o *PrivateOrder) VisibleTo(a Actor) bool { return a.IsStaff() || a.ActsFor(o.BuyerID, o.SellerID) }
+func (o *PrivateOrder) VisibleTo(a Actor) bool {
+	return a.IsStaff() || a.ActsFor(o.BuyerID, o.SellerID)
+}
 
 // Validate checks an order's amounts and text.
 func (o *PrivateOrder) Validate() error {

@@ -3,12 +3,10 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"sudpro/model"
 )
@@ -154,14 +152,13 @@ func (s *Store) EachEnterprise(ctx context.Context, q model.EnterpriseQuery, fn 
 	}
 }
 
-// APELabels returns the labels of APE codes, keyed by code; unknown codes are absent.
-func (s *Store) APELabels(ctx context.Context, codes []string) (map[string]string, error) {
+// APELabels returns the label of every APE code the platform knows, keyed by code (a small reference table).
+func (s *Store) APELabels(ctx context.Context) (map[string]string, error) {
 	var rows []struct {
 		Code  string `bun:"code"`
 		Label string `bun:"label"`
 	}
-	if err := s.db.NewSelect().Table("ape_codes").Column("code", "label").
-		Where("code = ANY(?)", pgdialect.Array(slices.Compact(slices.Sorted(slices.Values(codes))))).Scan(ctx, &rows); err != nil {
+	if err := s.db.NewSelect().Table("ape_codes").Column("code", "label").Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("APE labels: %w", err)
 	}
 	out := make(map[string]string, len(rows))

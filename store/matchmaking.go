@@ -50,7 +50,7 @@ func (s *Store) SupplierCandidates(ctx context.Context, viewer model.Actor, n mo
 		Join("JOIN communes c ON c.code = e.commune_code").
 		Join("LEFT JOIN communes nc ON nc.code = ?", n.CommuneCode).
 		Join("LEFT JOIN commune_distances d ON d.from_code = ? AND d.to_code = e.commune_code", n.CommuneCode).
-		Join("LEFT JOIN LATERAL (SELECT count(*) AS paid, max(i.total_ht) AS largest FROM invoices i " +
+		Join("LEFT JOIN LATERAL (SELECT count(*) AS paid, max(i.total_ht) AS largest FROM invoices i "+
 			"WHERE i.seller_id = e.id AND i.status = 'PAID') t ON true").
 		Where("e.status = 'ACTIVE'").
 		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
