@@ -178,3 +178,26 @@ func (s *Store) BusinessDone(ctx context.Context) (*model.BusinessDone, error) {
 	}
 	return b, nil
 }
+
+// ImportContactRequests inserts contact requests as they are (dates and statuses included), for seed data, in
+// one statement, and sets their ids.
+func (s *Store) ImportContactRequests(ctx context.Context, crs []*model.ContactRequest) error {
+	if len(crs) == 0 {
+		return nil
+	}
+	if _, err := s.db.NewInsert().Model(&crs).ExcludeColumn("id").Returning("id").Exec(ctx); err != nil {
+		return mapError(err, "contact request")
+	}
+	return nil
+}
+
+// ImportPrivateOrders inserts private orders as they are, for seed data, in one statement, and sets their ids.
+func (s *Store) ImportPrivateOrders(ctx context.Context, os []*model.PrivateOrder) error {
+	if len(os) == 0 {
+		return nil
+	}
+	if _, err := s.db.NewInsert().Model(&os).ExcludeColumn("id").Returning("id").Exec(ctx); err != nil {
+		return mapError(err, "private order")
+	}
+	return nil
+}
