@@ -10,9 +10,9 @@ import (
 const (
 	MaxSearchLength = 200 // characters of the search text
 	MaxSearchWords  = 8   // words kept from it; more only slow the query down
-	// MinFuzzyWordLength is the shortest word matched with trigram typo tolerance: shorter words have too few
-	// trigrams to tell a typo from another word.
-	MinFuzzyWordLength = 4
+	// MinFuzzyWordLength is the shortest word matched with trigram typo tolerance: shorter words ("bois") have too
+	// few trigrams to tell a typo from another word, and match a large part of the directory.
+	MinFuzzyWordLength = 5
 )
 
 // SearchWords splits a directory search into the words that must all match: letters and digits, lower case,

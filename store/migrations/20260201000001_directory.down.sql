@@ -1,7 +1,6 @@
 DROP TABLE IF EXISTS private_orders;
 DROP TABLE IF EXISTS contact_requests;
 DROP INDEX IF EXISTS enterprises_ape_prefix_idx;
-DROP INDEX IF EXISTS enterprises_listed_legal_form_idx;
 DROP TRIGGER IF EXISTS enterprises_search_columns ON enterprises;
 DROP FUNCTION IF EXISTS enterprises_search_columns();
 ALTER TABLE enterprises DROP COLUMN IF EXISTS search_names, DROP COLUMN IF EXISTS search_words, DROP COLUMN IF EXISTS search_doc;

@@ -141,8 +141,9 @@ SELECT a.code, b.code,
 FROM town a CROSS JOIN town b;
 
 -- The search columns of a business. search_doc is the weighted French document (names A, keywords B, APE label
--- C, description and commune D); search_words the same words folded (lower case, no accents) for trigram typo
--- tolerance; search_names the folded names only, for nameContains and for ranking name matches. search_doc and
+-- C, description and commune D); search_words the short fields folded (lower case, no accents) for trigram typo
+-- tolerance: names, keywords, APE label and commune, not the description, whose many words would make fuzzy
+-- matches both slow to check and too loose; search_names the folded names only, for nameContains and for ranking name matches. search_doc and
 -- search_words read the APE label and the commune's names from other tables, so a trigger maintains them.
 ALTER TABLE enterprises
     ADD COLUMN search_doc   tsvector NOT NULL DEFAULT ''::tsvector,
@@ -162,7 +163,7 @@ BEGIN
         || setweight(to_tsvector('sudpro_fr', coalesce(ape_label, '')), 'C')
         || setweight(to_tsvector('sudpro_fr', NEW.description || ' ' || coalesce(commune, '')), 'D');
     NEW.search_words := sudpro_fold(concat_ws(' ', NEW.name, NEW.trade_name, array_to_string(NEW.keywords, ' '),
-                                              ape_label, commune, NEW.description));
+                                              ape_label, commune));
     RETURN NEW;
 END $$;
 
@@ -174,17 +175,21 @@ CREATE TRIGGER enterprises_search_columns
 UPDATE enterprises SET name = name;
 
 -- Full-text search: `search_doc @@ query` for every typed word is answered from this index (bitmap AND of the
--- words) instead of reading all 50,000 documents.
+-- words) instead of reading all 50,000 documents. Used by ADMIN and AGENT searches, which see every business.
 CREATE INDEX enterprises_search_doc_idx ON enterprises USING gin (search_doc);
+-- The same for the public directory (listed and ACTIVE), which anonymous, CHAMBER and ENTERPRISE callers search:
+-- without it the planner prefers the B-tree partial index on listed businesses and then checks the words of
+-- every listed business (measured: 33,000 rows filtered, 60 ms, instead of a few ms from the GIN bitmaps).
+CREATE INDEX enterprises_listed_search_doc_idx ON enterprises USING gin (search_doc)
+    WHERE listed_in_directory AND status = 'ACTIVE';
 -- Typo tolerance: `word <% search_words` (pg_trgm word similarity, "plombrie" ~ "plomberie") uses trigram
--- GIN; without it every fuzzy word would compare trigrams against every business.
+-- GIN; without it every fuzzy word would compare trigrams against every business. Full and public directory.
 CREATE INDEX enterprises_search_words_trgm_idx ON enterprises USING gin (search_words gin_trgm_ops);
+CREATE INDEX enterprises_listed_search_words_trgm_idx ON enterprises USING gin (search_words gin_trgm_ops)
+    WHERE listed_in_directory AND status = 'ACTIVE';
 -- nameContains (accent-insensitive substring, LIKE '%…%') on names: trigrams let PostgreSQL use an index for an
 -- infix pattern, which a B-tree cannot.
 CREATE INDEX enterprises_search_names_trgm_idx ON enterprises USING gin (search_names gin_trgm_ops);
--- Directory filters combined with the visibility rule of anonymous, CHAMBER and ENTERPRISE callers (listed and
--- active): the planner can AND this small partial index on legal form with the GIN bitmaps.
-CREATE INDEX enterprises_listed_legal_form_idx ON enterprises (legal_form) WHERE listed_in_directory AND status = 'ACTIVE';
 -- APE prefix filter (`ape_code LIKE '43%'`): text_pattern_ops lets a B-tree answer a prefix LIKE under any collation.
 CREATE INDEX enterprises_ape_prefix_idx ON enterprises (ape_code text_pattern_ops);
 
