@@ -62,34 +62,36 @@ func (r *Resolver) answerContactRequest(ctx context.Context, input model.AnswerC
 
 // contactRequestPayload loads the request a mutation acted on.
 func (r *Resolver) contactRequestPayload(ctx context.Context, out model.Outcome, err error) (*model.ContactRequestPayload, error) {
-	errs, err := userErrors(out, err)
+	errs, cr, err := outcomeObject(ctx, out, err, r.store.ContactRequestsByIDs)
 	if err != nil {
 		return nil, err
 	}
-	p := &model.ContactRequestPayload{UserErrors: errs}
-	if id, ok := firstID(out); ok {
-		byID, err := r.store.ContactRequestsByIDs(ctx, []int64{id})
-		if err != nil {
-			return nil, err
-		}
-		p.ContactRequest = byID[id]
-	}
-	return p, nil
+	return &model.ContactRequestPayload{UserErrors: errs, ContactRequest: cr}, nil
 }
 
 // privateOrderPayload loads the order a mutation recorded.
 func (r *Resolver) privateOrderPayload(ctx context.Context, out model.Outcome, err error) (*model.PrivateOrderPayload, error) {
-	errs, err := userErrors(out, err)
+	errs, o, err := outcomeObject(ctx, out, err, r.store.PrivateOrdersByIDs)
 	if err != nil {
 		return nil, err
 	}
-	p := &model.PrivateOrderPayload{UserErrors: errs}
-	if id, ok := firstID(out); ok {
-		byID, err := r.store.PrivateOrdersByIDs(ctx, []int64{id})
-		if err != nil {
-			return nil, err
-		}
-		p.PrivateOrder = byID[id]
+	return &model.PrivateOrderPayload{UserErrors: errs, PrivateOrder: o}, nil
+}
+
+// outcomeObject splits a mutation's result into its user errors and the object it acted on, read fresh.
+func outcomeObject[T any](ctx context.Context, out model.Outcome, err error,
+	byIDs func(context.Context, []int64) (map[int64]*T, error)) ([]*model.Error, *T, error) {
+	errs, err := userErrors(out, err)
+	if err != nil {
+		return nil, nil, err
 	}
-	return p, nil
+	id, ok := firstID(out)
+	if !ok {
+		return errs, nil, nil
+	}
+	byID, err := byIDs(ctx, []int64{id})
+	if err != nil {
+		return nil, nil, err
+	}
+	return errs, byID[id], nil
 }

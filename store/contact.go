@@ -182,22 +182,21 @@ func (s *Store) BusinessDone(ctx context.Context) (*model.BusinessDone, error) {
 // ImportContactRequests inserts contact requests as they are (dates and statuses included), for seed data, in
 // one statement, and sets their ids.
 func (s *Store) ImportContactRequests(ctx context.Context, crs []*model.ContactRequest) error {
-	if len(crs) == 0 {
-		return nil
-	}
-	if _, err := s.db.NewInsert().Model(&crs).ExcludeColumn("id").Returning("id").Exec(ctx); err != nil {
-		return mapError(err, "contact request")
-	}
-	return nil
+	return importRows(ctx, s.db, crs, "contact request")
 }
 
 // ImportPrivateOrders inserts private orders as they are, for seed data, in one statement, and sets their ids.
 func (s *Store) ImportPrivateOrders(ctx context.Context, os []*model.PrivateOrder) error {
-	if len(os) == 0 {
+	return importRows(ctx, s.db, os, "private order")
+}
+
+// importRows inserts rows in one statement and sets their ids.
+func importRows[T any](ctx context.Context, db bun.IDB, rows []*T, what string) error {
+	if len(rows) == 0 {
 		return nil
 	}
-	if _, err := s.db.NewInsert().Model(&os).ExcludeColumn("id").Returning("id").Exec(ctx); err != nil {
-		return mapError(err, "private order")
+	if _, err := db.NewInsert().Model(&rows).ExcludeColumn("id").Returning("id").Exec(ctx); err != nil {
+		return mapError(err, what)
 	}
 	return nil
 }

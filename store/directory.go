@@ -62,22 +62,19 @@ func directoryFilters(sel *bun.SelectQuery, q model.EnterpriseQuery) {
 	if q.HeadcountMax != nil {
 		sel.Where("e.headcount <= ?", *q.HeadcountMax)
 	}
-	if q.Eligible != nil {
-		eligible := "(e.status = 'ACTIVE' AND (e.legal_form = 'PATENTE' OR e.headcount <= " + strconv.Itoa(model.CreditSudMaxHeadcount) + "))"
-		if *q.Eligible {
-			sel.Where(eligible)
-		} else {
-			sel.Where("NOT " + eligible)
-		}
-	}
-	if q.UsedCreditSud != nil {
-		// Used = CréditSud reserved or spent on an invoice it bought (the ledger's CREDIT_RESERVED and CREDIT_USED).
-		used := "EXISTS (SELECT 1 FROM invoices i WHERE i.buyer_id = e.id AND i.credit_amount > 0 AND i.status IN ('CONFIRMED','APPROVED','PAID'))"
-		if *q.UsedCreditSud {
-			sel.Where(used)
-		} else {
-			sel.Where("NOT " + used)
-		}
+	whereBool(sel, "(e.status = 'ACTIVE' AND (e.legal_form = 'PATENTE' OR e.headcount <= "+strconv.Itoa(model.CreditSudMaxHeadcount)+"))", q.Eligible)
+	// Used = CréditSud reserved or spent on an invoice it bought (the ledger's CREDIT_RESERVED and CREDIT_USED).
+	whereBool(sel, "EXISTS (SELECT 1 FROM invoices i WHERE i.buyer_id = e.id AND i.credit_amount > 0 AND i.status IN ('CONFIRMED','APPROVED','PAID'))", q.UsedCreditSud)
+}
+
+// whereBool restricts sel to the rows where cond is *want; nothing when want is nil.
+func whereBool(sel *bun.SelectQuery, cond string, want *bool) {
+	switch {
+	case want == nil:
+	case *want:
+		sel.Where(cond)
+	default:
+		sel.Where("NOT " + cond)
 	}
 }
 

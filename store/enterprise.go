@@ -115,14 +115,7 @@ func filterEnterprises(sel *bun.SelectQuery, q model.EnterpriseQuery) {
 	if q.APECodePrefix != "" {
 		sel.Where("e.ape_code LIKE ?", q.APECodePrefix+"%")
 	}
-	if q.Small != nil {
-		small := "(e.legal_form = 'PATENTE' OR e.headcount <= " + strconv.Itoa(model.SmallBusinessMaxHeadcount) + ")"
-		if *q.Small {
-			sel.Where(small)
-		} else {
-			sel.Where("NOT " + small)
-		}
-	}
+	whereBool(sel, "(e.legal_form = 'PATENTE' OR e.headcount <= "+strconv.Itoa(model.SmallBusinessMaxHeadcount)+")", q.Small)
 	if q.NameContains != "" {
 		// Accents and case ignored; answered from the trigram index on search_names.
 		sel.Where("e.search_names LIKE sudpro_fold(?)", "%"+escapeLike(q.NameContains)+"%")
