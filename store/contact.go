@@ -77,6 +77,13 @@ func (s *Store) SendContactRequest(ctx context.Context, op model.Op, recipient m
 		if to.ID == op.Actor.EnterpriseID {
 			return model.Outcome{}, model.Invalid("input.recipient", "a business cannot send a contact request to itself")
 		}
+		var active bool
+		if err := tx.db.NewRaw("SELECT EXISTS (SELECT 1 FROM enterprises WHERE id = ? AND status = 'ACTIVE')", op.Actor.EnterpriseID).Scan(ctx, &active); err != nil {
+			return model.Outcome{}, fmt.Errorf("read the sender's status: %w", err)
+		}
+		if !active {
+			return model.Outcome{}, model.Errorf(model.CodeForbidden, "", "only an ACTIVE business may send contact requests")
+		}
 		cr := &model.ContactRequest{SenderID: op.Actor.EnterpriseID, RecipientID: to.ID, Status: model.ContactSent, Message: message}
 		if _, err := tx.db.NewInsert().Model(cr).ExcludeColumn("id", "answered_at").Returning("id, sent_at").Exec(ctx); err != nil {
 			if e, ok := model.AsError(mapError(err, "contact request")); ok && e.Code == model.CodeConflict {
