@@ -317,3 +317,43 @@ func TestSupplierSuggestions(t *testing.T) {
 	}
 	_ = es
 }
+
+func TestOneOpenContactRequestPerPairUnderConcurrency(t *testing.T) {
+	st := newStore(t)
+	es := seedDirectory(t, st, directoryFixture[:2])
+	a, b := es[directoryFixture[0].name], es[directoryFixture[1].name]
+	ctx := context.Background()
+	const senders = 8
+	results := make(chan error, senders)
+	for i := range senders {
+		from, to := a, b
+		if i%2 == 1 {
+			from, to = b, a
+		}
+		go func() {
+			op := model.Op{Actor: model.Actor{Role: model.RoleEnterprise, EnterpriseID: from.ID}}
+			out, err := st.SendContactRequest(ctx, op, "", to.ID, "Bonjour")
+			if err == nil && out.Err != nil {
+				err = out.Err
+			}
+			results <- err
+		}()
+	}
+	sent, conflicts := 0, 0
+	for range senders {
+		switch err := <-results; model.ErrorCodeOf(err) {
+		case "":
+			if err != nil {
+				t.Fatal(err)
+			}
+			sent++
+		case model.CodeConflict:
+			conflicts++
+		default:
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	if sent != 1 || conflicts != senders-1 {
+		t.Errorf("%d requests sent and %d conflicts, want 1 and %d", sent, conflicts, senders-1)
+	}
+}
