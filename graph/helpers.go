@@ -50,7 +50,7 @@ func childPage[K comparable](ctx context.Context, parent K, variant string, firs
 // enterpriseQuery turns the schema's filter into a store query for the calling actor; codes may be given as
 // global IDs or bare codes.
 func enterpriseQuery(ctx context.Context, filter *model.EnterpriseFilter, orderBy *model.EnterpriseOrder) (model.EnterpriseQuery, error) {
-	q := model.EnterpriseQuery{Viewer: model.ActorFrom(ctx), Order: model.EnterpriseOrderName}
+	q := model.EnterpriseQuery{Viewer: model.ActorFrom(ctx)}
 	if orderBy != nil {
 		q.Order = *orderBy
 	}
@@ -70,6 +70,10 @@ func enterpriseQuery(ctx context.Context, filter *model.EnterpriseFilter, orderB
 		if filter.NameContains != nil {
 			q.NameContains = *filter.NameContains
 		}
+		if filter.Headcount != nil {
+			q.HeadcountMin, q.HeadcountMax = filter.Headcount.Min, filter.Headcount.Max
+		}
+		q.Eligible, q.UsedCreditSud = filter.Eligible, filter.HasUsedCreditSud
 	}
 	return q, q.Validate()
 }
@@ -148,6 +152,10 @@ func (r *Resolver) nodeThunk(ctx context.Context, id string) func() (model.Node,
 		return visibleNode(l.Audit.Load(ctx, n), func(*model.AuditEntry) bool { return actor.Role == model.RoleAdmin })
 	case model.TypeAPIKey:
 		return visibleNode(l.APIKey.Load(ctx, n), func(*model.APIKey) bool { return actor.Role == model.RoleAdmin })
+	case model.TypeContactRequest:
+		return visibleNode(l.ContactRequest.Load(ctx, n), func(c *model.ContactRequest) bool { return c.VisibleTo(actor) })
+	case model.TypePrivateOrder:
+		return visibleNode(l.PrivateOrder.Load(ctx, n), func(o *model.PrivateOrder) bool { return o.VisibleTo(actor) })
 	}
 	return func() (model.Node, error) { return nil, nil }
 }
@@ -184,11 +192,11 @@ func (r *Resolver) enterprisesOf(ctx context.Context, l *Loader[childPageKey[str
 	if last != nil || before != nil {
 		out := make([]*model.EnterpriseConnection, len(codes))
 		for i, code := range codes {
-			conn, err := r.Query().Enterprises(ctx, first, after, last, before, filter(code), nil)
+			conn, err := r.Query().Enterprises(ctx, nil, first, after, last, before, filter(code), nil)
 			if err != nil {
 				return nil, err
 			}
-			out[i] = conn
+			out[i] = conn.EnterpriseConnection
 		}
 		return out, nil
 	}

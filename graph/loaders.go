@@ -39,6 +39,10 @@ type Loaders struct {
 	Credit               *Loader[store.CreditKey, *model.Credit]
 	EntriesByInvoice     *Loader[int64, []*model.JournalEntry]
 	Postings             *Loader[int64, []*model.Posting]
+	// directory
+	ContactRequest *Loader[int64, *model.ContactRequest]
+	PrivateOrder   *Loader[int64, *model.PrivateOrder]
+	BusinessDone   *Loader[int64, *model.BusinessDone]
 }
 
 // childPageKey asks for one page of a parent's nested list; keys with the same page arguments are batched into
@@ -87,6 +91,9 @@ func NewLoaders(st *store.Store) *Loaders {
 			byID, err := st.PostingsByEntryIDs(ctx, ids)
 			return inKeyOrder(ids, byID, err, func(int64) ([]*model.Posting, error) { return nil, nil })
 		}),
+		ContactRequest: newLoader(st.ContactRequestsByIDs, "contact request"),
+		PrivateOrder:   newLoader(st.PrivateOrdersByIDs, "private order"),
+		BusinessDone:   newLoader(st.BusinessDoneByEnterprises, "business done"),
 		EnterprisesBySector: newPageLoader(func(ctx context.Context, codes []string, g pageGroup, page model.Page) (map[string]*model.EnterpriseConnection, error) {
 			return st.EnterprisesByParents(ctx, store.BySector, codes, model.EnterpriseQuery{Viewer: g.viewer}, page, g.counted)
 		}, store.EnterpriseCursorOrder(model.EnterpriseOrderName)),

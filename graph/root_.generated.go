@@ -25,17 +25,22 @@ type ResolverRoot interface {
 	Account() AccountResolver
 	AuditEntry() AuditEntryResolver
 	Commune() CommuneResolver
+	CommuneFacet() CommuneFacetResolver
 	Consultation() ConsultationResolver
+	ContactRequest() ContactRequestResolver
 	Credit() CreditResolver
 	Enterprise() EnterpriseResolver
+	EnterpriseSearchConnection() EnterpriseSearchConnectionResolver
 	Invoice() InvoiceResolver
 	InvoiceLine() InvoiceLineResolver
 	LedgerEntry() LedgerEntryResolver
 	Mutation() MutationResolver
 	Posting() PostingResolver
+	PrivateOrder() PrivateOrderResolver
 	Programme() ProgrammeResolver
 	Query() QueryResolver
 	Sector() SectorResolver
+	SectorFacet() SectorFacetResolver
 	Session() SessionResolver
 	TgcAmount() TgcAmountResolver
 	Viewer() ViewerResolver
@@ -92,6 +97,15 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	BusinessDone struct {
+		CreditSud                func(childComplexity int) int
+		InvoiceCount             func(childComplexity int) int
+		InvoicedOutsideCreditSud func(childComplexity int) int
+		PrivateOrderCount        func(childComplexity int) int
+		PrivateOrders            func(childComplexity int) int
+		Total                    func(childComplexity int) int
+	}
+
 	Commune struct {
 		Aliases     func(childComplexity int) int
 		Code        func(childComplexity int) int
@@ -100,6 +114,11 @@ type ComplexityRoot struct {
 		NodeID      func(childComplexity int) int
 		Note        func(childComplexity int) int
 		PostalCode  func(childComplexity int) int
+	}
+
+	CommuneFacet struct {
+		Commune func(childComplexity int) int
+		Count   func(childComplexity int) int
 	}
 
 	Consultation struct {
@@ -141,6 +160,33 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ContactRequest struct {
+		AnsweredAt func(childComplexity int) int
+		Message    func(childComplexity int) int
+		NodeID     func(childComplexity int) int
+		Recipient  func(childComplexity int) int
+		Sender     func(childComplexity int) int
+		SentAt     func(childComplexity int) int
+		Status     func(childComplexity int) int
+	}
+
+	ContactRequestConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ContactRequestEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ContactRequestPayload struct {
+		ContactRequest func(childComplexity int) int
+		UserErrors     func(childComplexity int) int
+	}
+
 	CreateApiKeyPayload struct {
 		APIKey     func(childComplexity int) int
 		Key        func(childComplexity int) int
@@ -162,6 +208,7 @@ type ComplexityRoot struct {
 
 	Enterprise struct {
 		APECode           func(childComplexity int) int
+		BusinessDone      func(childComplexity int) int
 		Commune           func(childComplexity int) int
 		ContactEmail      func(childComplexity int) int
 		ContactPhone      func(childComplexity int) int
@@ -196,6 +243,20 @@ type ComplexityRoot struct {
 	EnterpriseEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	EnterpriseFacets struct {
+		Communes   func(childComplexity int) int
+		LegalForms func(childComplexity int) int
+		Sectors    func(childComplexity int) int
+	}
+
+	EnterpriseSearchConnection struct {
+		Edges      func(childComplexity int) int
+		Facets     func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
 	}
 
 	EvaluationCriterion struct {
@@ -280,27 +341,36 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	LegalFormFacet struct {
+		Count     func(childComplexity int) int
+		LegalForm func(childComplexity int) int
+	}
+
 	MarkInvoicesPaidPayload struct {
 		Invoices   func(childComplexity int) int
 		UserErrors func(childComplexity int) int
 	}
 
 	Mutation struct {
-		ApproveInvoice   func(childComplexity int, input model.InvoiceControlInput) int
-		ConfirmInvoice   func(childComplexity int, input model.ConfirmInvoiceInput) int
-		CreateAPIKey     func(childComplexity int, input model.CreateAPIKeyInput) int
-		CreateProgramme  func(childComplexity int, input model.CreateProgrammeInput) int
-		CreateSession    func(childComplexity int, input model.CreateSessionInput) int
-		GrantAllocations func(childComplexity int, input model.GrantAllocationsInput) int
-		IssueInvoice     func(childComplexity int, input model.IssueInvoiceInput) int
-		MarkInvoicesPaid func(childComplexity int, input model.MarkInvoicesPaidInput) int
-		ReissueInvoice   func(childComplexity int, input model.ReissueInvoiceInput) int
-		RejectInvoice    func(childComplexity int, input model.RejectInvoiceInput) int
-		ReturnInvoice    func(childComplexity int, input model.InvoiceControlInput) int
-		RevokeAPIKey     func(childComplexity int, input model.RevokeAPIKeyInput) int
-		TopUpSession     func(childComplexity int, input model.TopUpSessionInput) int
-		UpdateProgramme  func(childComplexity int, input model.UpdateProgrammeInput) int
-		UpdateSession    func(childComplexity int, input model.UpdateSessionInput) int
+		AcceptContactRequest  func(childComplexity int, input model.AnswerContactRequestInput) int
+		ApproveInvoice        func(childComplexity int, input model.InvoiceControlInput) int
+		ConfirmInvoice        func(childComplexity int, input model.ConfirmInvoiceInput) int
+		CreateAPIKey          func(childComplexity int, input model.CreateAPIKeyInput) int
+		CreateProgramme       func(childComplexity int, input model.CreateProgrammeInput) int
+		CreateSession         func(childComplexity int, input model.CreateSessionInput) int
+		DeclineContactRequest func(childComplexity int, input model.AnswerContactRequestInput) int
+		GrantAllocations      func(childComplexity int, input model.GrantAllocationsInput) int
+		IssueInvoice          func(childComplexity int, input model.IssueInvoiceInput) int
+		MarkInvoicesPaid      func(childComplexity int, input model.MarkInvoicesPaidInput) int
+		RecordPrivateOrder    func(childComplexity int, input model.RecordPrivateOrderInput) int
+		ReissueInvoice        func(childComplexity int, input model.ReissueInvoiceInput) int
+		RejectInvoice         func(childComplexity int, input model.RejectInvoiceInput) int
+		ReturnInvoice         func(childComplexity int, input model.InvoiceControlInput) int
+		RevokeAPIKey          func(childComplexity int, input model.RevokeAPIKeyInput) int
+		SendContactRequest    func(childComplexity int, input model.SendContactRequestInput) int
+		TopUpSession          func(childComplexity int, input model.TopUpSessionInput) int
+		UpdateProgramme       func(childComplexity int, input model.UpdateProgrammeInput) int
+		UpdateSession         func(childComplexity int, input model.UpdateSessionInput) int
 	}
 
 	PageInfo struct {
@@ -313,6 +383,22 @@ type ComplexityRoot struct {
 	Posting struct {
 		Account func(childComplexity int) int
 		Amount  func(childComplexity int) int
+	}
+
+	PrivateOrder struct {
+		AmountHT       func(childComplexity int) int
+		AmountTTC      func(childComplexity int) int
+		Buyer          func(childComplexity int) int
+		ContactRequest func(childComplexity int) int
+		Description    func(childComplexity int) int
+		NodeID         func(childComplexity int) int
+		OrderedOn      func(childComplexity int) int
+		Seller         func(childComplexity int) int
+	}
+
+	PrivateOrderPayload struct {
+		PrivateOrder func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
 	}
 
 	Programme struct {
@@ -342,22 +428,25 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APIKeys       func(childComplexity int) int
-		AuditLog      func(childComplexity int, filter *model.AuditLogFilter, first *int, after *string, last *int, before *string) int
-		Communes      func(childComplexity int) int
-		Consultations func(childComplexity int, status []model.ConsultationStatus, first *int, after *string, last *int, before *string) int
-		Enterprise    func(childComplexity int, ridet string) int
-		Enterprises   func(childComplexity int, first *int, after *string, last *int, before *string, filter *model.EnterpriseFilter, orderBy *model.EnterpriseOrder) int
-		Invoices      func(childComplexity int, filter *model.InvoiceFilter, first *int, after *string, last *int, before *string) int
-		LedgerEntries func(childComplexity int, invoice *string, account *string, first *int, after *string, last *int, before *string) int
-		Node          func(childComplexity int, id string) int
-		Nodes         func(childComplexity int, ids []string) int
-		Programmes    func(childComplexity int, first *int, after *string, last *int, before *string) int
-		RateLimit     func(childComplexity int) int
-		Sectors       func(childComplexity int) int
-		Sessions      func(childComplexity int, programme *string, first *int, after *string, last *int, before *string) int
-		TgcRates      func(childComplexity int) int
-		Viewer        func(childComplexity int) int
+		APIKeys          func(childComplexity int) int
+		AuditLog         func(childComplexity int, filter *model.AuditLogFilter, first *int, after *string, last *int, before *string) int
+		BusinessDone     func(childComplexity int) int
+		Communes         func(childComplexity int) int
+		Consultations    func(childComplexity int, status []model.ConsultationStatus, first *int, after *string, last *int, before *string) int
+		ContactRequests  func(childComplexity int, status *model.ContactRequestStatus, first *int, after *string, last *int, before *string) int
+		Enterprise       func(childComplexity int, ridet string) int
+		Enterprises      func(childComplexity int, search *string, first *int, after *string, last *int, before *string, filter *model.EnterpriseFilter, orderBy *model.EnterpriseOrder) int
+		Invoices         func(childComplexity int, filter *model.InvoiceFilter, first *int, after *string, last *int, before *string) int
+		LedgerEntries    func(childComplexity int, invoice *string, account *string, first *int, after *string, last *int, before *string) int
+		Node             func(childComplexity int, id string) int
+		Nodes            func(childComplexity int, ids []string) int
+		Programmes       func(childComplexity int, first *int, after *string, last *int, before *string) int
+		RateLimit        func(childComplexity int) int
+		Sectors          func(childComplexity int) int
+		Sessions         func(childComplexity int, programme *string, first *int, after *string, last *int, before *string) int
+		SuggestSuppliers func(childComplexity int, need model.SupplierNeed, first *int) int
+		TgcRates         func(childComplexity int) int
+		Viewer           func(childComplexity int) int
 	}
 
 	RateLimit struct {
@@ -384,6 +473,11 @@ type ComplexityRoot struct {
 		Enterprises func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Name        func(childComplexity int) int
 		NodeID      func(childComplexity int) int
+	}
+
+	SectorFacet struct {
+		Count  func(childComplexity int) int
+		Sector func(childComplexity int) int
 	}
 
 	Session struct {
@@ -424,6 +518,18 @@ type ComplexityRoot struct {
 	SessionPayload struct {
 		Session    func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	SuggestionReason struct {
+		Detail func(childComplexity int) int
+		Kind   func(childComplexity int) int
+		Points func(childComplexity int) int
+	}
+
+	SupplierSuggestion struct {
+		Enterprise func(childComplexity int) int
+		Reasons    func(childComplexity int) int
+		Score      func(childComplexity int) int
 	}
 
 	TgcAmount struct {
@@ -658,6 +764,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuditEntryEdge.Node(childComplexity), true
 
+	case "BusinessDone.creditSud":
+		if e.ComplexityRoot.BusinessDone.CreditSud == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessDone.CreditSud(childComplexity), true
+	case "BusinessDone.invoiceCount":
+		if e.ComplexityRoot.BusinessDone.InvoiceCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessDone.InvoiceCount(childComplexity), true
+	case "BusinessDone.invoicedOutsideCreditSud":
+		if e.ComplexityRoot.BusinessDone.InvoicedOutsideCreditSud == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessDone.InvoicedOutsideCreditSud(childComplexity), true
+	case "BusinessDone.privateOrderCount":
+		if e.ComplexityRoot.BusinessDone.PrivateOrderCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessDone.PrivateOrderCount(childComplexity), true
+	case "BusinessDone.privateOrders":
+		if e.ComplexityRoot.BusinessDone.PrivateOrders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessDone.PrivateOrders(childComplexity), true
+	case "BusinessDone.total":
+		if e.ComplexityRoot.BusinessDone.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BusinessDone.Total(childComplexity), true
+
 	case "Commune.aliases":
 		if e.ComplexityRoot.Commune.Aliases == nil {
 			break
@@ -705,6 +848,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Commune.PostalCode(childComplexity), true
+
+	case "CommuneFacet.commune":
+		if e.ComplexityRoot.CommuneFacet.Commune == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommuneFacet.Commune(childComplexity), true
+	case "CommuneFacet.count":
+		if e.ComplexityRoot.CommuneFacet.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommuneFacet.Count(childComplexity), true
 
 	case "Consultation.apeCodes":
 		if e.ComplexityRoot.Consultation.APECodes == nil {
@@ -872,6 +1028,100 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ConsultationEdge.Node(childComplexity), true
 
+	case "ContactRequest.answeredAt":
+		if e.ComplexityRoot.ContactRequest.AnsweredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactRequest.AnsweredAt(childComplexity), true
+	case "ContactRequest.message":
+		if e.ComplexityRoot.ContactRequest.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactRequest.Message(childComplexity), true
+	case "ContactRequest.id":
+		if e.ComplexityRoot.ContactRequest.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactRequest.NodeID(childComplexity), true
+	case "ContactRequest.recipient":
+		if e.ComplexityRoot.ContactRequest.Recipient == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactRequest.Recipient(childComplexity), true
+	case "ContactRequest.sender":
+		if e.ComplexityRoot.ContactRequest.Sender == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactRequest.Sender(childComplexity), true
+	case "ContactRequest.sentAt":
+		if e.ComplexityRoot.ContactRequest.SentAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactRequest.SentAt(childComplexity), true
+	case "ContactRequest.status":
+		if e.ComplexityRoot.ContactRequest.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactRequest.Status(childComplexity), true
+
+	case "ContactRequestConnection.edges":
+		if e.ComplexityRoot.ContactRequestConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactRequestConnection.Edges(childComplexity), true
+	case "ContactRequestConnection.nodes":
+		if e.ComplexityRoot.ContactRequestConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactRequestConnection.Nodes(childComplexity), true
+	case "ContactRequestConnection.pageInfo":
+		if e.ComplexityRoot.ContactRequestConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactRequestConnection.PageInfo(childComplexity), true
+	case "ContactRequestConnection.totalCount":
+		if e.ComplexityRoot.ContactRequestConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactRequestConnection.TotalCount(childComplexity), true
+
+	case "ContactRequestEdge.cursor":
+		if e.ComplexityRoot.ContactRequestEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactRequestEdge.Cursor(childComplexity), true
+	case "ContactRequestEdge.node":
+		if e.ComplexityRoot.ContactRequestEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactRequestEdge.Node(childComplexity), true
+
+	case "ContactRequestPayload.contactRequest":
+		if e.ComplexityRoot.ContactRequestPayload.ContactRequest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactRequestPayload.ContactRequest(childComplexity), true
+	case "ContactRequestPayload.userErrors":
+		if e.ComplexityRoot.ContactRequestPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactRequestPayload.UserErrors(childComplexity), true
+
 	case "CreateApiKeyPayload.apiKey":
 		if e.ComplexityRoot.CreateApiKeyPayload.APIKey == nil {
 			break
@@ -941,6 +1191,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Enterprise.APECode(childComplexity), true
+	case "Enterprise.businessDone":
+		if e.ComplexityRoot.Enterprise.BusinessDone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enterprise.BusinessDone(childComplexity), true
 	case "Enterprise.commune":
 		if e.ComplexityRoot.Enterprise.Commune == nil {
 			break
@@ -1121,6 +1377,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EnterpriseEdge.Node(childComplexity), true
+
+	case "EnterpriseFacets.communes":
+		if e.ComplexityRoot.EnterpriseFacets.Communes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnterpriseFacets.Communes(childComplexity), true
+	case "EnterpriseFacets.legalForms":
+		if e.ComplexityRoot.EnterpriseFacets.LegalForms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnterpriseFacets.LegalForms(childComplexity), true
+	case "EnterpriseFacets.sectors":
+		if e.ComplexityRoot.EnterpriseFacets.Sectors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnterpriseFacets.Sectors(childComplexity), true
+
+	case "EnterpriseSearchConnection.edges":
+		if e.ComplexityRoot.EnterpriseSearchConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnterpriseSearchConnection.Edges(childComplexity), true
+	case "EnterpriseSearchConnection.facets":
+		if e.ComplexityRoot.EnterpriseSearchConnection.Facets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnterpriseSearchConnection.Facets(childComplexity), true
+	case "EnterpriseSearchConnection.nodes":
+		if e.ComplexityRoot.EnterpriseSearchConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnterpriseSearchConnection.Nodes(childComplexity), true
+	case "EnterpriseSearchConnection.pageInfo":
+		if e.ComplexityRoot.EnterpriseSearchConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnterpriseSearchConnection.PageInfo(childComplexity), true
+	case "EnterpriseSearchConnection.totalCount":
+		if e.ComplexityRoot.EnterpriseSearchConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnterpriseSearchConnection.TotalCount(childComplexity), true
 
 	case "EvaluationCriterion.name":
 		if e.ComplexityRoot.EvaluationCriterion.Name == nil {
@@ -1444,6 +1750,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LedgerEntryEdge.Node(childComplexity), true
 
+	case "LegalFormFacet.count":
+		if e.ComplexityRoot.LegalFormFacet.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalFormFacet.Count(childComplexity), true
+	case "LegalFormFacet.legalForm":
+		if e.ComplexityRoot.LegalFormFacet.LegalForm == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LegalFormFacet.LegalForm(childComplexity), true
+
 	case "MarkInvoicesPaidPayload.invoices":
 		if e.ComplexityRoot.MarkInvoicesPaidPayload.Invoices == nil {
 			break
@@ -1457,6 +1776,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MarkInvoicesPaidPayload.UserErrors(childComplexity), true
 
+	case "Mutation.acceptContactRequest":
+		if e.ComplexityRoot.Mutation.AcceptContactRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acceptContactRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcceptContactRequest(childComplexity, args["input"].(model.AnswerContactRequestInput)), true
 	case "Mutation.approveInvoice":
 		if e.ComplexityRoot.Mutation.ApproveInvoice == nil {
 			break
@@ -1512,6 +1842,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateSession(childComplexity, args["input"].(model.CreateSessionInput)), true
+	case "Mutation.declineContactRequest":
+		if e.ComplexityRoot.Mutation.DeclineContactRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_declineContactRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeclineContactRequest(childComplexity, args["input"].(model.AnswerContactRequestInput)), true
 	case "Mutation.grantAllocations":
 		if e.ComplexityRoot.Mutation.GrantAllocations == nil {
 			break
@@ -1545,6 +1886,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MarkInvoicesPaid(childComplexity, args["input"].(model.MarkInvoicesPaidInput)), true
+	case "Mutation.recordPrivateOrder":
+		if e.ComplexityRoot.Mutation.RecordPrivateOrder == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordPrivateOrder_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordPrivateOrder(childComplexity, args["input"].(model.RecordPrivateOrderInput)), true
 	case "Mutation.reissueInvoice":
 		if e.ComplexityRoot.Mutation.ReissueInvoice == nil {
 			break
@@ -1589,6 +1941,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAPIKey(childComplexity, args["input"].(model.RevokeAPIKeyInput)), true
+	case "Mutation.sendContactRequest":
+		if e.ComplexityRoot.Mutation.SendContactRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_sendContactRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SendContactRequest(childComplexity, args["input"].(model.SendContactRequestInput)), true
 	case "Mutation.topUpSession":
 		if e.ComplexityRoot.Mutation.TopUpSession == nil {
 			break
@@ -1660,6 +2023,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Posting.Amount(childComplexity), true
+
+	case "PrivateOrder.amountHt":
+		if e.ComplexityRoot.PrivateOrder.AmountHT == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivateOrder.AmountHT(childComplexity), true
+	case "PrivateOrder.amountTtc":
+		if e.ComplexityRoot.PrivateOrder.AmountTTC == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivateOrder.AmountTTC(childComplexity), true
+	case "PrivateOrder.buyer":
+		if e.ComplexityRoot.PrivateOrder.Buyer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivateOrder.Buyer(childComplexity), true
+	case "PrivateOrder.contactRequest":
+		if e.ComplexityRoot.PrivateOrder.ContactRequest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivateOrder.ContactRequest(childComplexity), true
+	case "PrivateOrder.description":
+		if e.ComplexityRoot.PrivateOrder.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivateOrder.Description(childComplexity), true
+	case "PrivateOrder.id":
+		if e.ComplexityRoot.PrivateOrder.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivateOrder.NodeID(childComplexity), true
+	case "PrivateOrder.orderedOn":
+		if e.ComplexityRoot.PrivateOrder.OrderedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivateOrder.OrderedOn(childComplexity), true
+	case "PrivateOrder.seller":
+		if e.ComplexityRoot.PrivateOrder.Seller == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivateOrder.Seller(childComplexity), true
+
+	case "PrivateOrderPayload.privateOrder":
+		if e.ComplexityRoot.PrivateOrderPayload.PrivateOrder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivateOrderPayload.PrivateOrder(childComplexity), true
+	case "PrivateOrderPayload.userErrors":
+		if e.ComplexityRoot.PrivateOrderPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivateOrderPayload.UserErrors(childComplexity), true
 
 	case "Programme.allocationAmount":
 		if e.ComplexityRoot.Programme.AllocationAmount == nil {
@@ -1771,6 +2196,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["filter"].(*model.AuditLogFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.businessDone":
+		if e.ComplexityRoot.Query.BusinessDone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.BusinessDone(childComplexity), true
 	case "Query.communes":
 		if e.ComplexityRoot.Query.Communes == nil {
 			break
@@ -1788,6 +2219,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Consultations(childComplexity, args["status"].([]model.ConsultationStatus), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.contactRequests":
+		if e.ComplexityRoot.Query.ContactRequests == nil {
+			break
+		}
+
+		args, err := ec.field_Query_contactRequests_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ContactRequests(childComplexity, args["status"].(*model.ContactRequestStatus), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.enterprise":
 		if e.ComplexityRoot.Query.Enterprise == nil {
 			break
@@ -1809,7 +2251,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Enterprises(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EnterpriseFilter), args["orderBy"].(*model.EnterpriseOrder)), true
+		return e.ComplexityRoot.Query.Enterprises(childComplexity, args["search"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["filter"].(*model.EnterpriseFilter), args["orderBy"].(*model.EnterpriseOrder)), true
 
 	case "Query.invoices":
 		if e.ComplexityRoot.Query.Invoices == nil {
@@ -1889,6 +2331,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Sessions(childComplexity, args["programme"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.suggestSuppliers":
+		if e.ComplexityRoot.Query.SuggestSuppliers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_suggestSuppliers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SuggestSuppliers(childComplexity, args["need"].(model.SupplierNeed), args["first"].(*int)), true
 	case "Query.tgcRates":
 		if e.ComplexityRoot.Query.TgcRates == nil {
 			break
@@ -1994,6 +2447,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Sector.NodeID(childComplexity), true
+
+	case "SectorFacet.count":
+		if e.ComplexityRoot.SectorFacet.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SectorFacet.Count(childComplexity), true
+	case "SectorFacet.sector":
+		if e.ComplexityRoot.SectorFacet.Sector == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SectorFacet.Sector(childComplexity), true
 
 	case "Session.budget":
 		if e.ComplexityRoot.Session.Budget == nil {
@@ -2150,6 +2616,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SessionPayload.UserErrors(childComplexity), true
 
+	case "SuggestionReason.detail":
+		if e.ComplexityRoot.SuggestionReason.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SuggestionReason.Detail(childComplexity), true
+	case "SuggestionReason.kind":
+		if e.ComplexityRoot.SuggestionReason.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SuggestionReason.Kind(childComplexity), true
+	case "SuggestionReason.points":
+		if e.ComplexityRoot.SuggestionReason.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SuggestionReason.Points(childComplexity), true
+
+	case "SupplierSuggestion.enterprise":
+		if e.ComplexityRoot.SupplierSuggestion.Enterprise == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SupplierSuggestion.Enterprise(childComplexity), true
+	case "SupplierSuggestion.reasons":
+		if e.ComplexityRoot.SupplierSuggestion.Reasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SupplierSuggestion.Reasons(childComplexity), true
+	case "SupplierSuggestion.score":
+		if e.ComplexityRoot.SupplierSuggestion.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SupplierSuggestion.Score(childComplexity), true
+
 	case "TgcAmount.amount":
 		if e.ComplexityRoot.TgcAmount.Amount == nil {
 			break
@@ -2247,6 +2751,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AnswerContactRequestInput", ec.unmarshalInputAnswerContactRequestInput),
 			graphql.NewInputUnmarshaler("AuditLogFilter", ec.unmarshalInputAuditLogFilter),
 			graphql.NewInputUnmarshaler("ConfirmInvoiceInput", ec.unmarshalInputConfirmInvoiceInput),
 			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
@@ -2254,14 +2759,18 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateSessionInput", ec.unmarshalInputCreateSessionInput),
 			graphql.NewInputUnmarshaler("EnterpriseFilter", ec.unmarshalInputEnterpriseFilter),
 			graphql.NewInputUnmarshaler("GrantAllocationsInput", ec.unmarshalInputGrantAllocationsInput),
+			graphql.NewInputUnmarshaler("HeadcountRange", ec.unmarshalInputHeadcountRange),
 			graphql.NewInputUnmarshaler("InvoiceControlInput", ec.unmarshalInputInvoiceControlInput),
 			graphql.NewInputUnmarshaler("InvoiceFilter", ec.unmarshalInputInvoiceFilter),
 			graphql.NewInputUnmarshaler("InvoiceLineInput", ec.unmarshalInputInvoiceLineInput),
 			graphql.NewInputUnmarshaler("IssueInvoiceInput", ec.unmarshalInputIssueInvoiceInput),
 			graphql.NewInputUnmarshaler("MarkInvoicesPaidInput", ec.unmarshalInputMarkInvoicesPaidInput),
+			graphql.NewInputUnmarshaler("RecordPrivateOrderInput", ec.unmarshalInputRecordPrivateOrderInput),
 			graphql.NewInputUnmarshaler("ReissueInvoiceInput", ec.unmarshalInputReissueInvoiceInput),
 			graphql.NewInputUnmarshaler("RejectInvoiceInput", ec.unmarshalInputRejectInvoiceInput),
 			graphql.NewInputUnmarshaler("RevokeApiKeyInput", ec.unmarshalInputRevokeApiKeyInput),
+			graphql.NewInputUnmarshaler("SendContactRequestInput", ec.unmarshalInputSendContactRequestInput),
+			graphql.NewInputUnmarshaler("SupplierNeed", ec.unmarshalInputSupplierNeed),
 			graphql.NewInputUnmarshaler("TopUpSessionInput", ec.unmarshalInputTopUpSessionInput),
 			graphql.NewInputUnmarshaler("UpdateProgrammeInput", ec.unmarshalInputUpdateProgrammeInput),
 			graphql.NewInputUnmarshaler("UpdateSessionInput", ec.unmarshalInputUpdateSessionInput),
@@ -2430,6 +2939,11 @@ type Query {
   own, for a business user) for everyone else.
   """
   enterprises(
+    """
+    Words to find, in any order, all of which must match: accents, case, plurals and small typos do not matter
+    (see the README's directory section). Ranks by relevance unless orderBy says otherwise.
+    """
+    search: String
     "Page size from the start, 1 to 100 (default 20 when neither ` + "`" + `first` + "`" + ` nor ` + "`" + `last` + "`" + ` is given)."
     first: Int
     "Cursor after which the page starts."
@@ -2440,9 +2954,9 @@ type Query {
     before: String
     "Restricts the list."
     filter: EnterpriseFilter
-    "Sort order; ties are broken by a stable identifier. Default: by name."
+    "Sort order; ties are broken by a stable identifier. Default: by relevance when searching, else by name."
     orderBy: EnterpriseOrder
-  ): EnterpriseConnection!
+  ): EnterpriseSearchConnection!
 
   "The platform's sectors of activity, in their usual order."
   sectors: [Sector!]!
@@ -3830,6 +4344,329 @@ extend type Query {
   ): ConsultationConnection!
 }
 `, BuiltIn: false},
+	{Name: "../schema/directory.graphqls", Input: `# ---------------------------------------------------------------------------------------------------------------
+# Directory and matchmaking: search with facets, supplier suggestions, contact requests, private orders
+# ---------------------------------------------------------------------------------------------------------------
+
+extend enum EnterpriseOrder {
+  "By relevance to ` + "`" + `search` + "`" + `, best first (equal relevance: by a stable identifier). The default when searching."
+  RELEVANCE
+}
+
+"A range of headcounts; both bounds are included and optional."
+input HeadcountRange {
+  "Smallest headcount (0 or more)."
+  min: Int
+  "Largest headcount."
+  max: Int
+}
+
+extend input EnterpriseFilter {
+  "Only businesses whose number of employees is in this range."
+  headcount: HeadcountRange
+  """
+  Only businesses eligible for CréditSud when true; only ineligible ones when false. Financial data: ADMIN and
+  AGENT only (others get a FORBIDDEN error).
+  """
+  eligible: Boolean
+  """
+  Only businesses that have reserved or spent CréditSud as buyers when true; only the others when false.
+  Financial data: ADMIN and AGENT only (others get a FORBIDDEN error).
+  """
+  hasUsedCreditSud: Boolean
+}
+
+"""
+A page of a directory search, with facets: how many of the matching businesses (that the caller may see) fall in
+each sector, commune and legal form.
+"""
+type EnterpriseSearchConnection {
+  "The businesses of this page with their cursors."
+  edges: [EnterpriseEdge!]!
+  "The businesses of this page."
+  nodes: [Enterprise!]!
+  "Pagination state."
+  pageInfo: PageInfo!
+  "Number of businesses matching the search and filter that the caller may see, over all pages."
+  totalCount: Int!
+  "Counts of the matching businesses by sector, commune and legal form, for the current search and filters."
+  facets: EnterpriseFacets!
+}
+
+"Counts of a search's businesses per value; values without any business are left out; largest counts first."
+type EnterpriseFacets {
+  "Per sector of activity."
+  sectors: [SectorFacet!]!
+  "Per commune."
+  communes: [CommuneFacet!]!
+  "Per legal form."
+  legalForms: [LegalFormFacet!]!
+}
+
+"Number of a search's businesses in one sector."
+type SectorFacet {
+  "The sector."
+  sector: Sector!
+  "Number of matching businesses in it."
+  count: Int!
+}
+
+"Number of a search's businesses in one commune."
+type CommuneFacet {
+  "The commune."
+  commune: Commune!
+  "Number of matching businesses in it."
+  count: Int!
+}
+
+"Number of a search's businesses with one legal form."
+type LegalFormFacet {
+  "The legal form."
+  legalForm: LegalForm!
+  "Number of matching businesses with it."
+  count: Int!
+}
+
+"What a business needs, for supplier suggestions. Give at least one of sectors, apeCodes and keywords."
+input SupplierNeed {
+  "Sectors of activity wanted (global IDs or codes such as ` + "`" + `BTP` + "`" + `)."
+  sectors: [ID!]
+  "APE codes or prefixes wanted (e.g. ` + "`" + `4332A` + "`" + ` or ` + "`" + `43` + "`" + `)."
+  apeCodes: [String!]
+  "Commune where the work is done or the goods delivered (global ID or commune code such as ` + "`" + `98818` + "`" + `)."
+  commune: ID
+  "Words describing the need, e.g. ` + "`" + `menuiserie` + "`" + `, ` + "`" + `terrasse bois` + "`" + `."
+  keywords: [String!]
+  "Budget excluding tax, in XPF."
+  budgetHt: XPF
+}
+
+"Why a business is suggested."
+enum SuggestionReasonKind {
+  "Its declared sector is one of those wanted."
+  SECTOR_MATCH
+  "Its APE code is one of those wanted (or starts with a wanted prefix)."
+  APE_MATCH
+  "It is registered in the commune of the need."
+  SAME_COMMUNE
+  "It is registered in a commune near the need's (straight-line distance between the main towns)."
+  NEIGHBOURING_COMMUNE
+  "Its name, keywords, activity or APE label match words of the need."
+  KEYWORD_MATCH
+  "It has been paid for invoices as a seller on Sud Pro."
+  TRACK_RECORD
+  "It has been paid on Sud Pro for invoices of at least half the need's budget."
+  BUDGET_FIT
+}
+
+"One reason behind a suggestion, with the points it adds to the score."
+type SuggestionReason {
+  "Kind of reason."
+  kind: SuggestionReasonKind!
+  "Points it adds to the score."
+  points: Int!
+  "The reason in words, e.g. ` + "`" + `Païta is 19 km from Nouméa` + "`" + `."
+  detail: String!
+}
+
+"A business suggested for a need, with its score and the reasons behind it."
+type SupplierSuggestion {
+  "The suggested business."
+  enterprise: Enterprise!
+  "Sum of the reasons' points; suggestions are ranked by score, then by a stable identifier."
+  score: Int!
+  "Every reason that applies, largest first."
+  reasons: [SuggestionReason!]!
+}
+
+"Status of a contact request."
+enum ContactRequestStatus {
+  "Sent; waiting for the recipient's answer."
+  SENT
+  "The recipient accepted it: the two businesses may record private orders against it."
+  ACCEPTED
+  "The recipient declined it."
+  DECLINED
+}
+
+"Mise en relation: a business asks another to get in touch."
+type ContactRequest implements Node {
+  "Opaque global identifier."
+  id: ID!
+  "The business that sent it (the buyer of the private orders recorded against it)."
+  sender: Enterprise!
+  "The business it was sent to (the seller of the private orders recorded against it)."
+  recipient: Enterprise!
+  "Where it stands."
+  status: ContactRequestStatus!
+  "The sender's message."
+  message: String!
+  "When it was sent."
+  sentAt: DateTime!
+  "When the recipient accepted or declined it; null while SENT."
+  answeredAt: DateTime
+}
+
+"A page of contact requests."
+type ContactRequestConnection {
+  "The requests of this page with their cursors."
+  edges: [ContactRequestEdge!]!
+  "The requests of this page."
+  nodes: [ContactRequest!]!
+  "Pagination state."
+  pageInfo: PageInfo!
+  "Number of requests over all pages."
+  totalCount: Int!
+}
+
+"A contact request in a page, with its cursor."
+type ContactRequestEdge {
+  "Opaque cursor of this position."
+  cursor: String!
+  "The request."
+  node: ContactRequest!
+}
+
+"An order placed after an accepted contact request and paid outside CréditSud."
+type PrivateOrder implements Node {
+  "Opaque global identifier."
+  id: ID!
+  "The accepted contact request it follows."
+  contactRequest: ContactRequest!
+  "The buying business (the request's sender)."
+  buyer: Enterprise!
+  "The selling business (the request's recipient)."
+  seller: Enterprise!
+  "What was ordered."
+  description: String!
+  "Amount excluding tax, in XPF."
+  amountHt: XPF!
+  "Amount including TGC, in XPF."
+  amountTtc: XPF!
+  "Date of the order."
+  orderedOn: Date!
+}
+
+"""
+Business done through the platform, in XPF including tax: invoices confirmed by their buyer and not rejected
+(CONFIRMED, APPROVED or PAID), split into the CréditSud part and the rest, plus private orders after a contact
+request.
+"""
+type BusinessDone {
+  "CréditSud part of the invoices."
+  creditSud: XPF!
+  "Part of the invoices paid outside CréditSud."
+  invoicedOutsideCreditSud: XPF!
+  "Private orders recorded after accepted contact requests (paid outside CréditSud)."
+  privateOrders: XPF!
+  "Everything: creditSud + invoicedOutsideCreditSud + privateOrders."
+  total: XPF!
+  "Number of invoices counted."
+  invoiceCount: Int!
+  "Number of private orders counted."
+  privateOrderCount: Int!
+}
+
+extend type Enterprise {
+  """
+  Business this business did through the platform, as seller or buyer. Financial data: ADMIN, AGENT and the
+  business itself.
+  """
+  businessDone: BusinessDone @auth(requires: [ADMIN, AGENT], allowOwner: true)
+}
+
+extend type Query {
+  """
+  Businesses suggested as suppliers for a need, best first, each with its score and reasons (sector, APE code,
+  same or neighbouring commune, keywords, track record on Sud Pro). Only active businesses listed in the
+  directory are suggested (any active business for ADMIN and AGENT), never the caller's own. The same data
+  always gives the same order.
+  """
+  suggestSuppliers(
+    "The need."
+    need: SupplierNeed!
+    "How many suggestions, 1 to 50 (default 10)."
+    first: Int = 10
+  ): [SupplierSuggestion!]! @auth(requires: [ADMIN, AGENT, CHAMBER, ENTERPRISE])
+
+  """
+  Contact requests, latest first: those the caller's business sent or received (ENTERPRISE), or all of them
+  (ADMIN, AGENT).
+  """
+  contactRequests(
+    "Only requests in this status."
+    status: ContactRequestStatus
+    "Page size from the start, 1 to 100 (default 20)."
+    first: Int
+    "Cursor after which the page starts."
+    after: String
+    "Page size from the end, 1 to 100."
+    last: Int
+    "Cursor before which the page ends."
+    before: String
+  ): ContactRequestConnection! @auth(requires: [ADMIN, AGENT, ENTERPRISE])
+
+  "Business done through the whole platform (every invoice and private order counted once). ADMIN, AGENT, CHAMBER."
+  businessDone: BusinessDone! @auth(requires: [ADMIN, AGENT, CHAMBER])
+}
+
+"Input of sendContactRequest."
+input SendContactRequestInput {
+  "The business to contact (global ID or RIDET); it must be active and listed in the directory."
+  recipient: ID!
+  "A message for it (at most 2,000 characters)."
+  message: String
+}
+
+"Input of acceptContactRequest and declineContactRequest."
+input AnswerContactRequestInput {
+  "The contact request (global ID); only its recipient may answer it."
+  id: ID!
+}
+
+"Input of recordPrivateOrder."
+input RecordPrivateOrderInput {
+  "The accepted contact request the order follows (global ID); either of its two businesses may record it."
+  contactRequest: ID!
+  "What was ordered (at most 2,000 characters)."
+  description: String
+  "Amount excluding tax, in XPF (more than 0)."
+  amountHt: XPF!
+  "Amount including TGC, in XPF (at least amountHt)."
+  amountTtc: XPF!
+  "Date of the order."
+  orderedOn: Date!
+  "Replaying the same key returns the first result instead of recording the order twice."
+  idempotencyKey: String
+}
+
+"Result of a contact request mutation."
+type ContactRequestPayload {
+  "The request, as it is after the mutation; null when refused."
+  contactRequest: ContactRequest
+  "What was wrong with the input; empty on success."
+  userErrors: [UserError!]!
+}
+
+"Result of recordPrivateOrder."
+type PrivateOrderPayload {
+  "The recorded order; null when refused."
+  privateOrder: PrivateOrder
+  "What was wrong with the input; empty on success."
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  "Sends a contact request from the caller's business to another (ENTERPRISE). One open request per pair of businesses."
+  sendContactRequest(input: SendContactRequestInput!): ContactRequestPayload! @auth(requires: [ENTERPRISE])
+  "Accepts a contact request sent to the caller's business: SENT → ACCEPTED (ENTERPRISE, recipient only)."
+  acceptContactRequest(input: AnswerContactRequestInput!): ContactRequestPayload! @auth(requires: [ENTERPRISE])
+  "Declines a contact request sent to the caller's business: SENT → DECLINED (ENTERPRISE, recipient only)."
+  declineContactRequest(input: AnswerContactRequestInput!): ContactRequestPayload! @auth(requires: [ENTERPRISE])
+  "Records an order paid outside CréditSud against an accepted contact request (ENTERPRISE, either party)."
+  recordPrivateOrder(input: RecordPrivateOrderInput!): PrivateOrderPayload! @auth(requires: [ENTERPRISE])
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -3929,6 +4766,24 @@ func (ec *executionContext) childFields_AuditEntryEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type AuditEntryEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_BusinessDone(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "creditSud":
+		return ec.fieldContext_BusinessDone_creditSud(ctx, field)
+	case "invoicedOutsideCreditSud":
+		return ec.fieldContext_BusinessDone_invoicedOutsideCreditSud(ctx, field)
+	case "privateOrders":
+		return ec.fieldContext_BusinessDone_privateOrders(ctx, field)
+	case "total":
+		return ec.fieldContext_BusinessDone_total(ctx, field)
+	case "invoiceCount":
+		return ec.fieldContext_BusinessDone_invoiceCount(ctx, field)
+	case "privateOrderCount":
+		return ec.fieldContext_BusinessDone_privateOrderCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BusinessDone", field.Name)
+}
+
 func (ec *executionContext) childFields_Commune(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3947,6 +4802,16 @@ func (ec *executionContext) childFields_Commune(ctx context.Context, field graph
 		return ec.fieldContext_Commune_enterprises(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Commune", field.Name)
+}
+
+func (ec *executionContext) childFields_CommuneFacet(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "commune":
+		return ec.fieldContext_CommuneFacet_commune(ctx, field)
+	case "count":
+		return ec.fieldContext_CommuneFacet_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CommuneFacet", field.Name)
 }
 
 func (ec *executionContext) childFields_Consultation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4025,6 +4890,60 @@ func (ec *executionContext) childFields_ConsultationEdge(ctx context.Context, fi
 		return ec.fieldContext_ConsultationEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ConsultationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ContactRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ContactRequest_id(ctx, field)
+	case "sender":
+		return ec.fieldContext_ContactRequest_sender(ctx, field)
+	case "recipient":
+		return ec.fieldContext_ContactRequest_recipient(ctx, field)
+	case "status":
+		return ec.fieldContext_ContactRequest_status(ctx, field)
+	case "message":
+		return ec.fieldContext_ContactRequest_message(ctx, field)
+	case "sentAt":
+		return ec.fieldContext_ContactRequest_sentAt(ctx, field)
+	case "answeredAt":
+		return ec.fieldContext_ContactRequest_answeredAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactRequest", field.Name)
+}
+
+func (ec *executionContext) childFields_ContactRequestConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ContactRequestConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ContactRequestConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ContactRequestConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ContactRequestConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactRequestConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ContactRequestEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ContactRequestEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ContactRequestEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactRequestEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ContactRequestPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contactRequest":
+		return ec.fieldContext_ContactRequestPayload_contactRequest(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ContactRequestPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactRequestPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateApiKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4113,6 +5032,8 @@ func (ec *executionContext) childFields_Enterprise(ctx context.Context, field gr
 		return ec.fieldContext_Enterprise_eligibility(ctx, field)
 	case "credit":
 		return ec.fieldContext_Enterprise_credit(ctx, field)
+	case "businessDone":
+		return ec.fieldContext_Enterprise_businessDone(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Enterprise", field.Name)
 }
@@ -4139,6 +5060,34 @@ func (ec *executionContext) childFields_EnterpriseEdge(ctx context.Context, fiel
 		return ec.fieldContext_EnterpriseEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EnterpriseEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_EnterpriseFacets(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sectors":
+		return ec.fieldContext_EnterpriseFacets_sectors(ctx, field)
+	case "communes":
+		return ec.fieldContext_EnterpriseFacets_communes(ctx, field)
+	case "legalForms":
+		return ec.fieldContext_EnterpriseFacets_legalForms(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnterpriseFacets", field.Name)
+}
+
+func (ec *executionContext) childFields_EnterpriseSearchConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_EnterpriseSearchConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_EnterpriseSearchConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_EnterpriseSearchConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_EnterpriseSearchConnection_totalCount(ctx, field)
+	case "facets":
+		return ec.fieldContext_EnterpriseSearchConnection_facets(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnterpriseSearchConnection", field.Name)
 }
 
 func (ec *executionContext) childFields_EvaluationCriterion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4305,6 +5254,16 @@ func (ec *executionContext) childFields_LedgerEntryEdge(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type LedgerEntryEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_LegalFormFacet(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "legalForm":
+		return ec.fieldContext_LegalFormFacet_legalForm(ctx, field)
+	case "count":
+		return ec.fieldContext_LegalFormFacet_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LegalFormFacet", field.Name)
+}
+
 func (ec *executionContext) childFields_MarkInvoicesPaidPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "invoices":
@@ -4337,6 +5296,38 @@ func (ec *executionContext) childFields_Posting(ctx context.Context, field graph
 		return ec.fieldContext_Posting_amount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Posting", field.Name)
+}
+
+func (ec *executionContext) childFields_PrivateOrder(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PrivateOrder_id(ctx, field)
+	case "contactRequest":
+		return ec.fieldContext_PrivateOrder_contactRequest(ctx, field)
+	case "buyer":
+		return ec.fieldContext_PrivateOrder_buyer(ctx, field)
+	case "seller":
+		return ec.fieldContext_PrivateOrder_seller(ctx, field)
+	case "description":
+		return ec.fieldContext_PrivateOrder_description(ctx, field)
+	case "amountHt":
+		return ec.fieldContext_PrivateOrder_amountHt(ctx, field)
+	case "amountTtc":
+		return ec.fieldContext_PrivateOrder_amountTtc(ctx, field)
+	case "orderedOn":
+		return ec.fieldContext_PrivateOrder_orderedOn(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PrivateOrder", field.Name)
+}
+
+func (ec *executionContext) childFields_PrivateOrderPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "privateOrder":
+		return ec.fieldContext_PrivateOrderPayload_privateOrder(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PrivateOrderPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PrivateOrderPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Programme(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4443,6 +5434,16 @@ func (ec *executionContext) childFields_Sector(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Sector", field.Name)
 }
 
+func (ec *executionContext) childFields_SectorFacet(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sector":
+		return ec.fieldContext_SectorFacet_sector(ctx, field)
+	case "count":
+		return ec.fieldContext_SectorFacet_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SectorFacet", field.Name)
+}
+
 func (ec *executionContext) childFields_Session(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4521,6 +5522,30 @@ func (ec *executionContext) childFields_SessionPayload(ctx context.Context, fiel
 		return ec.fieldContext_SessionPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SessionPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SuggestionReason(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_SuggestionReason_kind(ctx, field)
+	case "points":
+		return ec.fieldContext_SuggestionReason_points(ctx, field)
+	case "detail":
+		return ec.fieldContext_SuggestionReason_detail(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SuggestionReason", field.Name)
+}
+
+func (ec *executionContext) childFields_SupplierSuggestion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "enterprise":
+		return ec.fieldContext_SupplierSuggestion_enterprise(ctx, field)
+	case "score":
+		return ec.fieldContext_SupplierSuggestion_score(ctx, field)
+	case "reasons":
+		return ec.fieldContext_SupplierSuggestion_reasons(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SupplierSuggestion", field.Name)
 }
 
 func (ec *executionContext) childFields_TgcAmount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

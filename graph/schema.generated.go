@@ -40,6 +40,7 @@ type EnterpriseResolver interface {
 	Invoices(ctx context.Context, objs []*model.Enterprise, role *model.InvoiceParty, first *int, after *string) ([]*model.Connection[*model.Invoice], error)
 
 	Credit(ctx context.Context, objs []*model.Enterprise, programme *string) ([]*model.Credit, error)
+	BusinessDone(ctx context.Context, objs []*model.Enterprise) ([]*model.BusinessDone, error)
 }
 type InvoiceResolver interface {
 	Seller(ctx context.Context, objs []*model.Invoice) ([]*model.Enterprise, error)
@@ -77,6 +78,10 @@ type MutationResolver interface {
 	ReissueInvoice(ctx context.Context, input model.ReissueInvoiceInput) (*model.InvoicePayload, error)
 	CreateAPIKey(ctx context.Context, input model.CreateAPIKeyInput) (*model.CreateAPIKeyPayload, error)
 	RevokeAPIKey(ctx context.Context, input model.RevokeAPIKeyInput) (*model.RevokeAPIKeyPayload, error)
+	SendContactRequest(ctx context.Context, input model.SendContactRequestInput) (*model.ContactRequestPayload, error)
+	AcceptContactRequest(ctx context.Context, input model.AnswerContactRequestInput) (*model.ContactRequestPayload, error)
+	DeclineContactRequest(ctx context.Context, input model.AnswerContactRequestInput) (*model.ContactRequestPayload, error)
+	RecordPrivateOrder(ctx context.Context, input model.RecordPrivateOrderInput) (*model.PrivateOrderPayload, error)
 }
 type PostingResolver interface {
 	Account(ctx context.Context, objs []*model.Posting) ([]*model.Account, error)
@@ -89,7 +94,7 @@ type QueryResolver interface {
 	Nodes(ctx context.Context, ids []string) ([]model.Node, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	Enterprise(ctx context.Context, ridet string) (*model.Enterprise, error)
-	Enterprises(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.EnterpriseFilter, orderBy *model.EnterpriseOrder) (*model.Connection[*model.Enterprise], error)
+	Enterprises(ctx context.Context, search *string, first *int, after *string, last *int, before *string, filter *model.EnterpriseFilter, orderBy *model.EnterpriseOrder) (*model.EnterpriseSearch, error)
 	Sectors(ctx context.Context) ([]*model.Sector, error)
 	Communes(ctx context.Context) ([]*model.Commune, error)
 	TgcRates(ctx context.Context) ([]*model.TGCRate, error)
@@ -101,6 +106,9 @@ type QueryResolver interface {
 	APIKeys(ctx context.Context) ([]*model.APIKey, error)
 	RateLimit(ctx context.Context) (*model.RateLimit, error)
 	Consultations(ctx context.Context, status []model.ConsultationStatus, first *int, after *string, last *int, before *string) (*model.Connection[*model.Consultation], error)
+	SuggestSuppliers(ctx context.Context, need model.SupplierNeed, first *int) ([]*model.Suggestion, error)
+	ContactRequests(ctx context.Context, status *model.ContactRequestStatus, first *int, after *string, last *int, before *string) (*model.Connection[*model.ContactRequest], error)
+	BusinessDone(ctx context.Context) (*model.BusinessDone, error)
 }
 type SectorResolver interface {
 	Enterprises(ctx context.Context, objs []*model.Sector, first *int, after *string, last *int, before *string) ([]*model.Connection[*model.Enterprise], error)
@@ -228,6 +236,20 @@ func (ec *executionContext) field_Enterprise_invoices_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_acceptContactRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AnswerContactRequestInput, error) {
+			return ec.unmarshalNAnswerContactRequestInput2sudproᚋmodelᚐAnswerContactRequestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_approveInvoice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -298,6 +320,20 @@ func (ec *executionContext) field_Mutation_createSession_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_declineContactRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AnswerContactRequestInput, error) {
+			return ec.unmarshalNAnswerContactRequestInput2sudproᚋmodelᚐAnswerContactRequestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_grantAllocations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -332,6 +368,20 @@ func (ec *executionContext) field_Mutation_markInvoicesPaid_args(ctx context.Con
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.MarkInvoicesPaidInput, error) {
 			return ec.unmarshalNMarkInvoicesPaidInput2sudproᚋmodelᚐMarkInvoicesPaidInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordPrivateOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RecordPrivateOrderInput, error) {
+			return ec.unmarshalNRecordPrivateOrderInput2sudproᚋmodelᚐRecordPrivateOrderInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -388,6 +438,20 @@ func (ec *executionContext) field_Mutation_revokeApiKey_args(ctx context.Context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.RevokeAPIKeyInput, error) {
 			return ec.unmarshalNRevokeApiKeyInput2sudproᚋmodelᚐRevokeAPIKeyInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_sendContactRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SendContactRequestInput, error) {
+			return ec.unmarshalNSendContactRequestInput2sudproᚋmodelᚐSendContactRequestInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -566,6 +630,52 @@ func (ec *executionContext) field_Query_consultations_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_contactRequests_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*model.ContactRequestStatus, error) {
+			return ec.unmarshalOContactRequestStatus2ᚖsudproᚋmodelᚐContactRequestStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_enterprise_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -583,54 +693,62 @@ func (ec *executionContext) field_Query_enterprise_args(ctx context.Context, raw
 func (ec *executionContext) field_Query_enterprises_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["first"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "search",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+	args["search"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["last"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["before"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
 		func(ctx context.Context, v any) (*model.EnterpriseFilter, error) {
 			return ec.unmarshalOEnterpriseFilter2ᚖsudproᚋmodelᚐEnterpriseFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["filter"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["filter"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*model.EnterpriseOrder, error) {
 			return ec.unmarshalOEnterpriseOrder2ᚖsudproᚋmodelᚐEnterpriseOrder(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg5
+	args["orderBy"] = arg6
 	return args, nil
 }
 
@@ -843,6 +961,28 @@ func (ec *executionContext) field_Query_sessions_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["before"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_suggestSuppliers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "need",
+		func(ctx context.Context, v any) (model.SupplierNeed, error) {
+			return ec.unmarshalNSupplierNeed2sudproᚋmodelᚐSupplierNeed(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["need"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
 	return args, nil
 }
 
@@ -3061,6 +3201,84 @@ func (ec *executionContext) resolveBatch_Enterprise_credit(ctx context.Context, 
 		results,
 		err,
 		"Enterprise.credit",
+	)
+}
+
+func (ec *executionContext) _Enterprise_businessDone(ctx context.Context, field graphql.CollectedField, obj *model.Enterprise) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enterprise_businessDone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.resolveBatch_Enterprise_businessDone(ctx, field, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				requires, err := ec.unmarshalNRole2ᚕsudproᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "AGENT"})
+				if err != nil {
+					var zeroVal *model.BusinessDone
+					return zeroVal, err
+				}
+				allowOwner, err := ec.unmarshalOBoolean2ᚖbool(ctx, true)
+				if err != nil {
+					var zeroVal *model.BusinessDone
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.BusinessDone
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, obj, directive0, requires, allowOwner)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BusinessDone) graphql.Marshaler {
+			return ec.marshalOBusinessDone2ᚖsudproᚋmodelᚐBusinessDone(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Enterprise_businessDone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Enterprise",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessDone(ctx, field)
+		},
+	}
+	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Enterprise_businessDone(ctx context.Context, field graphql.CollectedField, obj *model.Enterprise) (any, error) {
+	resolver := ec.Resolvers.Enterprise()
+	if batch, ok := graphql.BatchParentsFor[*model.Enterprise](ctx, "Enterprise"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.BusinessDone(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*model.BusinessDone](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Enterprise.businessDone",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.BusinessDone(ctx, []*model.Enterprise{obj})
+	return graphql.ResolveBatchSingleResult[*model.BusinessDone](
+		ctx,
+		results,
+		err,
+		"Enterprise.businessDone",
 	)
 }
 
@@ -5908,6 +6126,274 @@ func (ec *executionContext) fieldContext_Mutation_revokeApiKey(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_sendContactRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_sendContactRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SendContactRequest(ctx, fc.Args["input"].(model.SendContactRequestInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				requires, err := ec.unmarshalNRole2ᚕsudproᚋmodelᚐRoleᚄ(ctx, []any{"ENTERPRISE"})
+				if err != nil {
+					var zeroVal *model.ContactRequestPayload
+					return zeroVal, err
+				}
+				allowOwner, err := ec.unmarshalOBoolean2ᚖbool(ctx, false)
+				if err != nil {
+					var zeroVal *model.ContactRequestPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ContactRequestPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, requires, allowOwner)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ContactRequestPayload) graphql.Marshaler {
+			return ec.marshalNContactRequestPayload2ᚖsudproᚋmodelᚐContactRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_sendContactRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactRequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_sendContactRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_acceptContactRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_acceptContactRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AcceptContactRequest(ctx, fc.Args["input"].(model.AnswerContactRequestInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				requires, err := ec.unmarshalNRole2ᚕsudproᚋmodelᚐRoleᚄ(ctx, []any{"ENTERPRISE"})
+				if err != nil {
+					var zeroVal *model.ContactRequestPayload
+					return zeroVal, err
+				}
+				allowOwner, err := ec.unmarshalOBoolean2ᚖbool(ctx, false)
+				if err != nil {
+					var zeroVal *model.ContactRequestPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ContactRequestPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, requires, allowOwner)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ContactRequestPayload) graphql.Marshaler {
+			return ec.marshalNContactRequestPayload2ᚖsudproᚋmodelᚐContactRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_acceptContactRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactRequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_acceptContactRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_declineContactRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_declineContactRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeclineContactRequest(ctx, fc.Args["input"].(model.AnswerContactRequestInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				requires, err := ec.unmarshalNRole2ᚕsudproᚋmodelᚐRoleᚄ(ctx, []any{"ENTERPRISE"})
+				if err != nil {
+					var zeroVal *model.ContactRequestPayload
+					return zeroVal, err
+				}
+				allowOwner, err := ec.unmarshalOBoolean2ᚖbool(ctx, false)
+				if err != nil {
+					var zeroVal *model.ContactRequestPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.ContactRequestPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, requires, allowOwner)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ContactRequestPayload) graphql.Marshaler {
+			return ec.marshalNContactRequestPayload2ᚖsudproᚋmodelᚐContactRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_declineContactRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactRequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_declineContactRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordPrivateOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordPrivateOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordPrivateOrder(ctx, fc.Args["input"].(model.RecordPrivateOrderInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				requires, err := ec.unmarshalNRole2ᚕsudproᚋmodelᚐRoleᚄ(ctx, []any{"ENTERPRISE"})
+				if err != nil {
+					var zeroVal *model.PrivateOrderPayload
+					return zeroVal, err
+				}
+				allowOwner, err := ec.unmarshalOBoolean2ᚖbool(ctx, false)
+				if err != nil {
+					var zeroVal *model.PrivateOrderPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.PrivateOrderPayload
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, requires, allowOwner)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PrivateOrderPayload) graphql.Marshaler {
+			return ec.marshalNPrivateOrderPayload2ᚖsudproᚋmodelᚐPrivateOrderPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordPrivateOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PrivateOrderPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordPrivateOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6672,11 +7158,11 @@ func (ec *executionContext) _Query_enterprises(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Enterprises(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EnterpriseFilter), fc.Args["orderBy"].(*model.EnterpriseOrder))
+			return ec.Resolvers.Query().Enterprises(ctx, fc.Args["search"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["filter"].(*model.EnterpriseFilter), fc.Args["orderBy"].(*model.EnterpriseOrder))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Enterprise]) graphql.Marshaler {
-			return ec.marshalNEnterpriseConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EnterpriseSearch) graphql.Marshaler {
+			return ec.marshalNEnterpriseSearchConnection2ᚖsudproᚋmodelᚐEnterpriseSearch(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6689,7 +7175,7 @@ func (ec *executionContext) fieldContext_Query_enterprises(ctx context.Context, 
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_EnterpriseConnection(ctx, field)
+			return ec.childFields_EnterpriseSearchConnection(ctx, field)
 		},
 	}
 	defer func() {
@@ -7218,6 +7704,195 @@ func (ec *executionContext) fieldContext_Query_consultations(ctx context.Context
 	if fc.Args, err = ec.field_Query_consultations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_suggestSuppliers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_suggestSuppliers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SuggestSuppliers(ctx, fc.Args["need"].(model.SupplierNeed), fc.Args["first"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				requires, err := ec.unmarshalNRole2ᚕsudproᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "AGENT", "CHAMBER", "ENTERPRISE"})
+				if err != nil {
+					var zeroVal []*model.Suggestion
+					return zeroVal, err
+				}
+				allowOwner, err := ec.unmarshalOBoolean2ᚖbool(ctx, false)
+				if err != nil {
+					var zeroVal []*model.Suggestion
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal []*model.Suggestion
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, requires, allowOwner)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Suggestion) graphql.Marshaler {
+			return ec.marshalNSupplierSuggestion2ᚕᚖsudproᚋmodelᚐSuggestionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_suggestSuppliers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SupplierSuggestion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_suggestSuppliers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_contactRequests(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_contactRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ContactRequests(ctx, fc.Args["status"].(*model.ContactRequestStatus), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				requires, err := ec.unmarshalNRole2ᚕsudproᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "AGENT", "ENTERPRISE"})
+				if err != nil {
+					var zeroVal *model.Connection[*model.ContactRequest]
+					return zeroVal, err
+				}
+				allowOwner, err := ec.unmarshalOBoolean2ᚖbool(ctx, false)
+				if err != nil {
+					var zeroVal *model.Connection[*model.ContactRequest]
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Connection[*model.ContactRequest]
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, requires, allowOwner)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.ContactRequest]) graphql.Marshaler {
+			return ec.marshalNContactRequestConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_contactRequests(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactRequestConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_contactRequests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_businessDone(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_businessDone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().BusinessDone(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				requires, err := ec.unmarshalNRole2ᚕsudproᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "AGENT", "CHAMBER"})
+				if err != nil {
+					var zeroVal *model.BusinessDone
+					return zeroVal, err
+				}
+				allowOwner, err := ec.unmarshalOBoolean2ᚖbool(ctx, false)
+				if err != nil {
+					var zeroVal *model.BusinessDone
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.BusinessDone
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, nil, directive0, requires, allowOwner)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BusinessDone) graphql.Marshaler {
+			return ec.marshalNBusinessDone2ᚖsudproᚋmodelᚐBusinessDone(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_businessDone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BusinessDone(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -9160,7 +9835,7 @@ func (ec *executionContext) unmarshalInputEnterpriseFilter(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"sectors", "communes", "legalForms", "apeCodePrefix", "statuses", "isSmallBusiness", "nameContains"}
+	fieldsInOrder := [...]string{"sectors", "communes", "legalForms", "apeCodePrefix", "statuses", "isSmallBusiness", "nameContains", "headcount", "eligible", "hasUsedCreditSud"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -9216,6 +9891,27 @@ func (ec *executionContext) unmarshalInputEnterpriseFilter(ctx context.Context, 
 				return it, err
 			}
 			it.NameContains = data
+		case "headcount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("headcount"))
+			data, err := ec.unmarshalOHeadcountRange2ᚖsudproᚋmodelᚐHeadcountRange(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Headcount = data
+		case "eligible":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eligible"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eligible = data
+		case "hasUsedCreditSud":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasUsedCreditSud"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasUsedCreditSud = data
 		}
 	}
 	return it, nil
@@ -10031,6 +10727,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Programme(ctx, sel, obj)
+	case *model.PrivateOrder:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._PrivateOrder(ctx, sel, obj)
 	case *model.JournalEntry:
 		if obj == nil {
 			return graphql.Null
@@ -10046,6 +10747,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Enterprise(ctx, sel, obj)
+	case *model.ContactRequest:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ContactRequest(ctx, sel, obj)
 	case *model.Consultation:
 		if obj == nil {
 			return graphql.Null
@@ -10712,6 +11418,12 @@ func (ec *executionContext) _Enterprise(ctx context.Context, sel ast.SelectionSe
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Enterprise_credit(ctx, field, obj)
+				})
+		case "businessDone":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Enterprise_businessDone(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -11493,6 +12205,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "sendContactRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_sendContactRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acceptContactRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_acceptContactRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "declineContactRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_declineContactRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordPrivateOrder":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordPrivateOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11895,6 +12635,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_consultations(ctx, field)
+				})
+		case "suggestSuppliers":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_suggestSuppliers(ctx, field)
+				})
+		case "contactRequests":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_contactRequests(ctx, field)
+				})
+		case "businessDone":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_businessDone(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -12766,6 +13524,20 @@ func (ec *executionContext) unmarshalNCreateSessionInput2sudproᚋmodelᚐCreate
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNDate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+	res, err := UnmarshalDate(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	res := MarshalDate(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Date!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNDateTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := UnmarshalDateTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -13115,12 +13887,16 @@ func (ec *executionContext) marshalNNode2ᚕsudproᚋmodelᚐNode(ctx context.Co
 		batchIdxMapSector := map[int]int{}
 		var batchItemsProgramme []*model.Programme
 		batchIdxMapProgramme := map[int]int{}
+		var batchItemsPrivateOrder []*model.PrivateOrder
+		batchIdxMapPrivateOrder := map[int]int{}
 		var batchItemsLedgerEntry []*model.JournalEntry
 		batchIdxMapLedgerEntry := map[int]int{}
 		var batchItemsInvoice []*model.Invoice
 		batchIdxMapInvoice := map[int]int{}
 		var batchItemsEnterprise []*model.Enterprise
 		batchIdxMapEnterprise := map[int]int{}
+		var batchItemsContactRequest []*model.ContactRequest
+		batchIdxMapContactRequest := map[int]int{}
 		var batchItemsConsultation []*model.Consultation
 		batchIdxMapConsultation := map[int]int{}
 		var batchItemsCommune []*model.Commune
@@ -13140,6 +13916,9 @@ func (ec *executionContext) marshalNNode2ᚕsudproᚋmodelᚐNode(ctx context.Co
 			case *model.Programme:
 				batchIdxMapProgramme[i] = len(batchItemsProgramme)
 				batchItemsProgramme = append(batchItemsProgramme, concrete)
+			case *model.PrivateOrder:
+				batchIdxMapPrivateOrder[i] = len(batchItemsPrivateOrder)
+				batchItemsPrivateOrder = append(batchItemsPrivateOrder, concrete)
 			case *model.JournalEntry:
 				batchIdxMapLedgerEntry[i] = len(batchItemsLedgerEntry)
 				batchItemsLedgerEntry = append(batchItemsLedgerEntry, concrete)
@@ -13149,6 +13928,9 @@ func (ec *executionContext) marshalNNode2ᚕsudproᚋmodelᚐNode(ctx context.Co
 			case *model.Enterprise:
 				batchIdxMapEnterprise[i] = len(batchItemsEnterprise)
 				batchItemsEnterprise = append(batchItemsEnterprise, concrete)
+			case *model.ContactRequest:
+				batchIdxMapContactRequest[i] = len(batchItemsContactRequest)
+				batchItemsContactRequest = append(batchItemsContactRequest, concrete)
 			case *model.Consultation:
 				batchIdxMapConsultation[i] = len(batchItemsConsultation)
 				batchItemsConsultation = append(batchItemsConsultation, concrete)
@@ -13172,6 +13954,9 @@ func (ec *executionContext) marshalNNode2ᚕsudproᚋmodelᚐNode(ctx context.Co
 		if len(batchItemsProgramme) > 0 {
 			ctx = graphql.WithBatchParents(ctx, "Programme", batchItemsProgramme, batchIdxMapProgramme)
 		}
+		if len(batchItemsPrivateOrder) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "PrivateOrder", batchItemsPrivateOrder, batchIdxMapPrivateOrder)
+		}
 		if len(batchItemsLedgerEntry) > 0 {
 			ctx = graphql.WithBatchParents(ctx, "LedgerEntry", batchItemsLedgerEntry, batchIdxMapLedgerEntry)
 		}
@@ -13180,6 +13965,9 @@ func (ec *executionContext) marshalNNode2ᚕsudproᚋmodelᚐNode(ctx context.Co
 		}
 		if len(batchItemsEnterprise) > 0 {
 			ctx = graphql.WithBatchParents(ctx, "Enterprise", batchItemsEnterprise, batchIdxMapEnterprise)
+		}
+		if len(batchItemsContactRequest) > 0 {
+			ctx = graphql.WithBatchParents(ctx, "ContactRequest", batchItemsContactRequest, batchIdxMapContactRequest)
 		}
 		if len(batchItemsConsultation) > 0 {
 			ctx = graphql.WithBatchParents(ctx, "Consultation", batchItemsConsultation, batchIdxMapConsultation)

@@ -439,16 +439,21 @@ func (r *queryResolver) Enterprise(ctx context.Context, ridet string) (*model.En
 	return e, err
 }
 
-func (r *queryResolver) Enterprises(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.EnterpriseFilter, orderBy *model.EnterpriseOrder) (*model.Connection[*model.Enterprise], error) {
+func (r *queryResolver) Enterprises(ctx context.Context, search *string, first *int, after *string, last *int, before *string, filter *model.EnterpriseFilter, orderBy *model.EnterpriseOrder) (*model.EnterpriseSearch, error) {
 	q, err := enterpriseQuery(ctx, filter, orderBy)
+	q.Search = deref(search)
+	if err = errors.Join(err, q.Validate()); err != nil {
+		return nil, err
+	}
+	page, err := model.ParsePage(pageArgs(first, after, last, before), store.EnterpriseCursorOrder(q.OrderOrDefault()))
 	if err != nil {
 		return nil, err
 	}
-	page, err := model.ParsePage(pageArgs(first, after, last, before), store.EnterpriseCursorOrder(q.Order))
+	conn, err := r.store.ListEnterprises(ctx, q, page)
 	if err != nil {
 		return nil, err
 	}
-	return r.store.ListEnterprises(ctx, q, page)
+	return &model.EnterpriseSearch{EnterpriseConnection: conn, Query: q}, nil
 }
 
 func (r *queryResolver) Sectors(ctx context.Context) ([]*model.Sector, error) {

@@ -90,6 +90,7 @@ func New(cfg Config) http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", graphQL(cfg))
+	mux.Handle("GET /export/directory.csv", withActor(cfg.Auth, exportDirectory(cfg.Store)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeText(w, http.StatusOK, "ok\n")
 	})

@@ -33,6 +33,8 @@ type Enterprise struct {
 	RepresentativeEmail string           `bun:"representative_email"`
 	RepresentativePhone string           `bun:"representative_phone"`
 	UpdatedAt           time.Time        `bun:"updated_at,nullzero,notnull,default:current_timestamp"`
+	// Relevance is the search rank of the business in a directory search (scanned, never stored).
+	Relevance int64 `bun:"relevance,scanonly"`
 }
 
 // Representative is the natural person behind a business: personal data.
@@ -111,6 +113,7 @@ type EnterpriseOrder string
 const (
 	EnterpriseOrderName         EnterpriseOrder = "NAME"
 	EnterpriseOrderRegisteredAt EnterpriseOrder = "REGISTERED_AT"
+	EnterpriseOrderRelevance    EnterpriseOrder = "RELEVANCE"
 )
 
 // EnterpriseQuery selects enterprises for a list: all conditions must hold.
@@ -122,6 +125,12 @@ type EnterpriseQuery struct {
 	Statuses      []EnterpriseStatus
 	Small         *bool
 	NameContains  string
+	// Directory search and filters (see directory.go).
+	Search        string
+	HeadcountMin  *int
+	HeadcountMax  *int
+	Eligible      *bool
+	UsedCreditSud *bool
 	Order         EnterpriseOrder
 	// Visibility: when Viewer is not staff, only listed active businesses and the viewer's own are returned.
 	Viewer Actor
@@ -135,5 +144,5 @@ func (q *EnterpriseQuery) Validate() error {
 	if len(q.NameContains) > 200 {
 		return Invalid("filter.nameContains", "at most 200 characters")
 	}
-	return nil
+	return q.validateSearch()
 }

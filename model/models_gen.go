@@ -10,6 +10,12 @@ import (
 	"time"
 )
 
+// Input of acceptContactRequest and declineContactRequest.
+type AnswerContactRequestInput struct {
+	// The contact request (global ID); only its recipient may answer it.
+	ID string `json:"id"`
+}
+
 // Filter on the audit log.
 type AuditLogFilter struct {
 	// Only calls of this mutation, e.g. `rejectInvoice`.
@@ -30,6 +36,14 @@ type ConfirmInvoiceInput struct {
 	CreditAmount XPF `json:"creditAmount"`
 	// Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Result of a contact request mutation.
+type ContactRequestPayload struct {
+	// The request, as it is after the mutation; null when refused.
+	ContactRequest *ContactRequest `json:"contactRequest,omitempty"`
+	// What was wrong with the input; empty on success.
+	UserErrors []*Error `json:"userErrors"`
 }
 
 // A new chamber key.
@@ -100,6 +114,14 @@ type EnterpriseFilter struct {
 	IsSmallBusiness *bool `json:"isSmallBusiness,omitempty"`
 	// Only businesses whose name or trade name contains this text (case-insensitive).
 	NameContains *string `json:"nameContains,omitempty"`
+	// Only businesses whose number of employees is in this range.
+	Headcount *HeadcountRange `json:"headcount,omitempty"`
+	// Only businesses eligible for CréditSud when true; only ineligible ones when false. Financial data: ADMIN and
+	// AGENT only (others get a FORBIDDEN error).
+	Eligible *bool `json:"eligible,omitempty"`
+	// Only businesses that have reserved or spent CréditSud as buyers when true; only the others when false.
+	// Financial data: ADMIN and AGENT only (others get a FORBIDDEN error).
+	HasUsedCreditSud *bool `json:"hasUsedCreditSud,omitempty"`
 }
 
 // Which programme to grant allocations for.
@@ -120,6 +142,14 @@ type GrantAllocationsPayload struct {
 	Amount XPF `json:"amount"`
 	// What was wrong with the input; empty on success.
 	UserErrors []*Error `json:"userErrors"`
+}
+
+// A range of headcounts; both bounds are included and optional.
+type HeadcountRange struct {
+	// Smallest headcount (0 or more).
+	Min *int `json:"min,omitempty"`
+	// Largest headcount.
+	Max *int `json:"max,omitempty"`
 }
 
 // An agent's decision on an invoice.
@@ -207,6 +237,14 @@ type MarkInvoicesPaidPayload struct {
 type Mutation struct {
 }
 
+// Result of recordPrivateOrder.
+type PrivateOrderPayload struct {
+	// The recorded order; null when refused.
+	PrivateOrder *PrivateOrder `json:"privateOrder,omitempty"`
+	// What was wrong with the input; empty on success.
+	UserErrors []*Error `json:"userErrors"`
+}
+
 // A programme, or why it could not be saved.
 type ProgrammePayload struct {
 	// The programme; null when userErrors is not empty.
@@ -216,6 +254,22 @@ type ProgrammePayload struct {
 }
 
 type Query struct {
+}
+
+// Input of recordPrivateOrder.
+type RecordPrivateOrderInput struct {
+	// The accepted contact request the order follows (global ID); either of its two businesses may record it.
+	ContactRequest string `json:"contactRequest"`
+	// What was ordered (at most 2,000 characters).
+	Description *string `json:"description,omitempty"`
+	// Amount excluding tax, in XPF (more than 0).
+	AmountHt XPF `json:"amountHt"`
+	// Amount including TGC, in XPF (at least amountHt).
+	AmountTtc XPF `json:"amountTtc"`
+	// Date of the order.
+	OrderedOn time.Time `json:"orderedOn"`
+	// Replaying the same key returns the first result instead of recording the order twice.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 // A corrected invoice replacing a RETURNED one.
@@ -258,12 +312,34 @@ type RevokeAPIKeyPayload struct {
 	UserErrors []*Error `json:"userErrors"`
 }
 
+// Input of sendContactRequest.
+type SendContactRequestInput struct {
+	// The business to contact (global ID or RIDET); it must be active and listed in the directory.
+	Recipient string `json:"recipient"`
+	// A message for it (at most 2,000 characters).
+	Message *string `json:"message,omitempty"`
+}
+
 // A session, or why it could not be saved.
 type SessionPayload struct {
 	// The session; null when userErrors is not empty.
 	Session *Session `json:"session,omitempty"`
 	// What was wrong with the input; empty on success.
 	UserErrors []*Error `json:"userErrors"`
+}
+
+// What a business needs, for supplier suggestions. Give at least one of sectors, apeCodes and keywords.
+type SupplierNeed struct {
+	// Sectors of activity wanted (global IDs or codes such as `BTP`).
+	Sectors []string `json:"sectors,omitempty"`
+	// APE codes or prefixes wanted (e.g. `4332A` or `43`).
+	ApeCodes []string `json:"apeCodes,omitempty"`
+	// Commune where the work is done or the goods delivered (global ID or commune code such as `98818`).
+	Commune *string `json:"commune,omitempty"`
+	// Words describing the need, e.g. `menuiserie`, `terrasse bois`.
+	Keywords []string `json:"keywords,omitempty"`
+	// Budget excluding tax, in XPF.
+	BudgetHt *XPF `json:"budgetHt,omitempty"`
 }
 
 // Money added to a session's envelope.

@@ -267,6 +267,9 @@ func insertDemo(ctx context.Context, tx *store.Store, d *demoData) (Summary, err
 			return Summary{}, fmt.Errorf("insert consultation %s: %w", c.Reference, err)
 		}
 	}
+	if err := insertDirectoryDemo(ctx, tx, d.enterprises); err != nil {
+		return Summary{}, err
+	}
 	return Summary{
 		Enterprises:   len(d.enterprises),
 		Programmes:    1,

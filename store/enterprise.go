@@ -27,7 +27,18 @@ var enterpriseKeysets = map[model.EnterpriseOrder]keyset[*model.Enterprise]{
 
 // EnterpriseCursorOrder is the cursor tag of an enterprise order, for model.ParsePage.
 func EnterpriseCursorOrder(o model.EnterpriseOrder) string {
+	if o == model.EnterpriseOrderRelevance {
+		return relevanceKeyset.order
+	}
 	return enterpriseKeysets[orDefault(o)].order
+}
+
+// enterpriseKeyset is the keyset of q's order.
+func enterpriseKeyset(q model.EnterpriseQuery) keyset[*model.Enterprise] {
+	if q.OrderOrDefault() == model.EnterpriseOrderRelevance {
+		return relevanceKeyset
+	}
+	return enterpriseKeysets[orDefault(q.OrderOrDefault())]
 }
 
 func orDefault(o model.EnterpriseOrder) model.EnterpriseOrder {
@@ -53,9 +64,14 @@ func (s *Store) EnterprisesByIDs(ctx context.Context, ids []int64) (map[int64]*m
 
 // ListEnterprises returns a page of the businesses matching q, in q's order.
 func (s *Store) ListEnterprises(ctx context.Context, q model.EnterpriseQuery, page model.Page) (*model.EnterpriseConnection, error) {
-	sel := s.db.NewSelect().Model((*model.Enterprise)(nil))
-	filterEnterprises(sel, q)
-	conn, err := list(ctx, sel, enterpriseKeysets[orDefault(q.Order)], page, func(ctx context.Context) (int, error) {
+	var sel *bun.SelectQuery
+	if q.OrderOrDefault() == model.EnterpriseOrderRelevance {
+		sel = s.searchEnterprises(q)
+	} else {
+		sel = s.db.NewSelect().Model((*model.Enterprise)(nil))
+		filterEnterprises(sel, q)
+	}
+	conn, err := list(ctx, sel, enterpriseKeyset(q), page, func(ctx context.Context) (int, error) {
 		return s.CountEnterprises(ctx, q)
 	})
 	if err != nil {
@@ -99,18 +115,12 @@ func filterEnterprises(sel *bun.SelectQuery, q model.EnterpriseQuery) {
 	if q.APECodePrefix != "" {
 		sel.Where("e.ape_code LIKE ?", q.APECodePrefix+"%")
 	}
-	if q.Small != nil {
-		small := "(e.legal_form = 'PATENTE' OR e.headcount <= " + strconv.Itoa(model.SmallBusinessMaxHeadcount) + ")"
-		if *q.Small {
-			sel.Where(small)
-		} else {
-			sel.Where("NOT " + small)
-		}
-	}
+	whereBool(sel, "(e.legal_form = 'PATENTE' OR e.headcount <= "+strconv.Itoa(model.SmallBusinessMaxHeadcount)+")", q.Small)
 	if q.NameContains != "" {
-		pattern := "%" + escapeLike(q.NameContains) + "%"
-		sel.Where("(e.name ILIKE ? OR e.trade_name ILIKE ?)", pattern, pattern)
+		// Accents and case ignored; answered from the trigram index on search_names.
+		sel.Where("e.search_names LIKE sudpro_fold(?)", "%"+escapeLike(q.NameContains)+"%")
 	}
+	directoryFilters(sel, q)
 }
 
 func escapeLike(s string) string {
@@ -133,7 +143,7 @@ func (s *Store) EnterprisesByParents(ctx context.Context, by EnterpriseParent, c
 		keyType:  "text",
 		parentOf: parentOf,
 	}
-	conns, err := pagesByParents(ctx, s.db, pp, enterpriseKeysets[orDefault(q.Order)], codes, page, counted)
+	conns, err := pagesByParents(ctx, s.db, pp, enterpriseKeysets[orDefault(q.OrderOrDefault())], codes, page, counted)
 	if err != nil {
 		return nil, fmt.Errorf("list enterprises by %s: %w", column, err)
 	}

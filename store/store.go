@@ -48,6 +48,9 @@ func Open(dsn string, opts Options) (*bun.DB, error) {
 		cfg.RuntimeParams["application_name"] = opts.ApplicationName
 	}
 	cfg.RuntimeParams["timezone"] = "UTC"
+	// Directory typo tolerance: a search word matches a business word with pg_trgm word similarity of 0.5 or more
+	// ("plombrie" ~ "plomberie" is 0.58; the extension's default, 0.6, misses it).
+	cfg.RuntimeParams["pg_trgm.word_similarity_threshold"] = "0.5"
 	// Bun formats every query itself, values included, so each text is new to pgx: its default (prepare and cache
 	// each statement) would cost an extra round trip per statement and churn the cache. The simple protocol sends
 	// the text once; it also works behind PgBouncer in transaction mode.

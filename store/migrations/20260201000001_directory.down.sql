@@ -1,0 +1,11 @@
+DROP TABLE IF EXISTS private_orders;
+DROP TABLE IF EXISTS contact_requests;
+DROP INDEX IF EXISTS enterprises_ape_prefix_idx;
+DROP TRIGGER IF EXISTS enterprises_search_columns ON enterprises;
+DROP FUNCTION IF EXISTS enterprises_search_columns();
+ALTER TABLE enterprises DROP COLUMN IF EXISTS search_names, DROP COLUMN IF EXISTS search_words, DROP COLUMN IF EXISTS search_doc;
+DROP TABLE IF EXISTS commune_distances;
+DROP TABLE IF EXISTS ape_codes;
+DROP FUNCTION IF EXISTS sudpro_word_query(text);
+DROP TEXT SEARCH CONFIGURATION IF EXISTS sudpro_fr;
+DROP FUNCTION IF EXISTS sudpro_fold(text);
