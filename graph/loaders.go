@@ -39,6 +39,7 @@ type Loaders struct {
 	Credit               *Loader[store.CreditKey, *model.Credit]
 	EntriesByInvoice     *Loader[int64, []*model.JournalEntry]
 	Postings             *Loader[int64, []*model.Posting]
+	Consultations        *ConsultationLoaders
 }
 
 // childPageKey asks for one page of a parent's nested list; keys with the same page arguments are batched into
@@ -93,6 +94,7 @@ func NewLoaders(st *store.Store) *Loaders {
 		EnterprisesByCommune: newPageLoader(func(ctx context.Context, codes []string, g pageGroup, page model.Page) (map[string]*model.EnterpriseConnection, error) {
 			return st.EnterprisesByParents(ctx, store.ByCommune, codes, model.EnterpriseQuery{Viewer: g.viewer}, page, g.counted)
 		}, store.EnterpriseCursorOrder(model.EnterpriseOrderName)),
+		Consultations: newConsultationLoaders(st),
 	}
 }
 
