@@ -152,7 +152,7 @@ func TestCreateConsultationValidation(t *testing.T) {
 func countRows(t *testing.T, st *store.Store, table string) int {
 	t.Helper()
 	var n int
-	if err := st.DB().NewRaw("SELECT count(*) FROM " + table).Scan(context.Background(), &n); err != nil {
+	if err := st.DB().NewRaw("SELECT count(*) FROM "+table).Scan(context.Background(), &n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -232,7 +232,9 @@ func TestConsultationLifecycle(t *testing.T) {
 		model.ActionExtend: func(c *lifecycleCase) (model.Outcome, error) {
 			return w.st.ExtendDeadline(w.ctx, agentOp, c.id, time.Now().Add(48*time.Hour), nil)
 		},
-		model.ActionCancel: func(c *lifecycleCase) (model.Outcome, error) { return w.st.CancelConsultation(w.ctx, agentOp, c.id, "Annulée.") },
+		model.ActionCancel: func(c *lifecycleCase) (model.Outcome, error) {
+			return w.st.CancelConsultation(w.ctx, agentOp, c.id, "Annulée.")
+		},
 		model.ActionAward: func(c *lifecycleCase) (model.Outcome, error) {
 			return w.st.AwardConsultation(w.ctx, agentOp, c.id, c.offerID, "Justification.")
 		},
@@ -254,8 +256,12 @@ func TestConsultationLifecycle(t *testing.T) {
 	}
 	// revise and withdraw follow the offer's rule.
 	ownOffer := map[string]func(c *lifecycleCase) (model.Outcome, error){
-		"revise":   func(c *lifecycleCase) (model.Outcome, error) { return w.st.ReviseOffer(w.ctx, bidderOp(w.bidders[0]), c.offerID, terms(1_100_000)) },
-		"withdraw": func(c *lifecycleCase) (model.Outcome, error) { return w.st.WithdrawOffer(w.ctx, bidderOp(w.bidders[0]), c.offerID) },
+		"revise": func(c *lifecycleCase) (model.Outcome, error) {
+			return w.st.ReviseOffer(w.ctx, bidderOp(w.bidders[0]), c.offerID, terms(1_100_000))
+		},
+		"withdraw": func(c *lifecycleCase) (model.Outcome, error) {
+			return w.st.WithdrawOffer(w.ctx, bidderOp(w.bidders[0]), c.offerID)
+		},
 	}
 	allowed := map[model.ConsultationAction][]model.ConsultationStatus{
 		model.ActionUpdate: {model.ConsultationDraft}, model.ActionPublish: {model.ConsultationDraft},
