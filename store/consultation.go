@@ -386,3 +386,56 @@ func (s *Store) Awards(ctx context.Context, ids []int64) (map[int64]*model.Award
 	}
 	return out, nil
 }
+
+// ConsultationHistory is a consultation with what already happened to it, for seeding: its questions, its offers
+// with their marks, and which offer was awarded (-1 for none).
+type ConsultationHistory struct {
+	Consultation *model.Consultation
+	Questions    []*model.Question
+	Offers       []*model.Offer
+	Marks        [][]model.OfferMark // per offer
+	Awarded      int
+}
+
+// ImportConsultation records a consultation's history as it is, without the lifecycle checks (its dates are in
+// the past): for seed data only.
+func (s *Store) ImportConsultation(ctx context.Context, h ConsultationHistory) error {
+	c := h.Consultation
+	status, decided := c.Status, c.DecidedAt
+	if h.Awarded >= 0 {
+		// The award names an offer, which needs the consultation first: it is published, then awarded.
+		c.Status, c.DecidedAt = model.ConsultationPublished, nil
+	}
+	if err := s.InsertConsultation(ctx, c); err != nil {
+		return err
+	}
+	for _, q := range h.Questions {
+		q.ConsultationID = c.ID
+	}
+	if len(h.Questions) > 0 {
+		if _, err := s.db.NewInsert().Model(&h.Questions).ExcludeColumn("id").Returning("id").Exec(ctx); err != nil {
+			return mapError(err, "question")
+		}
+	}
+	for i, o := range h.Offers {
+		o.ConsultationID = c.ID
+		if _, err := s.db.NewInsert().Model(o).ExcludeColumn("id").Returning("id").Exec(ctx); err != nil {
+			return mapError(err, "offer")
+		}
+		if i < len(h.Marks) && len(h.Marks[i]) > 0 {
+			for j := range h.Marks[i] {
+				h.Marks[i][j].OfferID = o.ID
+			}
+			if _, err := s.db.NewInsert().Model(&h.Marks[i]).Exec(ctx); err != nil {
+				return mapError(err, "mark")
+			}
+		}
+	}
+	if h.Awarded >= 0 {
+		c.Status, c.DecidedAt, c.AwardedOfferID = status, decided, &h.Offers[h.Awarded].ID
+		if _, err := s.db.NewUpdate().Model(c).Column("status", "decided_at", "awarded_offer_id").WherePK().Exec(ctx); err != nil {
+			return mapError(err, "consultation")
+		}
+	}
+	return nil
+}
