@@ -796,10 +796,10 @@ func (ec *executionContext) _Consultation_offers(ctx context.Context, field grap
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Offer]) graphql.Marshaler {
-			return ec.marshalNOfferConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
+			return ec.marshalOOfferConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Consultation_offers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4313,7 +4313,7 @@ func (ec *executionContext) _Consultation(ctx context.Context, sel ast.Selection
 				})
 		case "offers":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Consultation_offers(ctx, field, obj)
 				})
@@ -5427,14 +5427,6 @@ func (ec *executionContext) marshalNOfferComparison2ᚖsudproᚋmodelᚐOfferSco
 	return ec._OfferComparison(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNOfferConnection2ᚖsudproᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[*model.Offer]) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "OfferConnection!")
-		return graphql.Null
-	}
-	return ec._OfferConnection(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNOfferEdge2sudproᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v model.Edge[*model.Offer]) graphql.Marshaler {
 	return ec._OfferEdge(ctx, sel, &v)
 }
@@ -5742,6 +5734,13 @@ func (ec *executionContext) marshalOOfferComparison2ᚕᚖsudproᚋmodelᚐOffer
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalOOfferConnection2ᚖsudproᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[*model.Offer]) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OfferConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOOfferMark2ᚕᚖsudproᚋmodelᚐOfferMarkᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OfferMark) graphql.Marshaler {

@@ -272,3 +272,55 @@ func (r *Resolver) offerInput(ctx context.Context, gid string, key *string) (int
 	op, opErr := r.op(ctx, key)
 	return id, op, errors.Join(err, opErr)
 }
+
+// prefetchOfferRelations loads, in one batch per relation, what the client selected under the offers of a batch
+// of consultations (bidders, marks, the consultations themselves for `result`), so that the offer lists of every
+// consultation resolve from the loaders' caches instead of one batch per list.
+func (r *Resolver) prefetchOfferRelations(ctx context.Context, parents []*model.Consultation, conns []*model.OfferConnection) error {
+	l := r.loaders(ctx)
+	for _, c := range parents {
+		l.Consultation.Prime(ctx, c.ID, c)
+	}
+	var bidders, offerIDs []int64
+	for _, conn := range conns {
+		if conn == nil {
+			continue
+		}
+		for _, o := range conn.Nodes() {
+			bidders, offerIDs = append(bidders, o.EnterpriseID), append(offerIDs, o.ID)
+		}
+	}
+	if len(offerIDs) == 0 {
+		return nil
+	}
+	var thunks []func() error
+	if selects(ctx, nodePaths("bidder")...) {
+		thunks = append(thunks, prefetch(ctx, l.Enterprise, bidders))
+	}
+	if selects(ctx, nodePaths("marks")...) && model.ActorFrom(ctx).IsStaff() {
+		thunks = append(thunks, prefetch(ctx, l.Consultations.Marks, offerIDs))
+	}
+	for _, wait := range thunks {
+		if err := wait(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prefetchComparedBidders loads the bidders of every compared offer of a batch in one statement.
+func (r *Resolver) prefetchComparedBidders(ctx context.Context, comparisons [][]*model.OfferScore) error {
+	if !selects(ctx, []string{"offer", "bidder"}) {
+		return nil
+	}
+	var ids []int64
+	for _, scores := range comparisons {
+		for _, s := range scores {
+			ids = append(ids, s.Offer.EnterpriseID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	return prefetch(ctx, r.loaders(ctx).Enterprise, ids)()
+}

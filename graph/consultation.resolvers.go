@@ -29,13 +29,21 @@ func (r *consultationResolver) OfferCount(ctx context.Context, objs []*model.Con
 }
 
 func (r *consultationResolver) Offers(ctx context.Context, objs []*model.Consultation, first *int, after *string) ([]*model.Connection[*model.Offer], error) {
-	return childPages(ctx, r.loaders(ctx).Consultations.OffersByConsultation, objs, func(c *model.Consultation) int64 { return c.ID },
+	conns, err := childPages(ctx, r.loaders(ctx).Consultations.OffersByConsultation, objs, func(c *model.Consultation) int64 { return c.ID },
 		first, after, store.OfferCursorOrder)
+	if err != nil {
+		return conns, err
+	}
+	return conns, r.prefetchOfferRelations(ctx, objs, conns)
 }
 
 func (r *consultationResolver) Comparison(ctx context.Context, objs []*model.Consultation) ([][]*model.OfferScore, error) {
 	readable := readableParents(ctx, objs)
-	return each(ctx, r.loaders(ctx).Consultations.Comparison, objs, func(c *model.Consultation) (int64, bool) { return c.ID, readable[c] })
+	comparisons, err := each(ctx, r.loaders(ctx).Consultations.Comparison, objs, func(c *model.Consultation) (int64, bool) { return c.ID, readable[c] })
+	if err != nil {
+		return comparisons, err
+	}
+	return comparisons, r.prefetchComparedBidders(ctx, comparisons)
 }
 
 func (r *consultationResolver) Questions(ctx context.Context, objs []*model.Consultation, first *int, after *string) ([]*model.Connection[*model.Question], error) {
@@ -211,7 +219,13 @@ func (r *offerResolver) TgcRate(ctx context.Context, objs []*model.Offer) ([]*mo
 
 func (r *offerResolver) Marks(ctx context.Context, objs []*model.Offer) ([][]*model.OfferMark, error) {
 	readable := readableParents(ctx, objs)
-	return each(ctx, r.loaders(ctx).Consultations.Marks, objs, func(o *model.Offer) (int64, bool) { return o.ID, readable[o] })
+	marks, err := each(ctx, r.loaders(ctx).Consultations.Marks, objs, func(o *model.Offer) (int64, bool) { return o.ID, readable[o] })
+	for i, o := range objs {
+		if readable[o] && marks[i] == nil {
+			marks[i] = []*model.OfferMark{} // no mark yet: an empty list, not null
+		}
+	}
+	return marks, err
 }
 
 func (r *queryResolver) Consultations(ctx context.Context, status []model.ConsultationStatus, filter *model.ConsultationFilter, first *int, after *string, last *int, before *string) (*model.Connection[*model.Consultation], error) {

@@ -4524,7 +4524,7 @@ type Consultation implements Node {
     first: Int
     "Cursor after which the page starts."
     after: String
-  ): OfferConnection! @auth(requires: [ADMIN, AGENT, ENTERPRISE])
+  ): OfferConnection @auth(requires: [ADMIN, AGENT, ENTERPRISE])
   """
   The comparison of the standing offers for the evaluation (AGENT, ADMIN): amounts, delays and the weighted score
   of each offer from the agents' marks, best first. Null until the offer deadline (offers are sealed).
