@@ -165,9 +165,27 @@ func TestConsultationSealingByRole(t *testing.T) {
 			}
 		}
 	}
+	auditedOffers := func() int {
+		r := a.query(a.tokens["ADMIN"], `{ a: auditLog(filter: {operation: "submitOffer"}) { totalCount nodes { id } }
+			b: auditLog(filter: {operation: "reviseOffer"}) { totalCount } }`, nil)
+		n := int(get(r.mustData(t), "a", "totalCount").(float64) + get(r.Data, "b", "totalCount").(float64))
+		for _, e := range get(r.Data, "a", "nodes").([]any) {
+			// node(id:) hides what the list hides.
+			if node := a.query(a.tokens["ADMIN"], `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": get(e, "id")}); get(node.mustData(t), "node") == nil {
+				t.Errorf("audit entry %v is listed but node(id:) hides it", get(e, "id"))
+			}
+		}
+		return n
+	}
+	if n := auditedOffers(); n != 0 {
+		t.Errorf("before the deadline, the audit log shows %d offer calls to ADMIN", n)
+	}
 	t.Run("before the deadline", func(t *testing.T) { check(t, "before the deadline") })
 	time.Sleep(time.Until(deadline) + 100*time.Millisecond)
 	t.Run("after the deadline", func(t *testing.T) { check(t, "after the deadline") })
+	if n := auditedOffers(); n != 3 {
+		t.Errorf("after the deadline, the audit log shows %d offer calls to ADMIN, want 3", n)
+	}
 
 	r = a.query(tokenA, `mutation($id: ID!) { withdrawOffer(input: {id: $id}) { offer { status } userErrors { code } } }`, map[string]any{"id": offerA})
 	if get(r.mustData(t), "withdrawOffer", "userErrors", 0, "code") != "DEADLINE_PASSED" {

@@ -37,6 +37,18 @@ func offerVisibility(sel *bun.SelectQuery, viewer model.Actor) *bun.SelectQuery 
 	}
 }
 
+// sealedAuditEntry is true for an audit entry of a bidder's offer call (submit, revise, withdraw, whatever its
+// outcome) whose consultation's offers are still sealed: the audit log would otherwise tell administrators who
+// bid, and how many, before the deadline.
+const sealedAuditEntry = "(au.operation IN ('submitOffer', 'reviseOffer', 'withdrawOffer') AND EXISTS (" +
+	"SELECT 1 FROM consultations AS c WHERE c.id = coalesce(" +
+	"global_id_key(au.input->'input'->>'consultation', 'Consultation'), " +
+	"(SELECT o.consultation_id FROM consultation_offers AS o WHERE o.id = global_id_key(au.input->'input'->>'id', 'Offer'))) " +
+	"AND NOT " + offersUnsealed + "))"
+
+// sealAudit hides the audit entries that would reveal sealed offers.
+func sealAudit(sel *bun.SelectQuery) *bun.SelectQuery { return sel.Where("NOT " + sealedAuditEntry) }
+
 // OfferCursorOrder is the cursor tag of offer lists (in submission order).
 const OfferCursorOrder = "offer-id"
 

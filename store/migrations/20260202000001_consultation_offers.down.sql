@@ -1,3 +1,4 @@
+DROP FUNCTION IF EXISTS global_id_key(text, text);
 DROP VIEW IF EXISTS consultation_awards;
 DROP TABLE IF EXISTS consultation_offer_marks;
 DROP TABLE IF EXISTS consultation_questions;

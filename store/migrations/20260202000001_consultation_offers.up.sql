@@ -70,3 +70,23 @@ SELECT c.id AS consultation_id, o.id AS offer_id, o.enterprise_id, o.amount_ht, 
 FROM consultations c
 JOIN consultation_offers o ON o.id = c.awarded_offer_id
 WHERE c.status = 'AWARDED';
+
+-- The integer key of a global ID (base64url of "Type:key", see model/id.go) of the given type; NULL for anything
+-- else, never an error. The audit log uses it to find the consultation a bidder's offer call concerns.
+CREATE FUNCTION global_id_key(gid text, type_name text) RETURNS bigint
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    raw text;
+BEGIN
+    IF gid IS NULL OR length(gid) > 200 THEN
+        RETURN NULL;
+    END IF;
+    raw := convert_from(decode(rpad(translate(gid, '-_', '+/'), (length(gid) + 3) / 4 * 4, '='), 'base64'), 'UTF8');
+    IF split_part(raw, ':', 1) <> type_name OR split_part(raw, ':', 2) !~ '^[0-9]{1,18}$' THEN
+        RETURN NULL;
+    END IF;
+    RETURN split_part(raw, ':', 2)::bigint;
+EXCEPTION WHEN others THEN
+    RETURN NULL;
+END
+$$;
