@@ -85,57 +85,58 @@ func childPages[P comparable, V any](ctx context.Context, l *Loader[childPageKey
 	})
 }
 
+// actedOn splits a mutation's result into its user errors and the object it acted on, read by load.
+func actedOn[T any](out model.Outcome, err error, load func(int64) (T, error)) ([]*model.Error, T, error) {
+	var zero T
+	errs, err := userErrors(out, err)
+	if err != nil {
+		return nil, zero, err
+	}
+	id, ok := firstID(out)
+	if !ok {
+		return errs, zero, nil
+	}
+	v, err := load(id)
+	return errs, v, err
+}
+
 // consultationPayload loads the consultation a mutation acted on.
 func (r *Resolver) consultationPayload(ctx context.Context, out model.Outcome, err error) (*model.ConsultationPayload, error) {
-	errs, err := userErrors(out, err)
+	errs, c, err := actedOn(out, err, func(id int64) (*model.Consultation, error) {
+		byID, err := r.store.ConsultationsByIDs(ctx, []int64{id})
+		if err == nil && byID[id] == nil {
+			err = fmt.Errorf("consultation %d vanished after its mutation", id)
+		}
+		return byID[id], err
+	})
 	if err != nil {
 		return nil, err
 	}
-	p := &model.ConsultationPayload{UserErrors: errs}
-	if id, ok := firstID(out); ok {
-		byID, err := r.store.ConsultationsByIDs(ctx, []int64{id})
-		if err != nil {
-			return nil, err
-		}
-		if p.Consultation = byID[id]; p.Consultation == nil {
-			return nil, fmt.Errorf("consultation %d vanished after its mutation", id)
-		}
-	}
-	return p, nil
+	return &model.ConsultationPayload{Consultation: c, UserErrors: errs}, nil
 }
 
 // offerPayload loads the offer a mutation acted on, as the caller may see it.
 func (r *Resolver) offerPayload(ctx context.Context, out model.Outcome, err error) (*model.OfferPayload, error) {
-	errs, err := userErrors(out, err)
+	errs, o, err := actedOn(out, err, func(id int64) (*model.Offer, error) {
+		byID, err := r.store.OffersByIDs(ctx, model.ActorFrom(ctx), []int64{id})
+		return byID[id], err
+	})
 	if err != nil {
 		return nil, err
 	}
-	p := &model.OfferPayload{UserErrors: errs}
-	if id, ok := firstID(out); ok {
-		byID, err := r.store.OffersByIDs(ctx, model.ActorFrom(ctx), []int64{id})
-		if err != nil {
-			return nil, err
-		}
-		p.Offer = byID[id]
-	}
-	return p, nil
+	return &model.OfferPayload{Offer: o, UserErrors: errs}, nil
 }
 
 // questionPayload loads the question a mutation acted on.
 func (r *Resolver) questionPayload(ctx context.Context, out model.Outcome, err error) (*model.QuestionPayload, error) {
-	errs, err := userErrors(out, err)
+	errs, q, err := actedOn(out, err, func(id int64) (*model.Question, error) {
+		byID, err := r.store.QuestionsByIDs(ctx, []int64{id})
+		return byID[id], err
+	})
 	if err != nil {
 		return nil, err
 	}
-	p := &model.QuestionPayload{UserErrors: errs}
-	if id, ok := firstID(out); ok {
-		byID, err := r.store.QuestionsByIDs(ctx, []int64{id})
-		if err != nil {
-			return nil, err
-		}
-		p.Question = byID[id]
-	}
-	return p, nil
+	return &model.QuestionPayload{Question: q, UserErrors: errs}, nil
 }
 
 func refusedConsultation(err error) *model.ConsultationPayload {

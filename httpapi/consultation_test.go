@@ -221,7 +221,6 @@ func TestConsultationStatementsDoNotGrowWithPageSize(t *testing.T) {
 	a := newAPI(t)
 	f := seedFixture(t, a.store, 3)
 	deadline := time.Now().Add(4 * time.Second)
-	var ids []string
 	for i := range 10 {
 		id := publishConsultation(t, a, fmt.Sprintf("PS-N1-%02d", i), deadline)
 		for j, b := range f.twins {
@@ -232,7 +231,6 @@ func TestConsultationStatementsDoNotGrowWithPageSize(t *testing.T) {
 		if get(r.mustData(t), "askQuestion", "question", "id") == nil {
 			t.Fatalf("askQuestion: %s", r.Raw)
 		}
-		ids = append(ids, id)
 	}
 	time.Sleep(time.Until(deadline) + 100*time.Millisecond)
 	const q = `query($n: Int!) { consultations(first: $n) { nodes { reference status commune { name } sectors { code } offerCount

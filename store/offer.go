@@ -388,15 +388,7 @@ func (s *Store) QuestionsByConsultations(ctx context.Context, ids []int64, page 
 
 // QuestionsByIDs returns the questions with the given ids, keyed by id.
 func (s *Store) QuestionsByIDs(ctx context.Context, ids []int64) (map[int64]*model.Question, error) {
-	var rows []*model.Question
-	if err := s.db.NewSelect().Model(&rows).Where("q.id = ANY(?)", pgdialect.Array(ids)).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("load questions: %w", err)
-	}
-	out := make(map[int64]*model.Question, len(rows))
-	for _, q := range rows {
-		out[q.ID] = q
-	}
-	return out, nil
+	return byKeys(ctx, s.db, "q.id", ids, func(q *model.Question) int64 { return q.ID })
 }
 
 // AskQuestion records a question of the actor's ACTIVE business on a PUBLISHED consultation, before its question
