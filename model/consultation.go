@@ -231,6 +231,14 @@ func CheckConsultationAction(status ConsultationStatus, action ConsultationActio
 	return Errorf(CodeIllegalTransition, "", "a consultation that is %s cannot be %s", status, action)
 }
 
+// PublishedEvent tells listeners that a consultation was published, with what matching businesses on.
+type PublishedEvent struct {
+	ID          string   `json:"id"` // global ID
+	Reference   string   `json:"reference"`
+	SectorCodes []string `json:"sectors"`
+	APECodes    []string `json:"apeCodes"`
+}
+
 // ConsultationQuery selects consultations for a list, latest offer deadline first. All conditions must hold.
 type ConsultationQuery struct {
 	Statuses      []ConsultationStatus

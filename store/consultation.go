@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -267,8 +268,27 @@ func (s *Store) PublishConsultation(ctx context.Context, op model.Op, id int64) 
 		if err := tx.checkConsultation(ctx, c, now); err != nil {
 			return model.Outcome{}, err
 		}
-		return model.Outcome{IDs: []int64{id}}, tx.setStatus(ctx, id, now, "status = 'PUBLISHED', published_at = ?", now)
+		if err := tx.setStatus(ctx, id, now, "status = 'PUBLISHED', published_at = ?", now); err != nil {
+			return model.Outcome{}, err
+		}
+		return model.Outcome{IDs: []int64{id}}, tx.notifyPublished(ctx, c)
 	})
+}
+
+// ConsultationPublishedChannel is the PostgreSQL NOTIFY channel of published consultations: the payload is
+// model.PublishedEvent as JSON, sent in the publishing transaction, so it exists if and only if the publication
+// committed. Each replica can LISTEN to it and tell the businesses whose sector or APE code matches.
+const ConsultationPublishedChannel = "consultation_published"
+
+func (s *Store) notifyPublished(ctx context.Context, c *model.Consultation) error {
+	payload, err := json.Marshal(model.PublishedEvent{ID: c.NodeID(), Reference: c.Reference, SectorCodes: c.SectorCodes, APECodes: c.APECodes})
+	if err != nil {
+		return fmt.Errorf("encode the publication event: %w", err)
+	}
+	if _, err := s.db.NewRaw("SELECT pg_notify(?, ?)", ConsultationPublishedChannel, string(payload)).Exec(ctx); err != nil {
+		return fmt.Errorf("notify the publication: %w", err)
+	}
+	return nil
 }
 
 // setStatus writes a change of a locked consultation; now is the database clock of the change.

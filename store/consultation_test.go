@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+
 	"sudpro/model"
 	"sudpro/store"
 )
@@ -686,5 +689,55 @@ func TestExtendDeadlineAndMatching(t *testing.T) {
 		if !slices.Equal(refs, []string{"PS-EXT"}) {
 			t.Errorf("business %s matches %v, want [PS-EXT]", b.Name, refs)
 		}
+	}
+}
+
+// Publishing notifies listeners in the publishing transaction: a refused publication sends nothing.
+func TestPublishNotifies(t *testing.T) {
+	w := newConsultationWorld(t, 0)
+	db, ok := w.st.DB().(*bun.DB)
+	if !ok {
+		t.Fatal("the test store is not over a database")
+	}
+	conn, err := db.Conn(w.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	events := make(chan string, 4)
+	go func() {
+		_ = conn.Raw(func(driverConn any) error {
+			pg := driverConn.(*stdlib.Conn).Conn()
+			if _, err := pg.Exec(w.ctx, "LISTEN "+store.ConsultationPublishedChannel); err != nil {
+				return err
+			}
+			events <- "listening"
+			for {
+				ctx, cancel := context.WithTimeout(w.ctx, 3*time.Second)
+				n, err := pg.WaitForNotification(ctx)
+				cancel()
+				if err != nil {
+					close(events)
+					return err
+				}
+				events <- n.Payload
+			}
+		})
+	}()
+	if <-events != "listening" {
+		t.Fatal("LISTEN failed")
+	}
+	id := mustID(t)(w.st.CreateConsultation(w.ctx, agentOp, draft("PS-NOTIFY", time.Hour)))
+	mustID(t)(w.st.PublishConsultation(w.ctx, agentOp, id))
+	if _, err := outcome(w.st.PublishConsultation(w.ctx, agentOp, id)); model.ErrorCodeOf(err) != model.CodeIllegalTransition {
+		t.Errorf("publishing twice: error %v", err)
+	}
+	var got []string
+	for e := range events {
+		got = append(got, e)
+	}
+	want := fmt.Sprintf(`{"id":"%s","reference":"PS-NOTIFY","sectors":["BTP"],"apeCodes":["8130Z"]}`, model.GlobalIntID(model.TypeConsultation, id))
+	if !slices.Equal(got, []string{want}) {
+		t.Errorf("events = %v, want exactly %s", got, want)
 	}
 }
