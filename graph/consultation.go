@@ -296,7 +296,7 @@ func (r *Resolver) prefetchOfferRelations(ctx context.Context, parents []*model.
 	}
 	var thunks []func() error
 	if selects(ctx, nodePaths("bidder")...) {
-		thunks = append(thunks, prefetch(ctx, l.Enterprise, bidders))
+		thunks = append(thunks, prefetchShared(ctx, l.Enterprise, bidders))
 	}
 	if selects(ctx, nodePaths("marks")...) && model.ActorFrom(ctx).IsStaff() {
 		thunks = append(thunks, prefetch(ctx, l.Consultations.Marks, offerIDs))
@@ -323,5 +323,23 @@ func (r *Resolver) prefetchComparedBidders(ctx context.Context, comparisons [][]
 	if len(ids) == 0 {
 		return nil
 	}
-	return prefetch(ctx, r.loaders(ctx).Enterprise, ids)()
+	return prefetchShared(ctx, r.loaders(ctx).Enterprise, ids)()
+}
+
+// prefetchShared starts loading keys through the loader's time window rather than in a batch of their own, so
+// that two sibling fields prefetching the same rows (a consultation's offers and its comparison both name the
+// bidders) share one statement whichever runs first: the second finds the first's pending loads in the cache.
+func prefetchShared[K comparable, V any](ctx context.Context, l *Loader[K, V], keys []K) func() error {
+	thunks := make([]func() (V, error), len(keys))
+	for i, k := range keys {
+		thunks[i] = l.Load(ctx, k)
+	}
+	return func() error {
+		for _, wait := range thunks {
+			if _, err := wait(); err != nil && model.ErrorCodeOf(err) != model.CodeNotFound {
+				return err
+			}
+		}
+		return nil
+	}
 }
