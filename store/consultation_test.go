@@ -424,8 +424,7 @@ func TestConsultationHappyPath(t *testing.T) {
 	// The dashboard's and the directory's simple SQL over the tables.
 	var published, received, awardedHT int64
 	if err := w.st.DB().NewRaw(`SELECT (SELECT count(*) FROM consultations WHERE published_at IS NOT NULL),
-		(SELECT count(*) FROM consultation_offers o JOIN consultations c ON c.id = o.consultation_id
-		 WHERE o.status = 'SUBMITTED' AND c.offer_deadline <= now()),
+		(SELECT count(*) FROM consultation_offers_unsealed WHERE status = 'SUBMITTED'),
 		(SELECT coalesce(sum(amount_ht), 0) FROM consultation_awards)`).Scan(w.ctx, &published, &received, &awardedHT); err != nil {
 		t.Fatal(err)
 	}
@@ -504,9 +503,22 @@ func TestOffersAreSealed(t *testing.T) {
 			}
 		}
 	}
+	unsealed := func() int {
+		var n int
+		if err := w.st.DB().NewRaw("SELECT count(*) FROM consultation_offers_unsealed").Scan(w.ctx, &n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
 	t.Run("before the deadline", func(t *testing.T) { check(t, false) })
+	if n := unsealed(); n != 0 {
+		t.Errorf("before the deadline, consultation_offers_unsealed has %d offers", n)
+	}
 	time.Sleep(open + 100*time.Millisecond)
 	t.Run("after the deadline", func(t *testing.T) { check(t, true) })
+	if n := unsealed(); n != 2 {
+		t.Errorf("after the deadline, consultation_offers_unsealed has %d offers, want 2 (not the cancelled consultation's)", n)
+	}
 }
 
 // Concurrent submissions racing the deadline: each is accepted before it or refused after it, by the database

@@ -20,7 +20,8 @@ import (
 // every offer; everyone else sees only its own, and after the decision the public award and offer count.
 
 // offersUnsealed is true for a consultation whose offer deadline has passed (by the database clock) while it was
-// published: not a draft, and not cancelled before its deadline (those offers stay sealed for ever).
+// published: not a draft, and not cancelled before its deadline (those offers stay sealed for ever). The view
+// consultation_offers_unsealed has the same condition, for plain SQL readers (TestOffersAreSealed checks both).
 const offersUnsealed = "(c.published_at IS NOT NULL AND c.offer_deadline <= now() AND " +
 	"(c.status <> 'CANCELLED' OR c.decided_at >= c.offer_deadline))"
 

@@ -1,5 +1,6 @@
 DROP FUNCTION IF EXISTS global_id_key(text, text);
 DROP VIEW IF EXISTS consultation_awards;
+DROP VIEW IF EXISTS consultation_offers_unsealed;
 DROP TABLE IF EXISTS consultation_offer_marks;
 DROP TABLE IF EXISTS consultation_questions;
 ALTER TABLE consultations

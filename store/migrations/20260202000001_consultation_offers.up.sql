@@ -71,6 +71,15 @@ FROM consultations c
 JOIN consultation_offers o ON o.id = c.awarded_offer_id
 WHERE c.status = 'AWARDED';
 
+-- Offers whose seal is lifted (the store's offersUnsealed, for the dashboard's counts): their consultation's offer
+-- deadline has passed while it was published, and it was not cancelled before that deadline.
+CREATE VIEW consultation_offers_unsealed AS
+SELECT o.*
+FROM consultation_offers o
+JOIN consultations c ON c.id = o.consultation_id
+WHERE c.published_at IS NOT NULL AND c.offer_deadline <= now()
+  AND (c.status <> 'CANCELLED' OR c.decided_at >= c.offer_deadline);
+
 -- The integer key of a global ID (base64url of "Type:key", see model/id.go) of the given type; NULL for anything
 -- else, never an error. The audit log uses it to find the consultation a bidder's offer call concerns.
 CREATE FUNCTION global_id_key(gid text, type_name text) RETURNS bigint
