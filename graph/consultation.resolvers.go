@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"sudpro/model"
 	"sudpro/store"
 )
@@ -19,14 +20,236 @@ func (r *consultationResolver) Commune(ctx context.Context, objs []*model.Consul
 	return each(ctx, r.loaders(ctx).Commune, objs, always(func(c *model.Consultation) string { return c.CommuneCode }))
 }
 
-func (r *queryResolver) Consultations(ctx context.Context, status []model.ConsultationStatus, first *int, after *string, last *int, before *string) (*model.Connection[*model.Consultation], error) {
+func (r *consultationResolver) Award(ctx context.Context, objs []*model.Consultation) ([]*model.Award, error) {
+	return each(ctx, r.loaders(ctx).Consultations.Award, objs, always(func(c *model.Consultation) int64 { return c.ID }))
+}
+
+func (r *consultationResolver) OfferCount(ctx context.Context, objs []*model.Consultation) ([]*int, error) {
+	return each(ctx, r.loaders(ctx).Consultations.OfferCount, objs, always(func(c *model.Consultation) int64 { return c.ID }))
+}
+
+func (r *consultationResolver) Offers(ctx context.Context, objs []*model.Consultation, first *int, after *string) ([]*model.Connection[*model.Offer], error) {
+	conns, err := childPages(ctx, r.loaders(ctx).Consultations.OffersByConsultation, objs, func(c *model.Consultation) int64 { return c.ID },
+		first, after, store.OfferCursorOrder)
+	if err != nil {
+		return conns, err
+	}
+	return conns, r.prefetchOfferRelations(ctx, objs, conns)
+}
+
+func (r *consultationResolver) Comparison(ctx context.Context, objs []*model.Consultation) ([][]*model.OfferScore, error) {
+	readable := readableParents(ctx, objs)
+	comparisons, err := each(ctx, r.loaders(ctx).Consultations.Comparison, objs, func(c *model.Consultation) (int64, bool) { return c.ID, readable[c] })
+	if err != nil {
+		return comparisons, err
+	}
+	return comparisons, r.prefetchComparedBidders(ctx, comparisons)
+}
+
+func (r *consultationResolver) Questions(ctx context.Context, objs []*model.Consultation, first *int, after *string) ([]*model.Connection[*model.Question], error) {
+	return childPages(ctx, r.loaders(ctx).Consultations.QuestionsByConsultation, objs, func(c *model.Consultation) int64 { return c.ID },
+		first, after, store.QuestionCursorOrder)
+}
+
+func (r *consultationAwardResolver) Winner(ctx context.Context, objs []*model.Award) ([]*model.Enterprise, error) {
+	winners, err := each(ctx, r.loaders(ctx).Enterprise, objs, always(func(a *model.Award) int64 { return a.EnterpriseID }))
+	actor := model.ActorFrom(ctx)
+	for i, e := range winners {
+		if e != nil && !e.VisibleTo(actor) {
+			winners[i] = nil
+		}
+	}
+	return winners, err
+}
+
+func (r *enterpriseResolver) MatchingConsultations(ctx context.Context, objs []*model.Enterprise, first *int, after *string) ([]*model.Connection[*model.Consultation], error) {
+	return childPages(ctx, r.loaders(ctx).Consultations.MatchingConsultations, objs, func(e *model.Enterprise) int64 { return e.ID },
+		first, after, store.ConsultationCursorOrder)
+}
+
+func (r *mutationResolver) CreateConsultation(ctx context.Context, input model.CreateConsultationInput) (*model.ConsultationPayload, error) {
+	op, err := r.op(ctx, input.IdempotencyKey)
+	if err != nil {
+		return refusedConsultation(err), nil
+	}
+	out, err := r.store.CreateConsultation(ctx, op, newConsultation(input))
+	return r.consultationPayload(ctx, out, err)
+}
+
+func (r *mutationResolver) UpdateConsultation(ctx context.Context, input model.UpdateConsultationInput) (*model.ConsultationPayload, error) {
+	id, err := model.ParseIntID("input.id", model.TypeConsultation, input.ID)
+	if err != nil {
+		return refusedConsultation(err), nil
+	}
+	op, _ := r.op(ctx, nil)
+	out, err := r.store.UpdateConsultation(ctx, op, id, consultationChanges(input))
+	return r.consultationPayload(ctx, out, err)
+}
+
+func (r *mutationResolver) PublishConsultation(ctx context.Context, input model.ConsultationInput) (*model.ConsultationPayload, error) {
+	id, op, err := r.consultationInput(ctx, input.ID, input.IdempotencyKey)
+	if err != nil {
+		return refusedConsultation(err), nil
+	}
+	out, err := r.store.PublishConsultation(ctx, op, id)
+	return r.consultationPayload(ctx, out, err)
+}
+
+func (r *mutationResolver) CancelConsultation(ctx context.Context, input model.ConsultationDecisionInput) (*model.ConsultationPayload, error) {
+	id, op, err := r.consultationInput(ctx, input.ID, input.IdempotencyKey)
+	if err != nil {
+		return refusedConsultation(err), nil
+	}
+	out, err := r.store.CancelConsultation(ctx, op, id, input.Reason)
+	return r.consultationPayload(ctx, out, err)
+}
+
+func (r *mutationResolver) ExtendDeadline(ctx context.Context, input model.ExtendDeadlineInput) (*model.ConsultationPayload, error) {
+	id, op, err := r.consultationInput(ctx, input.ID, input.IdempotencyKey)
+	if err != nil {
+		return refusedConsultation(err), nil
+	}
+	out, err := r.store.ExtendDeadline(ctx, op, id, input.OfferDeadline, input.QuestionDeadline)
+	return r.consultationPayload(ctx, out, err)
+}
+
+func (r *mutationResolver) AwardConsultation(ctx context.Context, input model.AwardConsultationInput) (*model.ConsultationPayload, error) {
+	id, op, err := r.consultationInput(ctx, input.ID, input.IdempotencyKey)
+	offerID, offerErr := model.ParseIntID("input.offer", model.TypeOffer, input.Offer)
+	if err = errors.Join(err, offerErr); err != nil {
+		return refusedConsultation(err), nil
+	}
+	out, err := r.store.AwardConsultation(ctx, op, id, offerID, input.Justification)
+	return r.consultationPayload(ctx, out, err)
+}
+
+func (r *mutationResolver) DeclareUnsuccessful(ctx context.Context, input model.ConsultationDecisionInput) (*model.ConsultationPayload, error) {
+	id, op, err := r.consultationInput(ctx, input.ID, input.IdempotencyKey)
+	if err != nil {
+		return refusedConsultation(err), nil
+	}
+	out, err := r.store.DeclareUnsuccessful(ctx, op, id, input.Reason)
+	return r.consultationPayload(ctx, out, err)
+}
+
+func (r *mutationResolver) AskQuestion(ctx context.Context, input model.AskQuestionInput) (*model.QuestionPayload, error) {
+	id, err := model.ParseIntID("input.consultation", model.TypeConsultation, input.Consultation)
+	if err != nil {
+		return refusedQuestion(err), nil
+	}
+	op, _ := r.op(ctx, nil)
+	out, err := r.store.AskQuestion(ctx, op, id, input.Question)
+	return r.questionPayload(ctx, out, err)
+}
+
+func (r *mutationResolver) AnswerQuestion(ctx context.Context, input model.AnswerQuestionInput) (*model.QuestionPayload, error) {
+	id, err := model.ParseIntID("input.id", model.TypeQuestion, input.ID)
+	if err != nil {
+		return refusedQuestion(err), nil
+	}
+	op, _ := r.op(ctx, nil)
+	out, err := r.store.AnswerQuestion(ctx, op, id, input.Answer)
+	return r.questionPayload(ctx, out, err)
+}
+
+func (r *mutationResolver) SubmitOffer(ctx context.Context, input model.SubmitOfferInput) (*model.OfferPayload, error) {
+	id, err := model.ParseIntID("input.consultation", model.TypeConsultation, input.Consultation)
+	op, opErr := r.op(ctx, input.IdempotencyKey)
+	if err = errors.Join(err, opErr); err != nil {
+		return refusedOffer(err), nil
+	}
+	out, err := r.store.SubmitOffer(ctx, op, id, offerTerms(input.Terms))
+	return r.offerPayload(ctx, out, err)
+}
+
+func (r *mutationResolver) ReviseOffer(ctx context.Context, input model.ReviseOfferInput) (*model.OfferPayload, error) {
+	id, op, err := r.offerInput(ctx, input.ID, input.IdempotencyKey)
+	if err != nil {
+		return refusedOffer(err), nil
+	}
+	out, err := r.store.ReviseOffer(ctx, op, id, offerTerms(input.Terms))
+	return r.offerPayload(ctx, out, err)
+}
+
+func (r *mutationResolver) WithdrawOffer(ctx context.Context, input model.WithdrawOfferInput) (*model.OfferPayload, error) {
+	id, op, err := r.offerInput(ctx, input.ID, input.IdempotencyKey)
+	if err != nil {
+		return refusedOffer(err), nil
+	}
+	out, err := r.store.WithdrawOffer(ctx, op, id)
+	return r.offerPayload(ctx, out, err)
+}
+
+func (r *mutationResolver) MarkOffer(ctx context.Context, input model.MarkOfferInput) (*model.OfferPayload, error) {
+	id, op, err := r.offerInput(ctx, input.ID, nil)
+	if err != nil {
+		return refusedOffer(err), nil
+	}
+	marks := make([]model.OfferMark, len(input.Marks))
+	for i, m := range input.Marks {
+		marks[i] = model.OfferMark{Criterion: m.Criterion, Mark: m.Mark}
+	}
+	out, err := r.store.MarkOffer(ctx, op, id, marks)
+	return r.offerPayload(ctx, out, err)
+}
+
+func (r *offerResolver) Consultation(ctx context.Context, objs []*model.Offer) ([]*model.Consultation, error) {
+	return each(ctx, r.loaders(ctx).Consultation, objs, always(func(o *model.Offer) int64 { return o.ConsultationID }))
+}
+
+func (r *offerResolver) Bidder(ctx context.Context, objs []*model.Offer) ([]*model.Enterprise, error) {
+	return each(ctx, r.loaders(ctx).Enterprise, objs, always(func(o *model.Offer) int64 { return o.EnterpriseID }))
+}
+
+func (r *offerResolver) Result(ctx context.Context, objs []*model.Offer) ([]model.OfferResult, error) {
+	consultations, err := each(ctx, r.loaders(ctx).Consultation, objs, always(func(o *model.Offer) int64 { return o.ConsultationID }))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]model.OfferResult, len(objs))
+	for i, o := range objs {
+		out[i] = o.ResultOf(consultations[i])
+	}
+	return out, nil
+}
+
+func (r *offerResolver) TgcRate(ctx context.Context, objs []*model.Offer) ([]*model.TGCRate, error) {
+	return each(ctx, r.loaders(ctx).TGCRate, objs, always(func(o *model.Offer) string { return o.TGCRateCode }))
+}
+
+func (r *offerResolver) Marks(ctx context.Context, objs []*model.Offer) ([][]*model.OfferMark, error) {
+	readable := readableParents(ctx, objs)
+	marks, err := each(ctx, r.loaders(ctx).Consultations.Marks, objs, func(o *model.Offer) (int64, bool) { return o.ID, readable[o] })
+	for i, o := range objs {
+		if readable[o] && marks[i] == nil {
+			marks[i] = []*model.OfferMark{} // no mark yet: an empty list, not null
+		}
+	}
+	return marks, err
+}
+
+func (r *queryResolver) Consultations(ctx context.Context, status []model.ConsultationStatus, filter *model.ConsultationFilter, first *int, after *string, last *int, before *string) (*model.Connection[*model.Consultation], error) {
 	page, err := model.ParsePage(pageArgs(first, after, last, before), store.ConsultationCursorOrder)
 	if err != nil {
 		return nil, err
 	}
-	return r.store.ListConsultations(ctx, model.ConsultationQuery{Statuses: status, Viewer: model.ActorFrom(ctx)}, page)
+	q, err := consultationQuery(ctx, status, filter)
+	if err != nil {
+		return nil, err
+	}
+	return r.store.ListConsultations(ctx, q, page)
 }
 
 func (r *Resolver) Consultation() ConsultationResolver { return &consultationResolver{r} }
 
-type consultationResolver struct{ *Resolver }
+func (r *Resolver) ConsultationAward() ConsultationAwardResolver {
+	return &consultationAwardResolver{r}
+}
+
+func (r *Resolver) Offer() OfferResolver { return &offerResolver{r} }
+
+type (
+	consultationResolver      struct{ *Resolver }
+	consultationAwardResolver struct{ *Resolver }
+	offerResolver             struct{ *Resolver }
+)

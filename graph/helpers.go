@@ -144,6 +144,10 @@ func (r *Resolver) nodeThunk(ctx context.Context, id string) func() (model.Node,
 		return visibleNode(l.Invoice.Load(ctx, n), func(i *model.Invoice) bool { return i.VisibleTo(actor) })
 	case model.TypeConsultation:
 		return visibleNode(l.Consultation.Load(ctx, n), func(c *model.Consultation) bool { return c.VisibleTo(actor) })
+	case model.TypeOffer: // sealed by the store: the loader returns only the offers the actor may see
+		return visibleNode(l.Consultations.Offer.Load(ctx, n), func(*model.Offer) bool { return true })
+	case model.TypeQuestion:
+		return visibleNode(l.Consultations.Question.Load(ctx, n), func(*model.Question) bool { return true })
 	case model.TypeAccount:
 		return visibleNode(l.Account.Load(ctx, n), func(*model.Account) bool { return actor.IsStaff() })
 	case model.TypeLedgerEntry:

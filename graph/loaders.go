@@ -43,6 +43,7 @@ type Loaders struct {
 	ContactRequest *Loader[int64, *model.ContactRequest]
 	PrivateOrder   *Loader[int64, *model.PrivateOrder]
 	BusinessDone   *Loader[int64, *model.BusinessDone]
+	Consultations  *ConsultationLoaders
 }
 
 // childPageKey asks for one page of a parent's nested list; keys with the same page arguments are batched into
@@ -100,6 +101,7 @@ func NewLoaders(st *store.Store) *Loaders {
 		EnterprisesByCommune: newPageLoader(func(ctx context.Context, codes []string, g pageGroup, page model.Page) (map[string]*model.EnterpriseConnection, error) {
 			return st.EnterprisesByParents(ctx, store.ByCommune, codes, model.EnterpriseQuery{Viewer: g.viewer}, page, g.counted)
 		}, store.EnterpriseCursorOrder(model.EnterpriseOrderName)),
+		Consultations: newConsultationLoaders(st),
 	}
 }
 

@@ -27,6 +27,7 @@ type ResolverRoot interface {
 	Commune() CommuneResolver
 	CommuneFacet() CommuneFacetResolver
 	Consultation() ConsultationResolver
+	ConsultationAward() ConsultationAwardResolver
 	ContactRequest() ContactRequestResolver
 	Credit() CreditResolver
 	Enterprise() EnterpriseResolver
@@ -35,6 +36,7 @@ type ResolverRoot interface {
 	InvoiceLine() InvoiceLineResolver
 	LedgerEntry() LedgerEntryResolver
 	Mutation() MutationResolver
+	Offer() OfferResolver
 	Posting() PostingResolver
 	PrivateOrder() PrivateOrderResolver
 	Programme() ProgrammeResolver
@@ -123,24 +125,42 @@ type ComplexityRoot struct {
 
 	Consultation struct {
 		APECodes          func(childComplexity int) int
+		Award             func(childComplexity int) int
 		BuyerService      func(childComplexity int) int
 		Commune           func(childComplexity int) int
+		Comparison        func(childComplexity int) int
 		ContactEmail      func(childComplexity int) int
 		ContactName       func(childComplexity int) int
 		ContactPhone      func(childComplexity int) int
 		Criteria          func(childComplexity int) int
+		DecidedAt         func(childComplexity int) int
+		DecisionReason    func(childComplexity int) int
 		Description       func(childComplexity int) int
 		Documents         func(childComplexity int) int
 		EstimatedAmountHT func(childComplexity int) int
 		NodeID            func(childComplexity int) int
+		OfferCount        func(childComplexity int) int
 		OfferDeadline     func(childComplexity int) int
+		Offers            func(childComplexity int, first *int, after *string) int
 		PublishedAt       func(childComplexity int) int
 		QuestionDeadline  func(childComplexity int) int
+		Questions         func(childComplexity int, first *int, after *string) int
 		Reference         func(childComplexity int) int
 		Sectors           func(childComplexity int) int
 		Status            func(childComplexity int) int
 		Title             func(childComplexity int) int
 		Type              func(childComplexity int) int
+	}
+
+	ConsultationAward struct {
+		AmountHT      func(childComplexity int) int
+		AmountTGC     func(childComplexity int) int
+		AmountTTC     func(childComplexity int) int
+		AwardedAt     func(childComplexity int) int
+		DelayDays     func(childComplexity int) int
+		Justification func(childComplexity int) int
+		Winner        func(childComplexity int) int
+		WinnerName    func(childComplexity int) int
 	}
 
 	ConsultationConnection struct {
@@ -156,6 +176,31 @@ type ComplexityRoot struct {
 	}
 
 	ConsultationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ConsultationPayload struct {
+		Consultation func(childComplexity int) int
+		UserErrors   func(childComplexity int) int
+	}
+
+	ConsultationQuestion struct {
+		Answer     func(childComplexity int) int
+		AnsweredAt func(childComplexity int) int
+		AskedAt    func(childComplexity int) int
+		NodeID     func(childComplexity int) int
+		Text       func(childComplexity int) int
+	}
+
+	ConsultationQuestionConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ConsultationQuestionEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
@@ -207,30 +252,31 @@ type ComplexityRoot struct {
 	}
 
 	Enterprise struct {
-		APECode           func(childComplexity int) int
-		BusinessDone      func(childComplexity int) int
-		Commune           func(childComplexity int) int
-		ContactEmail      func(childComplexity int) int
-		ContactPhone      func(childComplexity int) int
-		Credit            func(childComplexity int, programme *string) int
-		Description       func(childComplexity int) int
-		Eligibility       func(childComplexity int) int
-		FormattedRIDET    func(childComplexity int) int
-		Headcount         func(childComplexity int) int
-		Invoices          func(childComplexity int, role *model.InvoiceParty, first *int, after *string) int
-		IsEligible        func(childComplexity int) int
-		IsSmallBusiness   func(childComplexity int) int
-		Keywords          func(childComplexity int) int
-		LegalForm         func(childComplexity int) int
-		ListedInDirectory func(childComplexity int) int
-		Name              func(childComplexity int) int
-		NodeID            func(childComplexity int) int
-		RegisteredAt      func(childComplexity int) int
-		Representative    func(childComplexity int) int
-		Sector            func(childComplexity int) int
-		Status            func(childComplexity int) int
-		TGCFranchise      func(childComplexity int) int
-		TradeName         func(childComplexity int) int
+		APECode               func(childComplexity int) int
+		BusinessDone          func(childComplexity int) int
+		Commune               func(childComplexity int) int
+		ContactEmail          func(childComplexity int) int
+		ContactPhone          func(childComplexity int) int
+		Credit                func(childComplexity int, programme *string) int
+		Description           func(childComplexity int) int
+		Eligibility           func(childComplexity int) int
+		FormattedRIDET        func(childComplexity int) int
+		Headcount             func(childComplexity int) int
+		Invoices              func(childComplexity int, role *model.InvoiceParty, first *int, after *string) int
+		IsEligible            func(childComplexity int) int
+		IsSmallBusiness       func(childComplexity int) int
+		Keywords              func(childComplexity int) int
+		LegalForm             func(childComplexity int) int
+		ListedInDirectory     func(childComplexity int) int
+		MatchingConsultations func(childComplexity int, first *int, after *string) int
+		Name                  func(childComplexity int) int
+		NodeID                func(childComplexity int) int
+		RegisteredAt          func(childComplexity int) int
+		Representative        func(childComplexity int) int
+		Sector                func(childComplexity int) int
+		Status                func(childComplexity int) int
+		TGCFranchise          func(childComplexity int) int
+		TradeName             func(childComplexity int) int
 	}
 
 	EnterpriseConnection struct {
@@ -353,24 +399,92 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AcceptContactRequest  func(childComplexity int, input model.AnswerContactRequestInput) int
+		AnswerQuestion        func(childComplexity int, input model.AnswerQuestionInput) int
 		ApproveInvoice        func(childComplexity int, input model.InvoiceControlInput) int
+		AskQuestion           func(childComplexity int, input model.AskQuestionInput) int
+		AwardConsultation     func(childComplexity int, input model.AwardConsultationInput) int
+		CancelConsultation    func(childComplexity int, input model.ConsultationDecisionInput) int
 		ConfirmInvoice        func(childComplexity int, input model.ConfirmInvoiceInput) int
 		CreateAPIKey          func(childComplexity int, input model.CreateAPIKeyInput) int
+		CreateConsultation    func(childComplexity int, input model.CreateConsultationInput) int
 		CreateProgramme       func(childComplexity int, input model.CreateProgrammeInput) int
 		CreateSession         func(childComplexity int, input model.CreateSessionInput) int
+		DeclareUnsuccessful   func(childComplexity int, input model.ConsultationDecisionInput) int
 		DeclineContactRequest func(childComplexity int, input model.AnswerContactRequestInput) int
+		ExtendDeadline        func(childComplexity int, input model.ExtendDeadlineInput) int
 		GrantAllocations      func(childComplexity int, input model.GrantAllocationsInput) int
 		IssueInvoice          func(childComplexity int, input model.IssueInvoiceInput) int
 		MarkInvoicesPaid      func(childComplexity int, input model.MarkInvoicesPaidInput) int
+		MarkOffer             func(childComplexity int, input model.MarkOfferInput) int
+		PublishConsultation   func(childComplexity int, input model.ConsultationInput) int
 		RecordPrivateOrder    func(childComplexity int, input model.RecordPrivateOrderInput) int
 		ReissueInvoice        func(childComplexity int, input model.ReissueInvoiceInput) int
 		RejectInvoice         func(childComplexity int, input model.RejectInvoiceInput) int
 		ReturnInvoice         func(childComplexity int, input model.InvoiceControlInput) int
+		ReviseOffer           func(childComplexity int, input model.ReviseOfferInput) int
 		RevokeAPIKey          func(childComplexity int, input model.RevokeAPIKeyInput) int
 		SendContactRequest    func(childComplexity int, input model.SendContactRequestInput) int
+		SubmitOffer           func(childComplexity int, input model.SubmitOfferInput) int
 		TopUpSession          func(childComplexity int, input model.TopUpSessionInput) int
+		UpdateConsultation    func(childComplexity int, input model.UpdateConsultationInput) int
 		UpdateProgramme       func(childComplexity int, input model.UpdateProgrammeInput) int
 		UpdateSession         func(childComplexity int, input model.UpdateSessionInput) int
+		WithdrawOffer         func(childComplexity int, input model.WithdrawOfferInput) int
+	}
+
+	Offer struct {
+		AmountHT         func(childComplexity int) int
+		AmountTGC        func(childComplexity int) int
+		AmountTTC        func(childComplexity int) int
+		Bidder           func(childComplexity int) int
+		Consultation     func(childComplexity int) int
+		DelayDays        func(childComplexity int) int
+		Documents        func(childComplexity int) int
+		Marks            func(childComplexity int) int
+		NodeID           func(childComplexity int) int
+		Result           func(childComplexity int) int
+		Revision         func(childComplexity int) int
+		Status           func(childComplexity int) int
+		SubmittedAt      func(childComplexity int) int
+		TGCNotApplicable func(childComplexity int) int
+		TechnicalNote    func(childComplexity int) int
+		TgcRate          func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
+		WithdrawnAt      func(childComplexity int) int
+	}
+
+	OfferComparison struct {
+		AmountHT  func(childComplexity int) int
+		AmountTTC func(childComplexity int) int
+		Complete  func(childComplexity int) int
+		DelayDays func(childComplexity int) int
+		Marks     func(childComplexity int) int
+		Offer     func(childComplexity int) int
+		Rank      func(childComplexity int) int
+		Score     func(childComplexity int) int
+	}
+
+	OfferConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OfferEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	OfferMark struct {
+		Criterion func(childComplexity int) int
+		Mark      func(childComplexity int) int
+		MarkedAt  func(childComplexity int) int
+	}
+
+	OfferPayload struct {
+		Offer      func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -432,7 +546,7 @@ type ComplexityRoot struct {
 		AuditLog         func(childComplexity int, filter *model.AuditLogFilter, first *int, after *string, last *int, before *string) int
 		BusinessDone     func(childComplexity int) int
 		Communes         func(childComplexity int) int
-		Consultations    func(childComplexity int, status []model.ConsultationStatus, first *int, after *string, last *int, before *string) int
+		Consultations    func(childComplexity int, status []model.ConsultationStatus, filter *model.ConsultationFilter, first *int, after *string, last *int, before *string) int
 		ContactRequests  func(childComplexity int, status *model.ContactRequestStatus, first *int, after *string, last *int, before *string) int
 		Enterprise       func(childComplexity int, ridet string) int
 		Enterprises      func(childComplexity int, search *string, first *int, after *string, last *int, before *string, filter *model.EnterpriseFilter, orderBy *model.EnterpriseOrder) int
@@ -447,6 +561,11 @@ type ComplexityRoot struct {
 		SuggestSuppliers func(childComplexity int, need model.SupplierNeed, first *int) int
 		TgcRates         func(childComplexity int) int
 		Viewer           func(childComplexity int) int
+	}
+
+	QuestionPayload struct {
+		Question   func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	RateLimit struct {
@@ -868,6 +987,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Consultation.APECodes(childComplexity), true
+	case "Consultation.award":
+		if e.ComplexityRoot.Consultation.Award == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consultation.Award(childComplexity), true
 	case "Consultation.buyerService":
 		if e.ComplexityRoot.Consultation.BuyerService == nil {
 			break
@@ -880,6 +1005,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Consultation.Commune(childComplexity), true
+	case "Consultation.comparison":
+		if e.ComplexityRoot.Consultation.Comparison == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consultation.Comparison(childComplexity), true
 	case "Consultation.contactEmail":
 		if e.ComplexityRoot.Consultation.ContactEmail == nil {
 			break
@@ -904,6 +1035,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Consultation.Criteria(childComplexity), true
+	case "Consultation.decidedAt":
+		if e.ComplexityRoot.Consultation.DecidedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consultation.DecidedAt(childComplexity), true
+	case "Consultation.decisionReason":
+		if e.ComplexityRoot.Consultation.DecisionReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consultation.DecisionReason(childComplexity), true
 	case "Consultation.description":
 		if e.ComplexityRoot.Consultation.Description == nil {
 			break
@@ -928,12 +1071,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Consultation.NodeID(childComplexity), true
+	case "Consultation.offerCount":
+		if e.ComplexityRoot.Consultation.OfferCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Consultation.OfferCount(childComplexity), true
 	case "Consultation.offerDeadline":
 		if e.ComplexityRoot.Consultation.OfferDeadline == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Consultation.OfferDeadline(childComplexity), true
+	case "Consultation.offers":
+		if e.ComplexityRoot.Consultation.Offers == nil {
+			break
+		}
+
+		args, err := ec.field_Consultation_offers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Consultation.Offers(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Consultation.publishedAt":
 		if e.ComplexityRoot.Consultation.PublishedAt == nil {
 			break
@@ -946,6 +1106,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Consultation.QuestionDeadline(childComplexity), true
+	case "Consultation.questions":
+		if e.ComplexityRoot.Consultation.Questions == nil {
+			break
+		}
+
+		args, err := ec.field_Consultation_questions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Consultation.Questions(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Consultation.reference":
 		if e.ComplexityRoot.Consultation.Reference == nil {
 			break
@@ -976,6 +1147,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Consultation.Type(childComplexity), true
+
+	case "ConsultationAward.amountHT":
+		if e.ComplexityRoot.ConsultationAward.AmountHT == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsultationAward.AmountHT(childComplexity), true
+	case "ConsultationAward.amountTGC":
+		if e.ComplexityRoot.ConsultationAward.AmountTGC == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsultationAward.AmountTGC(childComplexity), true
+	case "ConsultationAward.amountTTC":
+		if e.ComplexityRoot.ConsultationAward.AmountTTC == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsultationAward.AmountTTC(childComplexity), true
+	case "ConsultationAward.awardedAt":
+		if e.ComplexityRoot.ConsultationAward.AwardedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsultationAward.AwardedAt(childComplexity), true
+	case "ConsultationAward.delayDays":
+		if e.ComplexityRoot.ConsultationAward.DelayDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsultationAward.DelayDays(childComplexity), true
+	case "ConsultationAward.justification":
+		if e.ComplexityRoot.ConsultationAward.Justification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsultationAward.Justification(childComplexity), true
+	case "ConsultationAward.winner":
+		if e.ComplexityRoot.ConsultationAward.Winner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsultationAward.Winner(childComplexity), true
+	case "ConsultationAward.winnerName":
+		if e.ComplexityRoot.ConsultationAward.WinnerName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsultationAward.WinnerName(childComplexity), true
 
 	case "ConsultationConnection.edges":
 		if e.ComplexityRoot.ConsultationConnection.Edges == nil {
@@ -1027,6 +1247,88 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConsultationEdge.Node(childComplexity), true
+
+	case "ConsultationPayload.consultation":
+		if e.ComplexityRoot.ConsultationPayload.Consultation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsultationPayload.Consultation(childComplexity), true
+	case "ConsultationPayload.userErrors":
+		if e.ComplexityRoot.ConsultationPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsultationPayload.UserErrors(childComplexity), true
+
+	case "ConsultationQuestion.answer":
+		if e.ComplexityRoot.ConsultationQuestion.Answer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsultationQuestion.Answer(childComplexity), true
+	case "ConsultationQuestion.answeredAt":
+		if e.ComplexityRoot.ConsultationQuestion.AnsweredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsultationQuestion.AnsweredAt(childComplexity), true
+	case "ConsultationQuestion.askedAt":
+		if e.ComplexityRoot.ConsultationQuestion.AskedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsultationQuestion.AskedAt(childComplexity), true
+	case "ConsultationQuestion.id":
+		if e.ComplexityRoot.ConsultationQuestion.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsultationQuestion.NodeID(childComplexity), true
+	case "ConsultationQuestion.question":
+		if e.ComplexityRoot.ConsultationQuestion.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsultationQuestion.Text(childComplexity), true
+
+	case "ConsultationQuestionConnection.edges":
+		if e.ComplexityRoot.ConsultationQuestionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsultationQuestionConnection.Edges(childComplexity), true
+	case "ConsultationQuestionConnection.nodes":
+		if e.ComplexityRoot.ConsultationQuestionConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsultationQuestionConnection.Nodes(childComplexity), true
+	case "ConsultationQuestionConnection.pageInfo":
+		if e.ComplexityRoot.ConsultationQuestionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsultationQuestionConnection.PageInfo(childComplexity), true
+	case "ConsultationQuestionConnection.totalCount":
+		if e.ComplexityRoot.ConsultationQuestionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsultationQuestionConnection.TotalCount(childComplexity), true
+
+	case "ConsultationQuestionEdge.cursor":
+		if e.ComplexityRoot.ConsultationQuestionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsultationQuestionEdge.Cursor(childComplexity), true
+	case "ConsultationQuestionEdge.node":
+		if e.ComplexityRoot.ConsultationQuestionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConsultationQuestionEdge.Node(childComplexity), true
 
 	case "ContactRequest.answeredAt":
 		if e.ComplexityRoot.ContactRequest.AnsweredAt == nil {
@@ -1291,6 +1593,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Enterprise.ListedInDirectory(childComplexity), true
+	case "Enterprise.matchingConsultations":
+		if e.ComplexityRoot.Enterprise.MatchingConsultations == nil {
+			break
+		}
+
+		args, err := ec.field_Enterprise_matchingConsultations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Enterprise.MatchingConsultations(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Enterprise.name":
 		if e.ComplexityRoot.Enterprise.Name == nil {
 			break
@@ -1787,6 +2100,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AcceptContactRequest(childComplexity, args["input"].(model.AnswerContactRequestInput)), true
+	case "Mutation.answerQuestion":
+		if e.ComplexityRoot.Mutation.AnswerQuestion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_answerQuestion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AnswerQuestion(childComplexity, args["input"].(model.AnswerQuestionInput)), true
 	case "Mutation.approveInvoice":
 		if e.ComplexityRoot.Mutation.ApproveInvoice == nil {
 			break
@@ -1798,6 +2122,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ApproveInvoice(childComplexity, args["input"].(model.InvoiceControlInput)), true
+	case "Mutation.askQuestion":
+		if e.ComplexityRoot.Mutation.AskQuestion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_askQuestion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AskQuestion(childComplexity, args["input"].(model.AskQuestionInput)), true
+	case "Mutation.awardConsultation":
+		if e.ComplexityRoot.Mutation.AwardConsultation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_awardConsultation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AwardConsultation(childComplexity, args["input"].(model.AwardConsultationInput)), true
+	case "Mutation.cancelConsultation":
+		if e.ComplexityRoot.Mutation.CancelConsultation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelConsultation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelConsultation(childComplexity, args["input"].(model.ConsultationDecisionInput)), true
 	case "Mutation.confirmInvoice":
 		if e.ComplexityRoot.Mutation.ConfirmInvoice == nil {
 			break
@@ -1820,6 +2177,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateAPIKey(childComplexity, args["input"].(model.CreateAPIKeyInput)), true
+	case "Mutation.createConsultation":
+		if e.ComplexityRoot.Mutation.CreateConsultation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createConsultation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateConsultation(childComplexity, args["input"].(model.CreateConsultationInput)), true
 	case "Mutation.createProgramme":
 		if e.ComplexityRoot.Mutation.CreateProgramme == nil {
 			break
@@ -1842,6 +2210,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateSession(childComplexity, args["input"].(model.CreateSessionInput)), true
+	case "Mutation.declareUnsuccessful":
+		if e.ComplexityRoot.Mutation.DeclareUnsuccessful == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_declareUnsuccessful_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeclareUnsuccessful(childComplexity, args["input"].(model.ConsultationDecisionInput)), true
 	case "Mutation.declineContactRequest":
 		if e.ComplexityRoot.Mutation.DeclineContactRequest == nil {
 			break
@@ -1853,6 +2232,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeclineContactRequest(childComplexity, args["input"].(model.AnswerContactRequestInput)), true
+	case "Mutation.extendDeadline":
+		if e.ComplexityRoot.Mutation.ExtendDeadline == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_extendDeadline_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ExtendDeadline(childComplexity, args["input"].(model.ExtendDeadlineInput)), true
 	case "Mutation.grantAllocations":
 		if e.ComplexityRoot.Mutation.GrantAllocations == nil {
 			break
@@ -1886,6 +2276,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MarkInvoicesPaid(childComplexity, args["input"].(model.MarkInvoicesPaidInput)), true
+	case "Mutation.markOffer":
+		if e.ComplexityRoot.Mutation.MarkOffer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markOffer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkOffer(childComplexity, args["input"].(model.MarkOfferInput)), true
+	case "Mutation.publishConsultation":
+		if e.ComplexityRoot.Mutation.PublishConsultation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishConsultation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishConsultation(childComplexity, args["input"].(model.ConsultationInput)), true
 	case "Mutation.recordPrivateOrder":
 		if e.ComplexityRoot.Mutation.RecordPrivateOrder == nil {
 			break
@@ -1930,6 +2342,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReturnInvoice(childComplexity, args["input"].(model.InvoiceControlInput)), true
+	case "Mutation.reviseOffer":
+		if e.ComplexityRoot.Mutation.ReviseOffer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reviseOffer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReviseOffer(childComplexity, args["input"].(model.ReviseOfferInput)), true
 	case "Mutation.revokeApiKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -1952,6 +2375,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SendContactRequest(childComplexity, args["input"].(model.SendContactRequestInput)), true
+	case "Mutation.submitOffer":
+		if e.ComplexityRoot.Mutation.SubmitOffer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitOffer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitOffer(childComplexity, args["input"].(model.SubmitOfferInput)), true
 	case "Mutation.topUpSession":
 		if e.ComplexityRoot.Mutation.TopUpSession == nil {
 			break
@@ -1963,6 +2397,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TopUpSession(childComplexity, args["input"].(model.TopUpSessionInput)), true
+	case "Mutation.updateConsultation":
+		if e.ComplexityRoot.Mutation.UpdateConsultation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateConsultation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateConsultation(childComplexity, args["input"].(model.UpdateConsultationInput)), true
 	case "Mutation.updateProgramme":
 		if e.ComplexityRoot.Mutation.UpdateProgramme == nil {
 			break
@@ -1985,6 +2430,245 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateSession(childComplexity, args["input"].(model.UpdateSessionInput)), true
+	case "Mutation.withdrawOffer":
+		if e.ComplexityRoot.Mutation.WithdrawOffer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_withdrawOffer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WithdrawOffer(childComplexity, args["input"].(model.WithdrawOfferInput)), true
+
+	case "Offer.amountHT":
+		if e.ComplexityRoot.Offer.AmountHT == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Offer.AmountHT(childComplexity), true
+	case "Offer.amountTGC":
+		if e.ComplexityRoot.Offer.AmountTGC == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Offer.AmountTGC(childComplexity), true
+	case "Offer.amountTTC":
+		if e.ComplexityRoot.Offer.AmountTTC == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Offer.AmountTTC(childComplexity), true
+	case "Offer.bidder":
+		if e.ComplexityRoot.Offer.Bidder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Offer.Bidder(childComplexity), true
+	case "Offer.consultation":
+		if e.ComplexityRoot.Offer.Consultation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Offer.Consultation(childComplexity), true
+	case "Offer.delayDays":
+		if e.ComplexityRoot.Offer.DelayDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Offer.DelayDays(childComplexity), true
+	case "Offer.documents":
+		if e.ComplexityRoot.Offer.Documents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Offer.Documents(childComplexity), true
+	case "Offer.marks":
+		if e.ComplexityRoot.Offer.Marks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Offer.Marks(childComplexity), true
+	case "Offer.id":
+		if e.ComplexityRoot.Offer.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Offer.NodeID(childComplexity), true
+	case "Offer.result":
+		if e.ComplexityRoot.Offer.Result == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Offer.Result(childComplexity), true
+	case "Offer.revision":
+		if e.ComplexityRoot.Offer.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Offer.Revision(childComplexity), true
+	case "Offer.status":
+		if e.ComplexityRoot.Offer.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Offer.Status(childComplexity), true
+	case "Offer.submittedAt":
+		if e.ComplexityRoot.Offer.SubmittedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Offer.SubmittedAt(childComplexity), true
+	case "Offer.tgcNotApplicable":
+		if e.ComplexityRoot.Offer.TGCNotApplicable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Offer.TGCNotApplicable(childComplexity), true
+	case "Offer.technicalNote":
+		if e.ComplexityRoot.Offer.TechnicalNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Offer.TechnicalNote(childComplexity), true
+	case "Offer.tgcRate":
+		if e.ComplexityRoot.Offer.TgcRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Offer.TgcRate(childComplexity), true
+	case "Offer.updatedAt":
+		if e.ComplexityRoot.Offer.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Offer.UpdatedAt(childComplexity), true
+	case "Offer.withdrawnAt":
+		if e.ComplexityRoot.Offer.WithdrawnAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Offer.WithdrawnAt(childComplexity), true
+
+	case "OfferComparison.amountHT":
+		if e.ComplexityRoot.OfferComparison.AmountHT == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferComparison.AmountHT(childComplexity), true
+	case "OfferComparison.amountTTC":
+		if e.ComplexityRoot.OfferComparison.AmountTTC == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferComparison.AmountTTC(childComplexity), true
+	case "OfferComparison.complete":
+		if e.ComplexityRoot.OfferComparison.Complete == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferComparison.Complete(childComplexity), true
+	case "OfferComparison.delayDays":
+		if e.ComplexityRoot.OfferComparison.DelayDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferComparison.DelayDays(childComplexity), true
+	case "OfferComparison.marks":
+		if e.ComplexityRoot.OfferComparison.Marks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferComparison.Marks(childComplexity), true
+	case "OfferComparison.offer":
+		if e.ComplexityRoot.OfferComparison.Offer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferComparison.Offer(childComplexity), true
+	case "OfferComparison.rank":
+		if e.ComplexityRoot.OfferComparison.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferComparison.Rank(childComplexity), true
+	case "OfferComparison.score":
+		if e.ComplexityRoot.OfferComparison.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferComparison.Score(childComplexity), true
+
+	case "OfferConnection.edges":
+		if e.ComplexityRoot.OfferConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferConnection.Edges(childComplexity), true
+	case "OfferConnection.nodes":
+		if e.ComplexityRoot.OfferConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferConnection.Nodes(childComplexity), true
+	case "OfferConnection.pageInfo":
+		if e.ComplexityRoot.OfferConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferConnection.PageInfo(childComplexity), true
+	case "OfferConnection.totalCount":
+		if e.ComplexityRoot.OfferConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferConnection.TotalCount(childComplexity), true
+
+	case "OfferEdge.cursor":
+		if e.ComplexityRoot.OfferEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferEdge.Cursor(childComplexity), true
+	case "OfferEdge.node":
+		if e.ComplexityRoot.OfferEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferEdge.Node(childComplexity), true
+
+	case "OfferMark.criterion":
+		if e.ComplexityRoot.OfferMark.Criterion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferMark.Criterion(childComplexity), true
+	case "OfferMark.mark":
+		if e.ComplexityRoot.OfferMark.Mark == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferMark.Mark(childComplexity), true
+	case "OfferMark.markedAt":
+		if e.ComplexityRoot.OfferMark.MarkedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferMark.MarkedAt(childComplexity), true
+
+	case "OfferPayload.offer":
+		if e.ComplexityRoot.OfferPayload.Offer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferPayload.Offer(childComplexity), true
+	case "OfferPayload.userErrors":
+		if e.ComplexityRoot.OfferPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OfferPayload.UserErrors(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -2218,7 +2902,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Consultations(childComplexity, args["status"].([]model.ConsultationStatus), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+		return e.ComplexityRoot.Query.Consultations(childComplexity, args["status"].([]model.ConsultationStatus), args["filter"].(*model.ConsultationFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.contactRequests":
 		if e.ComplexityRoot.Query.ContactRequests == nil {
 			break
@@ -2354,6 +3038,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "QuestionPayload.question":
+		if e.ComplexityRoot.QuestionPayload.Question == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionPayload.Question(childComplexity), true
+	case "QuestionPayload.userErrors":
+		if e.ComplexityRoot.QuestionPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionPayload.UserErrors(childComplexity), true
 
 	case "RateLimit.cost":
 		if e.ComplexityRoot.RateLimit.Cost == nil {
@@ -2752,12 +3449,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AnswerContactRequestInput", ec.unmarshalInputAnswerContactRequestInput),
+			graphql.NewInputUnmarshaler("AnswerQuestionInput", ec.unmarshalInputAnswerQuestionInput),
+			graphql.NewInputUnmarshaler("AskQuestionInput", ec.unmarshalInputAskQuestionInput),
 			graphql.NewInputUnmarshaler("AuditLogFilter", ec.unmarshalInputAuditLogFilter),
+			graphql.NewInputUnmarshaler("AwardConsultationInput", ec.unmarshalInputAwardConsultationInput),
 			graphql.NewInputUnmarshaler("ConfirmInvoiceInput", ec.unmarshalInputConfirmInvoiceInput),
+			graphql.NewInputUnmarshaler("ConsultationContactInput", ec.unmarshalInputConsultationContactInput),
+			graphql.NewInputUnmarshaler("ConsultationDecisionInput", ec.unmarshalInputConsultationDecisionInput),
+			graphql.NewInputUnmarshaler("ConsultationDocumentInput", ec.unmarshalInputConsultationDocumentInput),
+			graphql.NewInputUnmarshaler("ConsultationFilter", ec.unmarshalInputConsultationFilter),
+			graphql.NewInputUnmarshaler("ConsultationInput", ec.unmarshalInputConsultationInput),
 			graphql.NewInputUnmarshaler("CreateApiKeyInput", ec.unmarshalInputCreateApiKeyInput),
+			graphql.NewInputUnmarshaler("CreateConsultationInput", ec.unmarshalInputCreateConsultationInput),
 			graphql.NewInputUnmarshaler("CreateProgrammeInput", ec.unmarshalInputCreateProgrammeInput),
 			graphql.NewInputUnmarshaler("CreateSessionInput", ec.unmarshalInputCreateSessionInput),
 			graphql.NewInputUnmarshaler("EnterpriseFilter", ec.unmarshalInputEnterpriseFilter),
+			graphql.NewInputUnmarshaler("EvaluationCriterionInput", ec.unmarshalInputEvaluationCriterionInput),
+			graphql.NewInputUnmarshaler("ExtendDeadlineInput", ec.unmarshalInputExtendDeadlineInput),
 			graphql.NewInputUnmarshaler("GrantAllocationsInput", ec.unmarshalInputGrantAllocationsInput),
 			graphql.NewInputUnmarshaler("HeadcountRange", ec.unmarshalInputHeadcountRange),
 			graphql.NewInputUnmarshaler("InvoiceControlInput", ec.unmarshalInputInvoiceControlInput),
@@ -2765,15 +3473,22 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("InvoiceLineInput", ec.unmarshalInputInvoiceLineInput),
 			graphql.NewInputUnmarshaler("IssueInvoiceInput", ec.unmarshalInputIssueInvoiceInput),
 			graphql.NewInputUnmarshaler("MarkInvoicesPaidInput", ec.unmarshalInputMarkInvoicesPaidInput),
+			graphql.NewInputUnmarshaler("MarkOfferInput", ec.unmarshalInputMarkOfferInput),
+			graphql.NewInputUnmarshaler("OfferMarkInput", ec.unmarshalInputOfferMarkInput),
+			graphql.NewInputUnmarshaler("OfferTermsInput", ec.unmarshalInputOfferTermsInput),
 			graphql.NewInputUnmarshaler("RecordPrivateOrderInput", ec.unmarshalInputRecordPrivateOrderInput),
 			graphql.NewInputUnmarshaler("ReissueInvoiceInput", ec.unmarshalInputReissueInvoiceInput),
 			graphql.NewInputUnmarshaler("RejectInvoiceInput", ec.unmarshalInputRejectInvoiceInput),
+			graphql.NewInputUnmarshaler("ReviseOfferInput", ec.unmarshalInputReviseOfferInput),
 			graphql.NewInputUnmarshaler("RevokeApiKeyInput", ec.unmarshalInputRevokeApiKeyInput),
 			graphql.NewInputUnmarshaler("SendContactRequestInput", ec.unmarshalInputSendContactRequestInput),
+			graphql.NewInputUnmarshaler("SubmitOfferInput", ec.unmarshalInputSubmitOfferInput),
 			graphql.NewInputUnmarshaler("SupplierNeed", ec.unmarshalInputSupplierNeed),
 			graphql.NewInputUnmarshaler("TopUpSessionInput", ec.unmarshalInputTopUpSessionInput),
+			graphql.NewInputUnmarshaler("UpdateConsultationInput", ec.unmarshalInputUpdateConsultationInput),
 			graphql.NewInputUnmarshaler("UpdateProgrammeInput", ec.unmarshalInputUpdateProgrammeInput),
 			graphql.NewInputUnmarshaler("UpdateSessionInput", ec.unmarshalInputUpdateSessionInput),
+			graphql.NewInputUnmarshaler("WithdrawOfferInput", ec.unmarshalInputWithdrawOfferInput),
 		)
 	}
 	first := true
@@ -4303,6 +5018,206 @@ type Consultation implements Node {
   contactEmail: String!
   "Contact phone."
   contactPhone: String!
+  "When the consultation was awarded, declared unsuccessful or cancelled; null before."
+  decidedAt: DateTime
+  "Why it was declared unsuccessful or cancelled (the award's justification is in ` + "`" + `award` + "`" + `); empty otherwise."
+  decisionReason: String!
+  "The award, public once the consultation is AWARDED: winner, amount and date; null otherwise."
+  award: ConsultationAward
+  """
+  Number of standing (not withdrawn) offers. Sealed: null for everyone, AGENT and ADMIN included, until the offer
+  deadline; then known to AGENT and ADMIN; public once the consultation is AWARDED or UNSUCCESSFUL.
+  """
+  offerCount: Int
+  """
+  Offers, in submission order. Sealed, whoever asks: a business sees only its own offer (at any time); AGENT and
+  ADMIN see every offer only from the offer deadline on (an empty list before it); nobody else sees any.
+  """
+  offers(
+    "Page size, 1 to 100 (default 20)."
+    first: Int
+    "Cursor after which the page starts."
+    after: String
+  ): OfferConnection @auth(requires: [ADMIN, AGENT, ENTERPRISE])
+  """
+  The comparison of the standing offers for the evaluation (AGENT, ADMIN): amounts, delays and the weighted score
+  of each offer from the agents' marks, best first. Null until the offer deadline (offers are sealed).
+  """
+  comparison: [OfferComparison!] @auth(requires: [ADMIN, AGENT])
+  "Questions asked by bidders and the Province's answers, in the order asked; public, without the askers' identity."
+  questions(
+    "Page size, 1 to 100 (default 20)."
+    first: Int
+    "Cursor after which the page starts."
+    after: String
+  ): ConsultationQuestionConnection!
+}
+
+"The public award of a consultation."
+type ConsultationAward {
+  "The winning business; null when the caller may not see its record (e.g. a business not listed in the directory)."
+  winner: Enterprise
+  "Name of the winning business (always public)."
+  winnerName: String!
+  "Awarded amount excluding tax, in XPF."
+  amountHT: XPF!
+  "TGC of the awarded offer, in XPF."
+  amountTGC: XPF!
+  "Awarded amount including tax, in XPF."
+  amountTTC: XPF!
+  "Delay of the awarded offer, in days."
+  delayDays: Int!
+  "When it was awarded."
+  awardedAt: DateTime!
+  "The agent's justification of the choice."
+  justification: String!
+}
+
+"Whether an offer stands."
+enum OfferStatus {
+  "Submitted (possibly revised since); it takes part in the evaluation."
+  SUBMITTED
+  "Withdrawn by the bidder before the deadline; it may be submitted again until then."
+  WITHDRAWN
+}
+
+"What became of an offer."
+enum OfferResult {
+  "The consultation is not decided yet."
+  PENDING
+  "This offer won the award."
+  WON
+  "The consultation was awarded to another offer."
+  LOST
+  "The consultation was declared unsuccessful or cancelled."
+  NOT_AWARDED
+}
+
+"""
+A business's offer on a consultation. Sealed: before the offer deadline only the bidder sees it (AGENT and ADMIN
+included, nobody else does); from the deadline on AGENT and ADMIN see it too.
+"""
+type Offer implements Node {
+  "Opaque global identifier."
+  id: ID!
+  "The consultation answered."
+  consultation: Consultation!
+  "The bidding business."
+  bidder: Enterprise!
+  "Whether the offer stands or was withdrawn."
+  status: OfferStatus!
+  "What became of the offer once the consultation is decided."
+  result: OfferResult!
+  "Offered amount excluding tax (HT), in XPF."
+  amountHT: XPF!
+  "TGC rate applied (the exempt rate's amount is 0; none under the franchise en base)."
+  tgcRate: TgcRate!
+  "TGC in XPF, computed as for an invoice line: half-up to the franc."
+  amountTGC: XPF!
+  "Amount including tax (TTC) in XPF = amountHT + amountTGC."
+  amountTTC: XPF!
+  "Whether the bidder is under the TGC franchise en base (\"TGC non applicable\"): no TGC is charged."
+  tgcNotApplicable: Boolean!
+  "Execution delay in days."
+  delayDays: Int!
+  "The bidder's technical note (mémoire technique)."
+  technicalNote: String!
+  "Documents of the offer (names and links)."
+  documents: [ConsultationDocument!]!
+  "1 at submission, +1 at each revision or new submission."
+  revision: Int!
+  "First submission, by the database clock."
+  submittedAt: DateTime!
+  "Last submission, revision or withdrawal, by the database clock."
+  updatedAt: DateTime!
+  "When it was withdrawn; null if it stands."
+  withdrawnAt: DateTime
+  "The agents' marks per criterion (AGENT, ADMIN)."
+  marks: [OfferMark!] @auth(requires: [ADMIN, AGENT])
+}
+
+"An agent's mark of an offer on one evaluation criterion."
+type OfferMark {
+  "The criterion's name."
+  criterion: String!
+  "The mark, 0 to 100."
+  mark: Int!
+  "When it was given."
+  markedAt: DateTime!
+}
+
+"A standing offer in the evaluation of its consultation."
+type OfferComparison {
+  "1 for the best score; ties go to the lower amount, then to the earlier submission."
+  rank: Int!
+  "The offer."
+  offer: Offer!
+  "Offered amount excluding tax, in XPF."
+  amountHT: XPF!
+  "Offered amount including tax, in XPF."
+  amountTTC: XPF!
+  "Execution delay in days."
+  delayDays: Int!
+  "Weighted score, 0 to 100: the sum of weight × mark over the criteria, divided by 100 (a missing mark counts 0)."
+  score: Float!
+  "Whether every criterion has a mark."
+  complete: Boolean!
+  "The marks given so far."
+  marks: [OfferMark!]!
+}
+
+"A page of offers."
+type OfferConnection {
+  "The offers of this page with their cursors."
+  edges: [OfferEdge!]!
+  "The offers of this page."
+  nodes: [Offer!]!
+  "Pagination state."
+  pageInfo: PageInfo!
+  "Number of offers over all pages that the caller may see."
+  totalCount: Int!
+}
+
+"An offer in a page, with its cursor."
+type OfferEdge {
+  "Opaque cursor of this position."
+  cursor: String!
+  "The offer."
+  node: Offer!
+}
+
+"A bidder's question about a consultation and the Province's answer. The asker is never shown."
+type ConsultationQuestion implements Node {
+  "Opaque global identifier."
+  id: ID!
+  "The question."
+  question: String!
+  "When it was asked."
+  askedAt: DateTime!
+  "The Province's answer; null until answered."
+  answer: String
+  "When it was answered; null until then."
+  answeredAt: DateTime
+}
+
+"A page of questions."
+type ConsultationQuestionConnection {
+  "The questions of this page with their cursors."
+  edges: [ConsultationQuestionEdge!]!
+  "The questions of this page."
+  nodes: [ConsultationQuestion!]!
+  "Pagination state."
+  pageInfo: PageInfo!
+  "Number of questions over all pages."
+  totalCount: Int!
+}
+
+"A question in a page, with its cursor."
+type ConsultationQuestionEdge {
+  "Opaque cursor of this position."
+  cursor: String!
+  "The question."
+  node: ConsultationQuestion!
 }
 
 "A page of consultations."
@@ -4325,14 +5240,32 @@ type ConsultationEdge {
   node: Consultation!
 }
 
+"Filter on consultations. All given conditions must hold."
+input ConsultationFilter {
+  "Only consultations in these statuses (CLOSED: published with the offer deadline passed)."
+  status: [ConsultationStatus!]
+  "Only consultations concerning one of these sectors (global IDs or codes such as BTP)."
+  sectors: [ID!]
+  "Only consultations executed in one of these communes (global IDs or commune codes such as 98818)."
+  communes: [ID!]
+  "Only consultations of these types."
+  type: [ConsultationType!]
+  "Only consultations whose offer deadline is after this instant."
+  deadlineAfter: DateTime
+  "Text found (case-insensitively) in the reference, title, description or buyer service."
+  search: String
+}
+
 extend type Query {
   """
   Public consultations (commande publique under 10,000,000 XPF excl. tax), latest offer deadline first.
   Drafts are visible to ADMIN and AGENT only.
   """
   consultations(
-    "Only consultations in these statuses."
+    "Only consultations in these statuses (the same as ` + "`" + `filter.status` + "`" + `; both apply when both are given)."
     status: [ConsultationStatus!]
+    "Restricts the list."
+    filter: ConsultationFilter
     "Page size from the start, 1 to 100 (default 20)."
     first: Int
     "Cursor after which the page starts."
@@ -4342,6 +5275,291 @@ extend type Query {
     "Cursor before which the page ends."
     before: String
   ): ConsultationConnection!
+}
+
+extend type Enterprise {
+  """
+  Consultations this business could answer: published, offer deadline not passed, concerning its sector or its APE
+  code; latest offer deadline first.
+  """
+  matchingConsultations(
+    "Page size, 1 to 100 (default 20)."
+    first: Int
+    "Cursor after which the page starts."
+    after: String
+  ): ConsultationConnection!
+}
+
+"A contact at the Province for a consultation."
+input ConsultationContactInput {
+  "Name."
+  name: String
+  "Email."
+  email: String
+  "Phone."
+  phone: String
+}
+
+"A document of a consultation or of an offer."
+input ConsultationDocumentInput {
+  "File name, e.g. ` + "`" + `CCTP.pdf` + "`" + `."
+  name: String!
+  "An http(s) link to download it."
+  url: String!
+}
+
+"An evaluation criterion and its weight."
+input EvaluationCriterionInput {
+  "What is evaluated, e.g. ` + "`" + `Prix` + "`" + `."
+  name: String!
+  "Weight in percent, 1 to 100; the weights of a consultation sum to 100."
+  weight: Int!
+}
+
+"A new consultation, created as a DRAFT."
+input CreateConsultationInput {
+  "The Province's unique reference, e.g. ` + "`" + `PS-2026-0007` + "`" + `."
+  reference: String!
+  "Short title."
+  title: String!
+  "What is needed."
+  description: String
+  "The Province service buying."
+  buyerService: String!
+  "Works, supplies or services."
+  type: ConsultationType!
+  "Estimated amount excluding tax in XPF: 1 to 9,999,999 (10,000,000 and above is refused)."
+  estimatedAmountHT: XPF!
+  "Sectors concerned (global IDs or codes)."
+  sectors: [ID!]
+  "APE codes concerned, e.g. ` + "`" + `4391B` + "`" + `."
+  apeCodes: [String!]
+  "Commune of execution (global ID or commune code)."
+  commune: ID!
+  "Last moment to ask a question; in the future, no later than the offer deadline."
+  questionDeadline: DateTime!
+  "Last moment to submit an offer; in the future (stored in UTC)."
+  offerDeadline: DateTime!
+  "Documents of the consultation's file."
+  documents: [ConsultationDocumentInput!]
+  "Evaluation criteria, 1 to 10, weights summing to 100."
+  criteria: [EvaluationCriterionInput!]!
+  "The Province contact."
+  contact: ConsultationContactInput
+  "Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT."
+  idempotencyKey: String
+}
+
+"Changes to a DRAFT consultation; omitted fields are kept."
+input UpdateConsultationInput {
+  "The consultation (global ID)."
+  id: ID!
+  "New reference."
+  reference: String
+  "New title."
+  title: String
+  "New description."
+  description: String
+  "New buyer service."
+  buyerService: String
+  "New type."
+  type: ConsultationType
+  "New estimated amount excluding tax in XPF (under 10,000,000)."
+  estimatedAmountHT: XPF
+  "New sectors (replace the old ones)."
+  sectors: [ID!]
+  "New APE codes (replace the old ones)."
+  apeCodes: [String!]
+  "New commune of execution."
+  commune: ID
+  "New question deadline."
+  questionDeadline: DateTime
+  "New offer deadline."
+  offerDeadline: DateTime
+  "New documents (replace the old ones)."
+  documents: [ConsultationDocumentInput!]
+  "New criteria (replace the old ones; weights sum to 100)."
+  criteria: [EvaluationCriterionInput!]
+  "New contact fields."
+  contact: ConsultationContactInput
+}
+
+"A consultation to act on."
+input ConsultationInput {
+  "The consultation (global ID)."
+  id: ID!
+  "Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT."
+  idempotencyKey: String
+}
+
+"A decision without a winner on a consultation."
+input ConsultationDecisionInput {
+  "The consultation (global ID)."
+  id: ID!
+  "Why (public)."
+  reason: String!
+  "Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT."
+  idempotencyKey: String
+}
+
+"A later deadline for a PUBLISHED consultation."
+input ExtendDeadlineInput {
+  "The consultation (global ID)."
+  id: ID!
+  "The new offer deadline, after the current one."
+  offerDeadline: DateTime!
+  "A new question deadline, not before the current one and not after the new offer deadline; omitted: unchanged."
+  questionDeadline: DateTime
+  "Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT."
+  idempotencyKey: String
+}
+
+"The award of a CLOSED consultation."
+input AwardConsultationInput {
+  "The consultation (global ID)."
+  id: ID!
+  "The winning offer (global ID): a standing offer of this consultation."
+  offer: ID!
+  "Why this offer was chosen (public)."
+  justification: String!
+  "Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT."
+  idempotencyKey: String
+}
+
+"A consultation, or why the mutation could not be done."
+type ConsultationPayload {
+  "The consultation as it is after the mutation (unchanged, or null when it could not be found, if userErrors is not empty)."
+  consultation: Consultation
+  "What was wrong; empty on success."
+  userErrors: [UserError!]!
+}
+
+"What a bidder offers. Sealed: kept out of the audit log."
+input OfferTermsInput {
+  "Amount excluding tax (HT) in XPF."
+  amountHT: XPF!
+  "TGC rate (global ID or code such as NORMAL); no TGC is charged under the franchise en base."
+  tgcRate: ID!
+  "Execution delay in days, 1 to 3650."
+  delayDays: Int!
+  "Technical note (mémoire technique), at most 10,000 characters."
+  technicalNote: String
+  "Documents of the offer."
+  documents: [ConsultationDocumentInput!]
+}
+
+"A new offer from the caller's business."
+input SubmitOfferInput {
+  "The consultation answered (global ID)."
+  consultation: ID!
+  "The offer's terms."
+  terms: OfferTermsInput!
+  "Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT."
+  idempotencyKey: String
+}
+
+"New terms for the caller's standing offer."
+input ReviseOfferInput {
+  "The offer (global ID)."
+  id: ID!
+  "The new terms (they replace the old ones)."
+  terms: OfferTermsInput!
+  "Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT."
+  idempotencyKey: String
+}
+
+"The caller's offer to withdraw."
+input WithdrawOfferInput {
+  "The offer (global ID)."
+  id: ID!
+  "Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT."
+  idempotencyKey: String
+}
+
+"An agent's mark on one criterion."
+input OfferMarkInput {
+  "The criterion's name, as in the consultation."
+  criterion: String!
+  "The mark, 0 to 100."
+  mark: Int!
+}
+
+"An agent's marks of an offer."
+input MarkOfferInput {
+  "The offer (global ID)."
+  id: ID!
+  "Marks per criterion; a new mark on a criterion replaces the old one."
+  marks: [OfferMarkInput!]!
+}
+
+"An offer, or why the mutation could not be done."
+type OfferPayload {
+  "The offer as it is after the mutation; null when userErrors is not empty."
+  offer: Offer
+  "What was wrong; empty on success."
+  userErrors: [UserError!]!
+}
+
+"A question from the caller's business."
+input AskQuestionInput {
+  "The consultation (global ID)."
+  consultation: ID!
+  "The question, 1 to 4,000 characters."
+  question: String!
+}
+
+"The Province's answer to a question."
+input AnswerQuestionInput {
+  "The question (global ID)."
+  id: ID!
+  "The answer, 1 to 4,000 characters; it replaces an earlier answer."
+  answer: String!
+}
+
+"A question, or why the mutation could not be done."
+type QuestionPayload {
+  "The question as it is after the mutation; null when userErrors is not empty."
+  question: ConsultationQuestion
+  "What was wrong; empty on success."
+  userErrors: [UserError!]!
+}
+
+extend enum UserErrorCode {
+  "Too late: the offer deadline (or the question deadline) has passed, by the database clock. Nothing was changed."
+  DEADLINE_PASSED
+}
+
+extend type Mutation {
+  "Creates a DRAFT consultation (AGENT, ADMIN)."
+  createConsultation("The consultation." input: CreateConsultationInput!): ConsultationPayload! @auth(requires: [AGENT, ADMIN])
+  "Changes a DRAFT consultation (AGENT, ADMIN); anything else is ILLEGAL_TRANSITION."
+  updateConsultation("What to change." input: UpdateConsultationInput!): ConsultationPayload! @auth(requires: [AGENT, ADMIN])
+  "Publishes a DRAFT (AGENT, ADMIN); its deadlines must still be in the future."
+  publishConsultation("The consultation." input: ConsultationInput!): ConsultationPayload! @auth(requires: [AGENT, ADMIN])
+  "Cancels a consultation that is not decided yet (AGENT, ADMIN). Offers made before the deadline stay sealed."
+  cancelConsultation("The consultation and why." input: ConsultationDecisionInput!): ConsultationPayload! @auth(requires: [AGENT, ADMIN])
+  "Moves a PUBLISHED consultation's deadline later, never earlier (AGENT, ADMIN); offers already made stand."
+  extendDeadline("The new deadline." input: ExtendDeadlineInput!): ConsultationPayload! @auth(requires: [AGENT, ADMIN])
+  "Awards a CLOSED consultation to one of its standing offers (AGENT, ADMIN); the award is then public."
+  awardConsultation("The winning offer and why." input: AwardConsultationInput!): ConsultationPayload! @auth(requires: [AGENT, ADMIN])
+  "Closes a CLOSED consultation without a winner (AGENT, ADMIN)."
+  declareUnsuccessful("The consultation and why." input: ConsultationDecisionInput!): ConsultationPayload! @auth(requires: [AGENT, ADMIN])
+  "Asks a public question about a PUBLISHED consultation before its question deadline (an ACTIVE business)."
+  askQuestion("The question." input: AskQuestionInput!): QuestionPayload! @auth(requires: [ENTERPRISE])
+  "Answers a question publicly (AGENT, ADMIN)."
+  answerQuestion("The answer." input: AnswerQuestionInput!): QuestionPayload! @auth(requires: [AGENT, ADMIN])
+  """
+  Submits the caller's business's offer on a PUBLISHED consultation (an ACTIVE business, one offer per
+  consultation; a withdrawn one may be submitted again). Refused with DEADLINE_PASSED from the offer deadline on,
+  by the database clock.
+  """
+  submitOffer("The offer." input: SubmitOfferInput!): OfferPayload! @auth(requires: [ENTERPRISE])
+  "Replaces the terms of the caller's standing offer, until the offer deadline."
+  reviseOffer("The new terms." input: ReviseOfferInput!): OfferPayload! @auth(requires: [ENTERPRISE])
+  "Withdraws the caller's offer, until the offer deadline."
+  withdrawOffer("The offer." input: WithdrawOfferInput!): OfferPayload! @auth(requires: [ENTERPRISE])
+  "Marks a standing offer of a CLOSED consultation on its criteria (AGENT, ADMIN), for the comparison."
+  markOffer("The marks." input: MarkOfferInput!): OfferPayload! @auth(requires: [AGENT, ADMIN])
 }
 `, BuiltIn: false},
 	{Name: "../schema/directory.graphqls", Input: `# ---------------------------------------------------------------------------------------------------------------
@@ -4854,8 +6072,44 @@ func (ec *executionContext) childFields_Consultation(ctx context.Context, field 
 		return ec.fieldContext_Consultation_contactEmail(ctx, field)
 	case "contactPhone":
 		return ec.fieldContext_Consultation_contactPhone(ctx, field)
+	case "decidedAt":
+		return ec.fieldContext_Consultation_decidedAt(ctx, field)
+	case "decisionReason":
+		return ec.fieldContext_Consultation_decisionReason(ctx, field)
+	case "award":
+		return ec.fieldContext_Consultation_award(ctx, field)
+	case "offerCount":
+		return ec.fieldContext_Consultation_offerCount(ctx, field)
+	case "offers":
+		return ec.fieldContext_Consultation_offers(ctx, field)
+	case "comparison":
+		return ec.fieldContext_Consultation_comparison(ctx, field)
+	case "questions":
+		return ec.fieldContext_Consultation_questions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Consultation", field.Name)
+}
+
+func (ec *executionContext) childFields_ConsultationAward(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "winner":
+		return ec.fieldContext_ConsultationAward_winner(ctx, field)
+	case "winnerName":
+		return ec.fieldContext_ConsultationAward_winnerName(ctx, field)
+	case "amountHT":
+		return ec.fieldContext_ConsultationAward_amountHT(ctx, field)
+	case "amountTGC":
+		return ec.fieldContext_ConsultationAward_amountTGC(ctx, field)
+	case "amountTTC":
+		return ec.fieldContext_ConsultationAward_amountTTC(ctx, field)
+	case "delayDays":
+		return ec.fieldContext_ConsultationAward_delayDays(ctx, field)
+	case "awardedAt":
+		return ec.fieldContext_ConsultationAward_awardedAt(ctx, field)
+	case "justification":
+		return ec.fieldContext_ConsultationAward_justification(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConsultationAward", field.Name)
 }
 
 func (ec *executionContext) childFields_ConsultationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4890,6 +6144,56 @@ func (ec *executionContext) childFields_ConsultationEdge(ctx context.Context, fi
 		return ec.fieldContext_ConsultationEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ConsultationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ConsultationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "consultation":
+		return ec.fieldContext_ConsultationPayload_consultation(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ConsultationPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConsultationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ConsultationQuestion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ConsultationQuestion_id(ctx, field)
+	case "question":
+		return ec.fieldContext_ConsultationQuestion_question(ctx, field)
+	case "askedAt":
+		return ec.fieldContext_ConsultationQuestion_askedAt(ctx, field)
+	case "answer":
+		return ec.fieldContext_ConsultationQuestion_answer(ctx, field)
+	case "answeredAt":
+		return ec.fieldContext_ConsultationQuestion_answeredAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConsultationQuestion", field.Name)
+}
+
+func (ec *executionContext) childFields_ConsultationQuestionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ConsultationQuestionConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ConsultationQuestionConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ConsultationQuestionConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ConsultationQuestionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConsultationQuestionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ConsultationQuestionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ConsultationQuestionEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ConsultationQuestionEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConsultationQuestionEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_ContactRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5032,6 +6336,8 @@ func (ec *executionContext) childFields_Enterprise(ctx context.Context, field gr
 		return ec.fieldContext_Enterprise_eligibility(ctx, field)
 	case "credit":
 		return ec.fieldContext_Enterprise_credit(ctx, field)
+	case "matchingConsultations":
+		return ec.fieldContext_Enterprise_matchingConsultations(ctx, field)
 	case "businessDone":
 		return ec.fieldContext_Enterprise_businessDone(ctx, field)
 	}
@@ -5274,6 +6580,116 @@ func (ec *executionContext) childFields_MarkInvoicesPaidPayload(ctx context.Cont
 	return nil, fmt.Errorf("no field named %q was found under type MarkInvoicesPaidPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Offer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Offer_id(ctx, field)
+	case "consultation":
+		return ec.fieldContext_Offer_consultation(ctx, field)
+	case "bidder":
+		return ec.fieldContext_Offer_bidder(ctx, field)
+	case "status":
+		return ec.fieldContext_Offer_status(ctx, field)
+	case "result":
+		return ec.fieldContext_Offer_result(ctx, field)
+	case "amountHT":
+		return ec.fieldContext_Offer_amountHT(ctx, field)
+	case "tgcRate":
+		return ec.fieldContext_Offer_tgcRate(ctx, field)
+	case "amountTGC":
+		return ec.fieldContext_Offer_amountTGC(ctx, field)
+	case "amountTTC":
+		return ec.fieldContext_Offer_amountTTC(ctx, field)
+	case "tgcNotApplicable":
+		return ec.fieldContext_Offer_tgcNotApplicable(ctx, field)
+	case "delayDays":
+		return ec.fieldContext_Offer_delayDays(ctx, field)
+	case "technicalNote":
+		return ec.fieldContext_Offer_technicalNote(ctx, field)
+	case "documents":
+		return ec.fieldContext_Offer_documents(ctx, field)
+	case "revision":
+		return ec.fieldContext_Offer_revision(ctx, field)
+	case "submittedAt":
+		return ec.fieldContext_Offer_submittedAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Offer_updatedAt(ctx, field)
+	case "withdrawnAt":
+		return ec.fieldContext_Offer_withdrawnAt(ctx, field)
+	case "marks":
+		return ec.fieldContext_Offer_marks(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Offer", field.Name)
+}
+
+func (ec *executionContext) childFields_OfferComparison(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rank":
+		return ec.fieldContext_OfferComparison_rank(ctx, field)
+	case "offer":
+		return ec.fieldContext_OfferComparison_offer(ctx, field)
+	case "amountHT":
+		return ec.fieldContext_OfferComparison_amountHT(ctx, field)
+	case "amountTTC":
+		return ec.fieldContext_OfferComparison_amountTTC(ctx, field)
+	case "delayDays":
+		return ec.fieldContext_OfferComparison_delayDays(ctx, field)
+	case "score":
+		return ec.fieldContext_OfferComparison_score(ctx, field)
+	case "complete":
+		return ec.fieldContext_OfferComparison_complete(ctx, field)
+	case "marks":
+		return ec.fieldContext_OfferComparison_marks(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OfferComparison", field.Name)
+}
+
+func (ec *executionContext) childFields_OfferConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OfferConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_OfferConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OfferConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_OfferConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OfferConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OfferEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_OfferEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_OfferEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OfferEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OfferMark(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "criterion":
+		return ec.fieldContext_OfferMark_criterion(ctx, field)
+	case "mark":
+		return ec.fieldContext_OfferMark_mark(ctx, field)
+	case "markedAt":
+		return ec.fieldContext_OfferMark_markedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OfferMark", field.Name)
+}
+
+func (ec *executionContext) childFields_OfferPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "offer":
+		return ec.fieldContext_OfferPayload_offer(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_OfferPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OfferPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -5380,6 +6796,16 @@ func (ec *executionContext) childFields_ProgrammePayload(ctx context.Context, fi
 		return ec.fieldContext_ProgrammePayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProgrammePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_QuestionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "question":
+		return ec.fieldContext_QuestionPayload_question(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_QuestionPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuestionPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_RateLimit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -324,7 +324,7 @@ func TestReferenceDataAndViewer(t *testing.T) {
 // An unexpected failure reaches the client as "internal error" with a request ID, never SQL text.
 func TestInternalErrorsAreHidden(t *testing.T) {
 	a := newAPI(t)
-	if _, err := a.store.DB().ExecContext(t.Context(), "DROP TABLE consultations"); err != nil {
+	if _, err := a.store.DB().ExecContext(t.Context(), "DROP TABLE consultations CASCADE"); err != nil {
 		t.Fatal(err)
 	}
 	r := a.query("", `{ consultations { nodes { title } } }`, nil)

@@ -161,6 +161,7 @@ type matrixWorld struct {
 	seller, buyer, unlisted, other    *business
 	all                               []*business
 	invoiceID, programmeID, sessionID string
+	consultationID, offerID           string // a consultation past its offer deadline and the seller's offer on it
 	// secrets are strings of the fixture that only a caller allowed to read a protected field may ever receive.
 	secrets []string
 }
@@ -173,6 +174,7 @@ func newMatrixWorld(t *testing.T) *matrixWorld {
 	fx := newCreditFixture(t, a, 1_000_000)
 	w := &matrixWorld{a: a, programmeID: fx.programmeID, sessionID: fx.sessionID}
 	w.invoiceID = fx.issue(t, a, matrixInvoiceNumber)
+	w.consultationID, w.offerID = matrixConsultation(t, a, fx.seller)
 	r := a.query(fx.buyerToken, confirmMutation, map[string]any{"in": map[string]any{"id": w.invoiceID, "creditAmount": 12345}})
 	if get(r.mustData(t), "confirmInvoice", "invoice", "status") != "CONFIRMED" {
 		t.Fatalf("confirm the matrix invoice: %s", r.Raw)
@@ -207,7 +209,7 @@ func newMatrixWorld(t *testing.T) *matrixWorld {
 	if w.seller == nil || w.buyer == nil || w.unlisted == nil || w.other == nil {
 		t.Fatalf("fixture businesses: seller %v, buyer %v, unlisted %v, other %v", w.seller, w.buyer, w.unlisted, w.other)
 	}
-	w.secrets = append(w.secrets, matrixInvoiceNumber, prefix, "CCI Matrice", "createProgramme", "grantAllocations", "RESERVATION", "ALLOCATION")
+	w.secrets = append(w.secrets, matrixInvoiceNumber, matrixOfferNote, prefix, "CCI Matrice", "createProgramme", "grantAllocations", "RESERVATION", "ALLOCATION")
 	return w
 }
 
@@ -267,8 +269,10 @@ func (w *matrixWorld) reachers() map[string][]reach {
 		"Credit": {{name: "the seller's credit", typeName: "Credit",
 			query: `query($ridet: String!) { enterprise(ridet: $ridet) { credit { SELECTION } } }`, vars: map[string]any{"ridet": w.seller.ridet},
 			path: []any{"enterprise", "credit"}, owners: []*business{w.seller}, others: []*business{w.other}, visible: staffOr(w.seller)}},
-		"Session":   {node("Session", "the open session", w.sessionID, nil, []*business{w.other}, everyone)},
-		"Programme": {node("Programme", "the programme", w.programmeID, nil, []*business{w.other}, everyone)},
+		"Session":      {node("Session", "the open session", w.sessionID, nil, []*business{w.other}, everyone)},
+		"Consultation": {node("Consultation", "a consultation past its offer deadline", w.consultationID, nil, []*business{w.other}, everyone)},
+		"Offer":        {node("Offer", "the seller's offer, after the deadline", w.offerID, []*business{w.seller}, []*business{w.other}, staffOr(w.seller))},
+		"Programme":    {node("Programme", "the programme", w.programmeID, nil, []*business{w.other}, everyone)},
 	}
 }
 

@@ -47,7 +47,8 @@ type AuditQuery struct {
 }
 
 // secretKeys are input fields never written to the audit log.
-var secretKeys = map[string]bool{"password": true, "secret": true, "token": true, "apiKey": true, "key": true}
+// "terms" are a sealed offer's terms: nobody may read them before the offer deadline, administrators included.
+var secretKeys = map[string]bool{"password": true, "secret": true, "token": true, "apiKey": true, "key": true, "terms": true}
 
 // RedactInput returns a mutation's arguments with secrets replaced, for the audit log.
 func RedactInput(args map[string]any) map[string]any {

@@ -32,13 +32,14 @@ const (
 	CodeDuplicate          ErrorCode = ErrorCode(RejectDuplicate)
 	CodeNonCompliant       ErrorCode = ErrorCode(RejectNonCompliant)
 	CodeOutsideSession     ErrorCode = ErrorCode(RejectOutsideSession)
+	CodeDeadlinePassed     ErrorCode = "DEADLINE_PASSED"
 )
 
 // userErrorCodes are the codes a mutation's userErrors may carry (the schema's UserErrorCode enum).
 var userErrorCodes = []ErrorCode{CodeInvalid, CodeNotFound, CodeForbidden, CodeConflict, CodeIllegalTransition,
 	CodeBudgetExhausted, CodeInsufficientCredit, CodeSessionClosed, CodeNotEligible, CodeCreditAlreadyUsed,
 	CodeExcludedExpense, CodeSellerNotActive, CodeSectorNotAllowed, CodeHardwareSale, CodeLinkedParties, CodeDuplicate,
-	CodeNonCompliant, CodeOutsideSession}
+	CodeNonCompliant, CodeOutsideSession, CodeDeadlinePassed}
 
 // IsValid reports whether c is one of the schema's UserErrorCode values.
 func (c ErrorCode) IsValid() bool { return slices.Contains(userErrorCodes, c) }

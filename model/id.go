@@ -23,6 +23,8 @@ const (
 	TypeLedgerEntry  = "LedgerEntry"
 	TypeAuditEntry   = "AuditEntry"
 	TypeAPIKey       = "ApiKey"
+	TypeOffer        = "Offer"
+	TypeQuestion     = "ConsultationQuestion"
 )
 
 // GlobalID encodes a node's type and key.

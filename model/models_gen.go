@@ -16,6 +16,22 @@ type AnswerContactRequestInput struct {
 	ID string `json:"id"`
 }
 
+// The Province's answer to a question.
+type AnswerQuestionInput struct {
+	// The question (global ID).
+	ID string `json:"id"`
+	// The answer, 1 to 4,000 characters; it replaces an earlier answer.
+	Answer string `json:"answer"`
+}
+
+// A question from the caller's business.
+type AskQuestionInput struct {
+	// The consultation (global ID).
+	Consultation string `json:"consultation"`
+	// The question, 1 to 4,000 characters.
+	Question string `json:"question"`
+}
+
 // Filter on the audit log.
 type AuditLogFilter struct {
 	// Only calls of this mutation, e.g. `rejectInvoice`.
@@ -28,6 +44,18 @@ type AuditLogFilter struct {
 	Before *time.Time `json:"before,omitempty"`
 }
 
+// The award of a CLOSED consultation.
+type AwardConsultationInput struct {
+	// The consultation (global ID).
+	ID string `json:"id"`
+	// The winning offer (global ID): a standing offer of this consultation.
+	Offer string `json:"offer"`
+	// Why this offer was chosen (public).
+	Justification string `json:"justification"`
+	// Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
 // The buyer's confirmation of an invoice.
 type ConfirmInvoiceInput struct {
 	// The invoice (global ID).
@@ -36,6 +64,66 @@ type ConfirmInvoiceInput struct {
 	CreditAmount XPF `json:"creditAmount"`
 	// Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// A contact at the Province for a consultation.
+type ConsultationContactInput struct {
+	// Name.
+	Name *string `json:"name,omitempty"`
+	// Email.
+	Email *string `json:"email,omitempty"`
+	// Phone.
+	Phone *string `json:"phone,omitempty"`
+}
+
+// A decision without a winner on a consultation.
+type ConsultationDecisionInput struct {
+	// The consultation (global ID).
+	ID string `json:"id"`
+	// Why (public).
+	Reason string `json:"reason"`
+	// Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// A document of a consultation or of an offer.
+type ConsultationDocumentInput struct {
+	// File name, e.g. `CCTP.pdf`.
+	Name string `json:"name"`
+	// An http(s) link to download it.
+	URL string `json:"url"`
+}
+
+// Filter on consultations. All given conditions must hold.
+type ConsultationFilter struct {
+	// Only consultations in these statuses (CLOSED: published with the offer deadline passed).
+	Status []ConsultationStatus `json:"status,omitempty"`
+	// Only consultations concerning one of these sectors (global IDs or codes such as BTP).
+	Sectors []string `json:"sectors,omitempty"`
+	// Only consultations executed in one of these communes (global IDs or commune codes such as 98818).
+	Communes []string `json:"communes,omitempty"`
+	// Only consultations of these types.
+	Type []ConsultationType `json:"type,omitempty"`
+	// Only consultations whose offer deadline is after this instant.
+	DeadlineAfter *time.Time `json:"deadlineAfter,omitempty"`
+	// Text found (case-insensitively) in the reference, title, description or buyer service.
+	Search *string `json:"search,omitempty"`
+}
+
+// A consultation to act on.
+type ConsultationInput struct {
+	// The consultation (global ID).
+	ID string `json:"id"`
+	// Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// A consultation, or why the mutation could not be done.
+type ConsultationPayload struct {
+	// The consultation as it is after the mutation (unchanged, or null when it could not be found, if userErrors is not empty).
+	Consultation *Consultation `json:"consultation,omitempty"`
+	// What was wrong; empty on success.
+	UserErrors []*Error `json:"userErrors"`
 }
 
 // Result of a contact request mutation.
@@ -62,6 +150,40 @@ type CreateAPIKeyPayload struct {
 	Key *string `json:"key,omitempty"`
 	// What was wrong with the input; empty on success.
 	UserErrors []*Error `json:"userErrors"`
+}
+
+// A new consultation, created as a DRAFT.
+type CreateConsultationInput struct {
+	// The Province's unique reference, e.g. `PS-2026-0007`.
+	Reference string `json:"reference"`
+	// Short title.
+	Title string `json:"title"`
+	// What is needed.
+	Description *string `json:"description,omitempty"`
+	// The Province service buying.
+	BuyerService string `json:"buyerService"`
+	// Works, supplies or services.
+	Type ConsultationType `json:"type"`
+	// Estimated amount excluding tax in XPF: 1 to 9,999,999 (10,000,000 and above is refused).
+	EstimatedAmountHt XPF `json:"estimatedAmountHT"`
+	// Sectors concerned (global IDs or codes).
+	Sectors []string `json:"sectors,omitempty"`
+	// APE codes concerned, e.g. `4391B`.
+	ApeCodes []string `json:"apeCodes,omitempty"`
+	// Commune of execution (global ID or commune code).
+	Commune string `json:"commune"`
+	// Last moment to ask a question; in the future, no later than the offer deadline.
+	QuestionDeadline time.Time `json:"questionDeadline"`
+	// Last moment to submit an offer; in the future (stored in UTC).
+	OfferDeadline time.Time `json:"offerDeadline"`
+	// Documents of the consultation's file.
+	Documents []*ConsultationDocumentInput `json:"documents,omitempty"`
+	// Evaluation criteria, 1 to 10, weights summing to 100.
+	Criteria []*EvaluationCriterionInput `json:"criteria"`
+	// The Province contact.
+	Contact *ConsultationContactInput `json:"contact,omitempty"`
+	// Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 // A new programme.
@@ -122,6 +244,26 @@ type EnterpriseFilter struct {
 	// Only businesses that have reserved or spent CréditSud as buyers when true; only the others when false.
 	// Financial data: ADMIN and AGENT only (others get a FORBIDDEN error).
 	HasUsedCreditSud *bool `json:"hasUsedCreditSud,omitempty"`
+}
+
+// An evaluation criterion and its weight.
+type EvaluationCriterionInput struct {
+	// What is evaluated, e.g. `Prix`.
+	Name string `json:"name"`
+	// Weight in percent, 1 to 100; the weights of a consultation sum to 100.
+	Weight int `json:"weight"`
+}
+
+// A later deadline for a PUBLISHED consultation.
+type ExtendDeadlineInput struct {
+	// The consultation (global ID).
+	ID string `json:"id"`
+	// The new offer deadline, after the current one.
+	OfferDeadline time.Time `json:"offerDeadline"`
+	// A new question deadline, not before the current one and not after the new offer deadline; omitted: unchanged.
+	QuestionDeadline *time.Time `json:"questionDeadline,omitempty"`
+	// Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 // Which programme to grant allocations for.
@@ -234,7 +376,45 @@ type MarkInvoicesPaidPayload struct {
 	UserErrors []*Error `json:"userErrors"`
 }
 
+// An agent's marks of an offer.
+type MarkOfferInput struct {
+	// The offer (global ID).
+	ID string `json:"id"`
+	// Marks per criterion; a new mark on a criterion replaces the old one.
+	Marks []*OfferMarkInput `json:"marks"`
+}
+
 type Mutation struct {
+}
+
+// An agent's mark on one criterion.
+type OfferMarkInput struct {
+	// The criterion's name, as in the consultation.
+	Criterion string `json:"criterion"`
+	// The mark, 0 to 100.
+	Mark int `json:"mark"`
+}
+
+// An offer, or why the mutation could not be done.
+type OfferPayload struct {
+	// The offer as it is after the mutation; null when userErrors is not empty.
+	Offer *Offer `json:"offer,omitempty"`
+	// What was wrong; empty on success.
+	UserErrors []*Error `json:"userErrors"`
+}
+
+// What a bidder offers. Sealed: kept out of the audit log.
+type OfferTermsInput struct {
+	// Amount excluding tax (HT) in XPF.
+	AmountHt XPF `json:"amountHT"`
+	// TGC rate (global ID or code such as NORMAL); no TGC is charged under the franchise en base.
+	TgcRate string `json:"tgcRate"`
+	// Execution delay in days, 1 to 3650.
+	DelayDays int `json:"delayDays"`
+	// Technical note (mémoire technique), at most 10,000 characters.
+	TechnicalNote *string `json:"technicalNote,omitempty"`
+	// Documents of the offer.
+	Documents []*ConsultationDocumentInput `json:"documents,omitempty"`
 }
 
 // Result of recordPrivateOrder.
@@ -254,6 +434,14 @@ type ProgrammePayload struct {
 }
 
 type Query struct {
+}
+
+// A question, or why the mutation could not be done.
+type QuestionPayload struct {
+	// The question as it is after the mutation; null when userErrors is not empty.
+	Question *Question `json:"question,omitempty"`
+	// What was wrong; empty on success.
+	UserErrors []*Error `json:"userErrors"`
 }
 
 // Input of recordPrivateOrder.
@@ -298,6 +486,16 @@ type RejectInvoiceInput struct {
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// New terms for the caller's standing offer.
+type ReviseOfferInput struct {
+	// The offer (global ID).
+	ID string `json:"id"`
+	// The new terms (they replace the old ones).
+	Terms *OfferTermsInput `json:"terms"`
+	// Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
 // Which key to revoke.
 type RevokeAPIKeyInput struct {
 	// The key (global ID).
@@ -328,6 +526,16 @@ type SessionPayload struct {
 	UserErrors []*Error `json:"userErrors"`
 }
 
+// A new offer from the caller's business.
+type SubmitOfferInput struct {
+	// The consultation answered (global ID).
+	Consultation string `json:"consultation"`
+	// The offer's terms.
+	Terms *OfferTermsInput `json:"terms"`
+	// Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
 // What a business needs, for supplier suggestions. Give at least one of sectors, apeCodes and keywords.
 type SupplierNeed struct {
 	// Sectors of activity wanted (global IDs or codes such as `BTP`).
@@ -350,6 +558,40 @@ type TopUpSessionInput struct {
 	Amount XPF `json:"amount"`
 	// Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Changes to a DRAFT consultation; omitted fields are kept.
+type UpdateConsultationInput struct {
+	// The consultation (global ID).
+	ID string `json:"id"`
+	// New reference.
+	Reference *string `json:"reference,omitempty"`
+	// New title.
+	Title *string `json:"title,omitempty"`
+	// New description.
+	Description *string `json:"description,omitempty"`
+	// New buyer service.
+	BuyerService *string `json:"buyerService,omitempty"`
+	// New type.
+	Type *ConsultationType `json:"type,omitempty"`
+	// New estimated amount excluding tax in XPF (under 10,000,000).
+	EstimatedAmountHt *XPF `json:"estimatedAmountHT,omitempty"`
+	// New sectors (replace the old ones).
+	Sectors []string `json:"sectors,omitempty"`
+	// New APE codes (replace the old ones).
+	ApeCodes []string `json:"apeCodes,omitempty"`
+	// New commune of execution.
+	Commune *string `json:"commune,omitempty"`
+	// New question deadline.
+	QuestionDeadline *time.Time `json:"questionDeadline,omitempty"`
+	// New offer deadline.
+	OfferDeadline *time.Time `json:"offerDeadline,omitempty"`
+	// New documents (replace the old ones).
+	Documents []*ConsultationDocumentInput `json:"documents,omitempty"`
+	// New criteria (replace the old ones; weights sum to 100).
+	Criteria []*EvaluationCriterionInput `json:"criteria,omitempty"`
+	// New contact fields.
+	Contact *ConsultationContactInput `json:"contact,omitempty"`
 }
 
 // Changes to a programme; omitted fields stay as they are.
@@ -392,6 +634,14 @@ type Viewer struct {
 	Enterprise *Enterprise `json:"enterprise,omitempty"`
 	// Display name or subject of the caller's token; null when anonymous.
 	Subject *string `json:"subject,omitempty"`
+}
+
+// The caller's offer to withdraw.
+type WithdrawOfferInput struct {
+	// The offer (global ID).
+	ID string `json:"id"`
+	// Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 // Which party of an invoice a business is.

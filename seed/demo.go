@@ -262,10 +262,8 @@ func insertDemo(ctx context.Context, tx *store.Store, d *demoData) (Summary, err
 			return Summary{}, fmt.Errorf("import invoice %s: %w", inv.Number, err)
 		}
 	}
-	for _, c := range d.consultations {
-		if err := tx.InsertConsultation(ctx, c); err != nil {
-			return Summary{}, fmt.Errorf("insert consultation %s: %w", c.Reference, err)
-		}
+	if err := insertDemoConsultations(ctx, tx, d.consultations, d.enterprises); err != nil {
+		return Summary{}, err
 	}
 	if err := insertDirectoryDemo(ctx, tx, d.enterprises); err != nil {
 		return Summary{}, err

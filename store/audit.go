@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"sudpro/model"
 )
@@ -29,7 +30,7 @@ var auditKeyset = keyset[*model.AuditEntry]{
 // ListAudit returns a page of the audit log, latest first.
 func (s *Store) ListAudit(ctx context.Context, q model.AuditQuery, page model.Page) (*model.Connection[*model.AuditEntry], error) {
 	query := func() *bun.SelectQuery {
-		sel := s.db.NewSelect().Model((*model.AuditEntry)(nil))
+		sel := sealAudit(s.db.NewSelect().Model((*model.AuditEntry)(nil)))
 		if q.Operation != "" {
 			sel.Where("au.operation = ?", q.Operation)
 		}
@@ -54,7 +55,15 @@ func (s *Store) ListAudit(ctx context.Context, q model.AuditQuery, page model.Pa
 	return conn, nil
 }
 
-// AuditByIDs returns the audit entries with the given ids, keyed by id.
+// AuditByIDs returns the audit entries with the given ids, keyed by id (none that would reveal sealed offers).
 func (s *Store) AuditByIDs(ctx context.Context, ids []int64) (map[int64]*model.AuditEntry, error) {
-	return byKeys(ctx, s.db, "au.id", ids, func(e *model.AuditEntry) int64 { return e.ID })
+	var rows []*model.AuditEntry
+	if err := sealAudit(s.db.NewSelect().Model(&rows)).Where("au.id = ANY(?)", pgdialect.Array(ids)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("load audit entries: %w", err)
+	}
+	out := make(map[int64]*model.AuditEntry, len(rows))
+	for _, e := range rows {
+		out[e.ID] = e
+	}
+	return out, nil
 }
