@@ -9,18 +9,26 @@ import (
 
 // needOf turns the schema's supplier need into the model's, with the number of suggestions asked for.
 func needOf(in model.SupplierNeed, first *int) (model.Need, int, error) {
-	limit := model.DefaultSuggestions
-	if first != nil {
-		if *first < 1 || *first > model.MaxSuggestions {
-			return model.Need{}, 0, model.Invalid("first", "first must be between 1 and %d, got %d", model.MaxSuggestions, *first)
-		}
-		limit = *first
+	limit, err := suggestionLimit(first)
+	if err != nil {
+		return model.Need{}, 0, err
 	}
 	n := model.Need{SectorCodes: sectorCodes(in.Sectors), APECodes: in.ApeCodes, Keywords: in.Keywords, BudgetHT: in.BudgetHt}
 	if in.Commune != nil {
 		n.CommuneCode = model.ParseCodeID("need.commune", model.TypeCommune, *in.Commune)
 	}
 	return n, limit, n.Validate()
+}
+
+// suggestionLimit is the number of suggestions asked for.
+func suggestionLimit(first *int) (int, error) {
+	if first == nil {
+		return model.DefaultSuggestions, nil
+	}
+	if *first < 1 || *first > model.MaxSuggestions {
+		return 0, model.Invalid("first", "first must be between 1 and %d, got %d", model.MaxSuggestions, *first)
+	}
+	return *first, nil
 }
 
 // suggest ranks the suppliers for a need: the store reads the candidates in one statement, the model scores them.

@@ -91,6 +91,25 @@ func (r *queryResolver) SuggestSuppliers(ctx context.Context, need model.Supplie
 	return r.suggest(ctx, n, limit)
 }
 
+func (r *queryResolver) SuggestSuppliersForConsultation(ctx context.Context, id string, first *int) ([]*model.Suggestion, error) {
+	limit, err := suggestionLimit(first)
+	if err != nil {
+		return nil, err
+	}
+	n, err := model.ParseIntID("id", model.TypeConsultation, id)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.loaders(ctx).Consultation.Load(ctx, n)()
+	if model.ErrorCodeOf(err) == model.CodeNotFound || err == nil && !c.VisibleTo(model.ActorFrom(ctx)) {
+		return nil, model.Errorf(model.CodeNotFound, "id", "no such consultation")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r.suggest(ctx, model.NeedOf(c), limit)
+}
+
 func (r *queryResolver) ContactRequests(ctx context.Context, status *model.ContactRequestStatus, first *int, after *string, last *int, before *string) (*model.Connection[*model.ContactRequest], error) {
 	page, err := model.ParsePage(pageArgs(first, after, last, before), store.ContactCursorOrder)
 	if err != nil {

@@ -542,25 +542,26 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APIKeys          func(childComplexity int) int
-		AuditLog         func(childComplexity int, filter *model.AuditLogFilter, first *int, after *string, last *int, before *string) int
-		BusinessDone     func(childComplexity int) int
-		Communes         func(childComplexity int) int
-		Consultations    func(childComplexity int, status []model.ConsultationStatus, filter *model.ConsultationFilter, first *int, after *string, last *int, before *string) int
-		ContactRequests  func(childComplexity int, status *model.ContactRequestStatus, first *int, after *string, last *int, before *string) int
-		Enterprise       func(childComplexity int, ridet string) int
-		Enterprises      func(childComplexity int, search *string, first *int, after *string, last *int, before *string, filter *model.EnterpriseFilter, orderBy *model.EnterpriseOrder) int
-		Invoices         func(childComplexity int, filter *model.InvoiceFilter, first *int, after *string, last *int, before *string) int
-		LedgerEntries    func(childComplexity int, invoice *string, account *string, first *int, after *string, last *int, before *string) int
-		Node             func(childComplexity int, id string) int
-		Nodes            func(childComplexity int, ids []string) int
-		Programmes       func(childComplexity int, first *int, after *string, last *int, before *string) int
-		RateLimit        func(childComplexity int) int
-		Sectors          func(childComplexity int) int
-		Sessions         func(childComplexity int, programme *string, first *int, after *string, last *int, before *string) int
-		SuggestSuppliers func(childComplexity int, need model.SupplierNeed, first *int) int
-		TgcRates         func(childComplexity int) int
-		Viewer           func(childComplexity int) int
+		APIKeys                         func(childComplexity int) int
+		AuditLog                        func(childComplexity int, filter *model.AuditLogFilter, first *int, after *string, last *int, before *string) int
+		BusinessDone                    func(childComplexity int) int
+		Communes                        func(childComplexity int) int
+		Consultations                   func(childComplexity int, status []model.ConsultationStatus, filter *model.ConsultationFilter, first *int, after *string, last *int, before *string) int
+		ContactRequests                 func(childComplexity int, status *model.ContactRequestStatus, first *int, after *string, last *int, before *string) int
+		Enterprise                      func(childComplexity int, ridet string) int
+		Enterprises                     func(childComplexity int, search *string, first *int, after *string, last *int, before *string, filter *model.EnterpriseFilter, orderBy *model.EnterpriseOrder) int
+		Invoices                        func(childComplexity int, filter *model.InvoiceFilter, first *int, after *string, last *int, before *string) int
+		LedgerEntries                   func(childComplexity int, invoice *string, account *string, first *int, after *string, last *int, before *string) int
+		Node                            func(childComplexity int, id string) int
+		Nodes                           func(childComplexity int, ids []string) int
+		Programmes                      func(childComplexity int, first *int, after *string, last *int, before *string) int
+		RateLimit                       func(childComplexity int) int
+		Sectors                         func(childComplexity int) int
+		Sessions                        func(childComplexity int, programme *string, first *int, after *string, last *int, before *string) int
+		SuggestSuppliers                func(childComplexity int, need model.SupplierNeed, first *int) int
+		SuggestSuppliersForConsultation func(childComplexity int, id string, first *int) int
+		TgcRates                        func(childComplexity int) int
+		Viewer                          func(childComplexity int) int
 	}
 
 	QuestionPayload struct {
@@ -3026,6 +3027,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.SuggestSuppliers(childComplexity, args["need"].(model.SupplierNeed), args["first"].(*int)), true
+	case "Query.suggestSuppliersForConsultation":
+		if e.ComplexityRoot.Query.SuggestSuppliersForConsultation == nil {
+			break
+		}
+
+		args, err := ec.field_Query_suggestSuppliersForConsultation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SuggestSuppliersForConsultation(childComplexity, args["id"].(string), args["first"].(*int)), true
 	case "Query.tgcRates":
 		if e.ComplexityRoot.Query.TgcRates == nil {
 			break
@@ -5675,6 +5687,8 @@ enum SuggestionReasonKind {
   TRACK_RECORD
   "It has been paid on Sud Pro for invoices of at least half the need's budget."
   BUDGET_FIT
+  "It won public consultations of the Province (awarded, public once awarded)."
+  CONSULTATIONS_WON
 }
 
 "One reason behind a suggestion, with the points it adds to the score."
@@ -5806,6 +5820,19 @@ extend type Query {
     "How many suggestions, 1 to 50 (default 10)."
     first: Int = 10
   ): [SupplierSuggestion!]! @auth(requires: [ADMIN, AGENT, CHAMBER, ENTERPRISE])
+
+  """
+  Businesses that could answer a public consultation, best first, scored and explained as ` + "`" + `suggestSuppliers` + "`" + `
+  does for the consultation's need: its sectors, APE codes, commune of execution, the words of its title, and its
+  estimated amount as the budget. For the Province to invite local businesses and for chambers to alert their
+  members. A consultation the caller may not see (a draft, for a chamber) is NOT_FOUND.
+  """
+  suggestSuppliersForConsultation(
+    "The consultation's global ID."
+    id: ID!
+    "How many suggestions, 1 to 50 (default 10)."
+    first: Int = 10
+  ): [SupplierSuggestion!]! @auth(requires: [ADMIN, AGENT, CHAMBER])
 
   """
   Contact requests, latest first: those the caller's business sent or received (ENTERPRISE), or all of them

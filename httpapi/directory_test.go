@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"sudpro/model"
 	"sudpro/store"
@@ -294,5 +295,46 @@ func TestSuggestSuppliersThroughTheAPI(t *testing.T) {
 	r = a.query(a.tokens["CHAMBER"], q, map[string]any{"need": map[string]any{"commune": "98818"}})
 	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "INVALID" {
 		t.Errorf("a need without sector, APE or keyword: %s", r.Raw)
+	}
+}
+
+// suggestSuppliersForConsultation suggests for a consultation's need, explained, and hides drafts from chambers.
+func TestSuggestSuppliersForConsultation(t *testing.T) {
+	a := newAPI(t)
+	f := seedFixture(t, a.store, 3)
+	q := `query($id: ID!) { suggestSuppliersForConsultation(id: $id, first: 50) { score enterprise { id sector { id } } reasons { kind points } } }`
+	published := publishConsultation(t, a, "PS-SUGGEST-1", time.Now().Add(time.Hour))
+	for _, role := range []string{"AGENT", "CHAMBER"} {
+		r := a.query(a.tokens[role], q, map[string]any{"id": published})
+		list := get(r.mustData(t), "suggestSuppliersForConsultation").([]any)
+		if len(list) == 0 {
+			t.Fatalf("%s: no suggestion for a BTP and services consultation in Nouméa: %s", role, r.Raw)
+		}
+		for _, s := range list {
+			kinds := map[any]bool{}
+			for _, reason := range get(s, "reasons").([]any) {
+				kinds[get(reason, "kind")] = true
+			}
+			if !kinds["SECTOR_MATCH"] && !kinds["APE_MATCH"] && !kinds["KEYWORD_MATCH"] {
+				t.Errorf("%s: suggestion without a sector, APE or keyword reason: %v", role, s)
+			}
+			if role == "CHAMBER" && get(s, "enterprise", "id") == f.unlisted.NodeID() {
+				t.Errorf("a chamber was suggested an unlisted business")
+			}
+		}
+	}
+	r := a.query(a.tokens["AGENT"], createConsultationMutation, map[string]any{"in": consultationInput("PS-SUGGEST-2", time.Hour)})
+	draft := get(r.mustData(t), "createConsultation", "consultation", "id").(string)
+	r = a.query(a.tokens["CHAMBER"], q, map[string]any{"id": draft})
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "NOT_FOUND" {
+		t.Errorf("a chamber asking for suggestions on a draft: %s", r.Raw)
+	}
+	r = a.query(a.tokens["AGENT"], q, map[string]any{"id": draft})
+	if len(r.Errors) != 0 {
+		t.Errorf("an agent asking for suggestions on a draft: %s", r.Raw)
+	}
+	r = a.query(a.tokens["AGENT"], q, map[string]any{"id": f.listed.NodeID()})
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "INVALID" {
+		t.Errorf("a business ID as a consultation ID: %s", r.Raw)
 	}
 }

@@ -128,9 +128,11 @@ func hasRequiredArgs(fd *ast.FieldDefinition) bool {
 	return false
 }
 
-// matrixArgs are the arguments the matrix passes to protected fields with required arguments.
+// matrixArgs are the arguments the matrix passes to protected fields with required arguments; {consultation}
+// stands for the world's consultation ID.
 var matrixArgs = map[string]string{
-	"Query.suggestSuppliers": `(need: {sectors: ["BTP", "SERVICES", "COMMERCE", "NUMERIQUE"]})`,
+	"Query.suggestSuppliers":                `(need: {sectors: ["BTP", "SERVICES", "COMMERCE", "NUMERIQUE"]})`,
+	"Query.suggestSuppliersForConsultation": `(id: "{consultation}")`,
 }
 
 // fieldSelection selects a protected field with what is under it.
@@ -350,7 +352,7 @@ func TestAuthMatrix(t *testing.T) {
 				p, p.requires, p.allowOwner, p.typeName)
 			continue
 		}
-		sel := fieldSelection(schema, p)
+		sel := strings.ReplaceAll(fieldSelection(schema, p), "{consultation}", w.consultationID)
 		t.Run(p.String(), func(t *testing.T) {
 			for _, r := range rs {
 				q := r.build(sel)

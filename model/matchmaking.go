@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Supplier suggestions: a Need (from the suggestSuppliers input today; from a consultation tomorrow) is matched
+// Supplier suggestions: a Need (from the suggestSuppliers input, or a consultation's: NeedOf) is matched
 // against Candidates read by the store, and every reason rule below scores one aspect. Adding a reason is adding
 // one function to reasonRules; adding a source of needs is one function returning a Need.
 
@@ -18,6 +18,13 @@ type Need struct {
 	CommuneCode string   // "" when the place does not matter
 	Keywords    []string
 	BudgetHT    *XPF
+}
+
+// NeedOf is what a consultation looks for: its sectors, APE codes, commune of execution, the words of its title and
+// its estimated amount as the budget.
+func NeedOf(c *Consultation) Need {
+	budget := c.EstimatedAmountHT
+	return Need{SectorCodes: c.SectorCodes, APECodes: c.APECodes, CommuneCode: c.CommuneCode, Keywords: SearchWords(c.Title), BudgetHT: &budget}
 }
 
 // Suggestion limits.
@@ -59,6 +66,8 @@ type Candidate struct {
 	// PaidInvoices is how many invoices it was paid as a seller on Sud Pro; LargestPaidHT the largest of them.
 	PaidInvoices  int
 	LargestPaidHT XPF
+	// ConsultationsWon is how many public consultations were awarded to it.
+	ConsultationsWon int
 }
 
 // ReasonKind is a kind of suggestion reason (the schema's SuggestionReasonKind).
@@ -73,6 +82,7 @@ const (
 	ReasonKeyword     ReasonKind = "KEYWORD_MATCH"
 	ReasonTrack       ReasonKind = "TRACK_RECORD"
 	ReasonBudget      ReasonKind = "BUDGET_FIT"
+	ReasonWon         ReasonKind = "CONSULTATIONS_WON"
 )
 
 // Reason is one reason behind a suggestion and the points it adds.
@@ -94,7 +104,7 @@ type reasonRule func(Need, Candidate) *Reason
 
 // reasonRules are every reason, applied in this order. Points: what the business does (APE, keywords, sector)
 // weighs more than where it is, which weighs more than its history on the platform.
-var reasonRules = []reasonRule{apeReason, keywordReason, sectorReason, communeReason, trackRecordReason, budgetReason}
+var reasonRules = []reasonRule{apeReason, keywordReason, sectorReason, communeReason, trackRecordReason, consultationsWonReason, budgetReason}
 
 func sectorReason(n Need, c Candidate) *Reason {
 	if !slices.Contains(n.SectorCodes, c.Enterprise.SectorCode) {
@@ -142,6 +152,14 @@ func trackRecordReason(_ Need, c Candidate) *Reason {
 		return nil
 	}
 	return &Reason{ReasonTrack, min(2*c.PaidInvoices, 10), fmt.Sprintf("%d invoice(s) paid as a seller on Sud Pro", c.PaidInvoices)}
+}
+
+// consultationsWonReason gives 5 points per public consultation won, up to 10.
+func consultationsWonReason(_ Need, c Candidate) *Reason {
+	if c.ConsultationsWon == 0 {
+		return nil
+	}
+	return &Reason{ReasonWon, min(5*c.ConsultationsWon, 10), fmt.Sprintf("won %d public consultation(s) of the Province", c.ConsultationsWon)}
 }
 
 func budgetReason(n Need, c Candidate) *Reason {

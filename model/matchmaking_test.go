@@ -29,6 +29,9 @@ func TestSuggestReasons(t *testing.T) {
 			model.Candidate{Enterprise: &model.Enterprise{ID: 4, SectorCode: "SERVICES", APECode: "8121Z", CommuneCode: "98803"}, Km: km(127),
 				PaidInvoices: 9, LargestPaidHT: 600_000},
 			map[model.ReasonKind]int{model.ReasonTrack: 10, model.ReasonBudget: 5}},
+		{"consultations won add up to a cap",
+			model.Candidate{Enterprise: &model.Enterprise{ID: 6, SectorCode: "SERVICES", APECode: "8121Z", CommuneCode: "98803"}, ConsultationsWon: 3},
+			map[model.ReasonKind]int{model.ReasonWon: 10}},
 		{"several keywords add up to a cap",
 			model.Candidate{Enterprise: &model.Enterprise{ID: 5, SectorCode: "COMMERCE", APECode: "4673A", CommuneCode: "98803"},
 				MatchedKeywords: []string{"a", "b", "c", "d", "e"}},
@@ -105,5 +108,18 @@ func TestSearchWords(t *testing.T) {
 	want := []string{"électricité", "plomberie", "sanitaire", "2x"}
 	if !slices.Equal(got, want) {
 		t.Errorf("SearchWords() = %q, want %q", got, want)
+	}
+}
+
+func TestNeedOfConsultation(t *testing.T) {
+	c := &model.Consultation{Title: "Réfection des menuiseries de l'école", SectorCodes: []string{"BTP"}, APECodes: []string{"4332A"},
+		CommuneCode: "98818", EstimatedAmountHT: 3_500_000}
+	n := model.NeedOf(c)
+	if !slices.Equal(n.SectorCodes, c.SectorCodes) || !slices.Equal(n.APECodes, c.APECodes) || n.CommuneCode != "98818" ||
+		n.BudgetHT == nil || *n.BudgetHT != 3_500_000 || !slices.Contains(n.Keywords, "menuiseries") {
+		t.Errorf("NeedOf = %+v (keywords %q)", n, n.Keywords)
+	}
+	if err := n.Validate(); err != nil {
+		t.Errorf("a consultation's need is invalid: %v", err)
 	}
 }

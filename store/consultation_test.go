@@ -431,6 +431,24 @@ func TestConsultationHappyPath(t *testing.T) {
 	if published != 2 || received != 2 || awardedHT != 2_200_000 {
 		t.Errorf("published %d, offers received %d, awarded %d XPF; want 2, 2, 2,200,000", published, received, awardedHT)
 	}
+	// The directory's suggestions for a consultation (same sector, Nouméa) count the award as the winner's record.
+	need := model.NeedOf(w.consultation(t, id))
+	candidates, err := w.st.SupplierCandidates(w.ctx, agentOp.Actor, need)
+	if err != nil {
+		t.Fatal(err)
+	}
+	won := map[int64]int{}
+	for _, c := range candidates {
+		won[c.Enterprise.ID] = c.ConsultationsWon
+	}
+	if len(candidates) != len(w.bidders) || won[w.bidders[1].ID] != 1 || won[w.bidders[0].ID] != 0 {
+		t.Errorf("candidates' consultations won = %v, want 1 for bidder %d only, among %d", won, w.bidders[1].ID, len(w.bidders))
+	}
+	suggestions := model.Suggest(need, candidates, 10)
+	if len(suggestions) == 0 || suggestions[0].Enterprise.ID != w.bidders[1].ID ||
+		!slices.ContainsFunc(suggestions[0].Reasons, func(r *model.Reason) bool { return r.Kind == model.ReasonWon }) {
+		t.Errorf("the winner is not first with a CONSULTATIONS_WON reason: %+v", suggestions)
+	}
 }
 
 // Offers are sealed in the store: before the deadline nobody but the bidder reads an offer, a count or a mark,
