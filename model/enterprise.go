@@ -33,6 +33,9 @@ type Enterprise struct {
 	RepresentativeEmail string           `bun:"representative_email"`
 	RepresentativePhone string           `bun:"representative_phone"`
 	UpdatedAt           time.Time        `bun:"updated_at,nullzero,notnull,default:current_timestamp"`
+
+	// ListParentID is filled only by batched nested lists: the parent this row was fetched for.
+	ListParentID int64 `bun:"list_parent_id,scanonly" json:"-"`
 }
 
 // Representative is the natural person behind a business: personal data.

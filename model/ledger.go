@@ -37,6 +37,9 @@ type JournalEntry struct {
 	Actor            string    `bun:"actor"`
 	RequestID        string    `bun:"request_id"`
 	CreatedAt        time.Time `bun:"created_at,nullzero,notnull,default:current_timestamp"`
+
+	// ListParentID is filled only by batched nested lists: the parent this row was fetched for.
+	ListParentID int64 `bun:"list_parent_id,scanonly" json:"-"`
 }
 
 // NodeID is the entry's global ID.

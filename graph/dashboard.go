@@ -1,0 +1,158 @@
+package graph
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"sudpro/model"
+	"sudpro/store"
+)
+
+// dashboardScope validates the dashboard's arguments: the programme and session must exist, and a session given
+// with a programme must belong to it; a session alone scopes its programme too.
+func (r *Resolver) dashboardScope(ctx context.Context, programme, session *string, from, to *time.Time) (model.DashboardScope, error) {
+	var programmeID, sessionID int64
+	var err error
+	l := r.loaders(ctx)
+	if programme != nil {
+		if programmeID, err = model.ParseIntID("programme", model.TypeProgramme, *programme); err != nil {
+			return model.DashboardScope{}, err
+		}
+		if _, err := load(ctx, l.Programme, programmeID); model.ErrorCodeOf(err) == model.CodeNotFound {
+			return model.DashboardScope{}, model.Invalid("programme", "no such programme")
+		} else if err != nil {
+			return model.DashboardScope{}, err
+		}
+	}
+	if session != nil {
+		if sessionID, err = model.ParseIntID("session", model.TypeSession, *session); err != nil {
+			return model.DashboardScope{}, err
+		}
+		s, err := load(ctx, l.Session, sessionID)
+		if model.ErrorCodeOf(err) == model.CodeNotFound {
+			return model.DashboardScope{}, model.Invalid("session", "no such session")
+		}
+		if err != nil {
+			return model.DashboardScope{}, err
+		}
+		if programmeID != 0 && s.ProgrammeID != programmeID {
+			return model.DashboardScope{}, model.Invalid("session", "the session is not one of the programme's")
+		}
+		programmeID = s.ProgrammeID
+	}
+	return model.NewDashboardScope(programmeID, sessionID, from, to)
+}
+
+// newDashboard returns the dashboard of a scope; figures that several fields share are read once, when first
+// asked for.
+func (r *Resolver) newDashboard(ctx context.Context, sc model.DashboardScope) *model.Dashboard {
+	return &model.Dashboard{
+		Scope:    sc,
+		Spent:    sync.OnceValues(func() (*model.DashboardSpent, error) { return r.store.DashboardSpent(ctx, sc) }),
+		Invoices: sync.OnceValues(func() (*model.DashboardInvoices, error) { return r.store.DashboardInvoices(ctx, sc) }),
+	}
+}
+
+// perDashboard computes one figure for each dashboard of a batch (there is one dashboard per query field).
+func perDashboard[V any](objs []*model.Dashboard, figure func(d *model.Dashboard) (V, error)) ([]V, error) {
+	out := make([]V, len(objs))
+	for i, d := range objs {
+		v, err := figure(d)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// spentFigure picks one breakdown of the CréditSud spent.
+func spentFigure[V any](objs []*model.Dashboard, pick func(*model.DashboardSpent) V) ([]V, error) {
+	return perDashboard(objs, func(d *model.Dashboard) (V, error) {
+		s, err := d.Spent()
+		if err != nil {
+			var zero V
+			return zero, err
+		}
+		return pick(s), nil
+	})
+}
+
+// invoiceFigure picks one of the invoice figures.
+func invoiceFigure[V any](objs []*model.Dashboard, pick func(*model.DashboardInvoices) V) ([]V, error) {
+	return perDashboard(objs, func(d *model.Dashboard) (V, error) {
+		s, err := d.Invoices()
+		if err != nil {
+			var zero V
+			return zero, err
+		}
+		return pick(s), nil
+	})
+}
+
+// drillFetch lists one page of the records behind several figures of one scope and set.
+type drillFetch[C any] func(ctx context.Context, sc model.DashboardScope, set model.DrillSet, keys []string, page model.Page, counted bool) (map[string]C, error)
+
+// drillDown resolves the record connections of a batch of figures: one statement per scope and set (all the
+// sectors of a breakdown, all the days of the series…) whatever the number of figures, and nothing for figures
+// whose connection the caller may not read.
+func drillDown[P comparable, C any](ctx context.Context, objs []P, drill func(P) model.Drill, first *int, after *string, cursorOrder string, fetch drillFetch[C]) ([]C, error) {
+	page, err := model.ParsePage(model.PageArgs{First: first, After: after}, cursorOrder)
+	if err != nil {
+		return nil, err
+	}
+	counted := selects(ctx, []string{"totalCount"})
+	readable := readableParents(ctx, objs)
+	type group struct {
+		scope model.DashboardScope
+		set   model.DrillSet
+	}
+	keys := map[group][]string{}
+	var order []group
+	for _, o := range objs {
+		if !readable[o] {
+			continue
+		}
+		d := drill(o)
+		g := group{d.Scope, d.Set}
+		if _, ok := keys[g]; !ok {
+			order = append(order, g)
+		}
+		keys[g] = append(keys[g], d.Key)
+	}
+	found := map[group]map[string]C{}
+	for _, g := range order {
+		if found[g], err = fetch(ctx, g.scope, g.set, keys[g], page, counted); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]C, len(objs))
+	for i, o := range objs {
+		if readable[o] {
+			d := drill(o)
+			out[i] = found[group{d.Scope, d.Set}][d.Key]
+		}
+	}
+	return out, nil
+}
+
+// drillInvoices resolves the invoice connections behind figures, with the invoices' relations prefetched.
+func drillInvoices[P comparable](ctx context.Context, r *Resolver, objs []P, drill func(P) model.Drill, first *int, after *string) ([]*model.InvoiceConnection, error) {
+	conns, err := drillDown(ctx, objs, drill, first, after, store.InvoiceCursorOrder, r.store.DashboardInvoiceRecords)
+	if err != nil {
+		return nil, err
+	}
+	var invoices []*model.Invoice
+	for _, c := range conns {
+		if c != nil {
+			invoices = append(invoices, c.Nodes()...)
+		}
+	}
+	return conns, r.prefetchInvoiceRelations(ctx, invoices)
+}
+
+// drillEntries resolves the ledger entry connections behind figures.
+func drillEntries[P comparable](ctx context.Context, r *Resolver, objs []P, drill func(P) model.Drill, first *int, after *string) ([]*model.LedgerEntryConnection, error) {
+	return drillDown(ctx, objs, drill, first, after, store.EntryCursorOrder, r.store.DashboardEntries)
+}
