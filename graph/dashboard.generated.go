@@ -1091,10 +1091,10 @@ func (ec *executionContext) _DashboardBusinessDone_invoices(ctx context.Context,
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Invoice]) graphql.Marshaler {
-			return ec.marshalNInvoiceConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
+			return ec.marshalOInvoiceConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_DashboardBusinessDone_invoices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1442,10 +1442,10 @@ func (ec *executionContext) _DashboardCommuneAmount_invoices(ctx context.Context
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Invoice]) graphql.Marshaler {
-			return ec.marshalNInvoiceConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
+			return ec.marshalOInvoiceConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_DashboardCommuneAmount_invoices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1555,10 +1555,10 @@ func (ec *executionContext) _DashboardCount_enterprises(ctx context.Context, fie
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Enterprise]) graphql.Marshaler {
-			return ec.marshalNEnterpriseConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
+			return ec.marshalOEnterpriseConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_DashboardCount_enterprises(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1760,10 +1760,10 @@ func (ec *executionContext) _DashboardDay_ledgerEntries(ctx context.Context, fie
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.JournalEntry]) graphql.Marshaler {
-			return ec.marshalNLedgerEntryConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
+			return ec.marshalOLedgerEntryConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_DashboardDay_ledgerEntries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1919,10 +1919,10 @@ func (ec *executionContext) _DashboardInvoiceStatusCount_invoices(ctx context.Co
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Invoice]) graphql.Marshaler {
-			return ec.marshalNInvoiceConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
+			return ec.marshalOInvoiceConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_DashboardInvoiceStatusCount_invoices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2234,10 +2234,10 @@ func (ec *executionContext) _DashboardProgrammeBudget_ledgerEntries(ctx context.
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.JournalEntry]) graphql.Marshaler {
-			return ec.marshalNLedgerEntryConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
+			return ec.marshalOLedgerEntryConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_DashboardProgrammeBudget_ledgerEntries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2393,10 +2393,10 @@ func (ec *executionContext) _DashboardRejectionReasonCount_invoices(ctx context.
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Invoice]) graphql.Marshaler {
-			return ec.marshalNInvoiceConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
+			return ec.marshalOInvoiceConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_DashboardRejectionReasonCount_invoices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2561,10 +2561,10 @@ func (ec *executionContext) _DashboardRejections_invoices(ctx context.Context, f
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Invoice]) graphql.Marshaler {
-			return ec.marshalNInvoiceConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
+			return ec.marshalOInvoiceConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_DashboardRejections_invoices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -2908,10 +2908,10 @@ func (ec *executionContext) _DashboardSectorAmount_invoices(ctx context.Context,
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Invoice]) graphql.Marshaler {
-			return ec.marshalNInvoiceConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
+			return ec.marshalOInvoiceConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_DashboardSectorAmount_invoices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3237,10 +3237,10 @@ func (ec *executionContext) _DashboardSessionBudget_ledgerEntries(ctx context.Co
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.JournalEntry]) graphql.Marshaler {
-			return ec.marshalNLedgerEntryConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
+			return ec.marshalOLedgerEntryConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_DashboardSessionBudget_ledgerEntries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3419,10 +3419,10 @@ func (ec *executionContext) _DashboardSmallBusinessShare_invoices(ctx context.Co
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Invoice]) graphql.Marshaler {
-			return ec.marshalNInvoiceConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
+			return ec.marshalOInvoiceConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_DashboardSmallBusinessShare_invoices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3617,7 +3617,7 @@ func (ec *executionContext) _DashboardBusinessDone(ctx context.Context, sel ast.
 			}
 		case "invoices":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._DashboardBusinessDone_invoices(ctx, field, obj)
 				})
@@ -3720,7 +3720,7 @@ func (ec *executionContext) _DashboardCommuneAmount(ctx context.Context, sel ast
 			}
 		case "invoices":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._DashboardCommuneAmount_invoices(ctx, field, obj)
 				})
@@ -3759,7 +3759,7 @@ func (ec *executionContext) _DashboardCount(ctx context.Context, sel ast.Selecti
 			}
 		case "enterprises":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._DashboardCount_enterprises(ctx, field, obj)
 				})
@@ -3818,7 +3818,7 @@ func (ec *executionContext) _DashboardDay(ctx context.Context, sel ast.Selection
 			}
 		case "ledgerEntries":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._DashboardDay_ledgerEntries(ctx, field, obj)
 				})
@@ -3867,7 +3867,7 @@ func (ec *executionContext) _DashboardInvoiceStatusCount(ctx context.Context, se
 			}
 		case "invoices":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._DashboardInvoiceStatusCount_invoices(ctx, field, obj)
 				})
@@ -3942,7 +3942,7 @@ func (ec *executionContext) _DashboardProgrammeBudget(ctx context.Context, sel a
 			}
 		case "ledgerEntries":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._DashboardProgrammeBudget_ledgerEntries(ctx, field, obj)
 				})
@@ -3991,7 +3991,7 @@ func (ec *executionContext) _DashboardRejectionReasonCount(ctx context.Context, 
 			}
 		case "invoices":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._DashboardRejectionReasonCount_invoices(ctx, field, obj)
 				})
@@ -4040,7 +4040,7 @@ func (ec *executionContext) _DashboardRejections(ctx context.Context, sel ast.Se
 			}
 		case "invoices":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._DashboardRejections_invoices(ctx, field, obj)
 				})
@@ -4140,7 +4140,7 @@ func (ec *executionContext) _DashboardSectorAmount(ctx context.Context, sel ast.
 			}
 		case "invoices":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._DashboardSectorAmount_invoices(ctx, field, obj)
 				})
@@ -4220,7 +4220,7 @@ func (ec *executionContext) _DashboardSessionBudget(ctx context.Context, sel ast
 			}
 		case "ledgerEntries":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._DashboardSessionBudget_ledgerEntries(ctx, field, obj)
 				})
@@ -4274,7 +4274,7 @@ func (ec *executionContext) _DashboardSmallBusinessShare(ctx context.Context, se
 			}
 		case "invoices":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._DashboardSmallBusinessShare_invoices(ctx, field, obj)
 				})

@@ -152,7 +152,59 @@ func drillInvoices[P comparable](ctx context.Context, r *Resolver, objs []P, dri
 	return conns, r.prefetchInvoiceRelations(ctx, invoices)
 }
 
-// drillEntries resolves the ledger entry connections behind figures.
+// drillEntries resolves the ledger entry connections behind figures, with the entries' relations prefetched.
 func drillEntries[P comparable](ctx context.Context, r *Resolver, objs []P, drill func(P) model.Drill, first *int, after *string) ([]*model.LedgerEntryConnection, error) {
-	return drillDown(ctx, objs, drill, first, after, store.EntryCursorOrder, r.store.DashboardEntries)
+	conns, err := drillDown(ctx, objs, drill, first, after, store.EntryCursorOrder, r.store.DashboardEntries)
+	if err != nil {
+		return nil, err
+	}
+	var entries []*model.JournalEntry
+	for _, c := range conns {
+		if c != nil {
+			entries = append(entries, c.Nodes()...)
+		}
+	}
+	return conns, r.prefetchEntryRelations(ctx, entries)
+}
+
+// prefetchEntryRelations loads, in one batch per relation, what the client selected under pages of journal
+// entries (postings and their accounts, invoices), so that the entries of many figures' pages resolve from the
+// loaders' caches instead of one batch per page.
+func (r *Resolver) prefetchEntryRelations(ctx context.Context, entries []*model.JournalEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	l := r.loaders(ctx)
+	if selects(ctx, nodePaths("invoice")...) {
+		var ids []int64
+		for _, e := range entries {
+			if e.InvoiceID != nil {
+				ids = append(ids, *e.InvoiceID)
+			}
+		}
+		if err := prefetch(ctx, l.Invoice, ids)(); err != nil {
+			return err
+		}
+	}
+	if !selects(ctx, nodePaths("postings")...) {
+		return nil
+	}
+	ids := make([]int64, len(entries))
+	for i, e := range entries {
+		ids[i] = e.ID
+	}
+	postings, err := loadAll(ctx, l.Postings, ids)
+	if err != nil {
+		return err
+	}
+	if !selects(ctx, nodePaths("postings", "account")...) {
+		return nil
+	}
+	var accounts []int64
+	for _, ps := range postings {
+		for _, p := range ps {
+			accounts = append(accounts, p.AccountID)
+		}
+	}
+	return prefetch(ctx, l.Account, accounts)()
 }

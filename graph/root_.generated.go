@@ -4534,7 +4534,8 @@ by a return or a rejection: the opposite of the postings of the invoice's entrie
 account (so reserved, owed and paid amounts all count, released ones do not).
 
 The drill-down connections (` + "`" + `enterprises` + "`" + `, ` + "`" + `invoices` + "`" + `, ` + "`" + `ledgerEntries` + "`" + `) list the records behind a figure with the
-same scope; they are for ADMIN and AGENT only (a chamber sees the aggregate figures, never a business's records).
+same scope, so that their ` + "`" + `totalCount` + "`" + ` (and the sum of their amounts) is the figure; they are for ADMIN and AGENT
+only: a chamber sees the aggregate figures, and null with a FORBIDDEN error for any drill-down.
 """
 type Dashboard {
   "The scope the figures are computed for, as given (null: not restricted)."
@@ -4583,7 +4584,7 @@ type Dashboard {
 
 "The scope of a dashboard."
 type DashboardScope {
-  "Only this programme; null: all programmes."
+  "Only this programme (the session's, when only a session was given); null: all programmes."
   programme: Programme
   "Only this session; null: all sessions."
   session: Session
@@ -4603,7 +4604,7 @@ type DashboardCount {
     first: Int
     "Cursor after which the page starts."
     after: String
-  ): EnterpriseConnection! @auth(requires: [ADMIN, AGENT])
+  ): EnterpriseConnection @auth(requires: [ADMIN, AGENT])
 }
 
 "Businesses at the end of the window: registered ⊇ eligible; supported = projectsFunded + notUsedYet."
@@ -4656,7 +4657,7 @@ type DashboardProgrammeBudget {
     first: Int
     "Cursor after which the page starts."
     after: String
-  ): LedgerEntryConnection! @auth(requires: [ADMIN, AGENT])
+  ): LedgerEntryConnection @auth(requires: [ADMIN, AGENT])
 }
 
 "One session's envelope at the end of the window, and how fast it was spent."
@@ -4688,7 +4689,7 @@ type DashboardSessionBudget {
     first: Int
     "Cursor after which the page starts."
     after: String
-  ): LedgerEntryConnection! @auth(requires: [ADMIN, AGENT])
+  ): LedgerEntryConnection @auth(requires: [ADMIN, AGENT])
 }
 
 "CréditSud spent within the window for one sector."
@@ -4705,7 +4706,7 @@ type DashboardSectorAmount {
     first: Int
     "Cursor after which the page starts."
     after: String
-  ): InvoiceConnection! @auth(requires: [ADMIN, AGENT])
+  ): InvoiceConnection @auth(requires: [ADMIN, AGENT])
 }
 
 "CréditSud spent within the window for one commune."
@@ -4722,7 +4723,7 @@ type DashboardCommuneAmount {
     first: Int
     "Cursor after which the page starts."
     after: String
-  ): InvoiceConnection! @auth(requires: [ADMIN, AGENT])
+  ): InvoiceConnection @auth(requires: [ADMIN, AGENT])
 }
 
 "Invoices issued within the window in one status."
@@ -4739,7 +4740,7 @@ type DashboardInvoiceStatusCount {
     first: Int
     "Cursor after which the page starts."
     after: String
-  ): InvoiceConnection! @auth(requires: [ADMIN, AGENT])
+  ): InvoiceConnection @auth(requires: [ADMIN, AGENT])
 }
 
 "Rejected invoices (issued within the window, REJECTED now) in all and by reason."
@@ -4756,7 +4757,7 @@ type DashboardRejections {
     first: Int
     "Cursor after which the page starts."
     after: String
-  ): InvoiceConnection! @auth(requires: [ADMIN, AGENT])
+  ): InvoiceConnection @auth(requires: [ADMIN, AGENT])
 }
 
 "Rejected invoices of one reason."
@@ -4773,7 +4774,7 @@ type DashboardRejectionReasonCount {
     first: Int
     "Cursor after which the page starts."
     after: String
-  ): InvoiceConnection! @auth(requires: [ADMIN, AGENT])
+  ): InvoiceConnection @auth(requires: [ADMIN, AGENT])
 }
 
 "The share of CréditSud spent on invoices between two small businesses (TPE)."
@@ -4792,7 +4793,7 @@ type DashboardSmallBusinessShare {
     first: Int
     "Cursor after which the page starts."
     after: String
-  ): InvoiceConnection! @auth(requires: [ADMIN, AGENT])
+  ): InvoiceConnection @auth(requires: [ADMIN, AGENT])
 }
 
 """
@@ -4814,7 +4815,7 @@ type DashboardBusinessDone {
     first: Int
     "Cursor after which the page starts."
     after: String
-  ): InvoiceConnection! @auth(requires: [ADMIN, AGENT])
+  ): InvoiceConnection @auth(requires: [ADMIN, AGENT])
 }
 
 "One Nouméa day of CréditSud movement on invoices."
@@ -4835,7 +4836,7 @@ type DashboardDay {
     first: Int
     "Cursor after which the page starts."
     after: String
-  ): LedgerEntryConnection! @auth(requires: [ADMIN, AGENT])
+  ): LedgerEntryConnection @auth(requires: [ADMIN, AGENT])
 }
 
 extend type Query {

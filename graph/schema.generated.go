@@ -13798,6 +13798,13 @@ func (ec *executionContext) marshalOEnterprise2ᚖsudproᚋmodelᚐEnterprise(ct
 	return ec._Enterprise(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOEnterpriseConnection2ᚖsudproᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[*model.Enterprise]) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EnterpriseConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOEnterpriseFilter2ᚖsudproᚋmodelᚐEnterpriseFilter(ctx context.Context, v any) (*model.EnterpriseFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -14005,6 +14012,13 @@ func (ec *executionContext) marshalOLedgerEntry2ᚕᚖsudproᚋmodelᚐJournalEn
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalOLedgerEntryConnection2ᚖsudproᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[*model.JournalEntry]) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LedgerEntryConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOLegalForm2ᚕsudproᚋmodelᚐLegalFormᚄ(ctx context.Context, v any) ([]model.LegalForm, error) {
