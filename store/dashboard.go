@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -86,17 +87,16 @@ func (s *Store) businessFigures(sc model.DashboardScope) (base schema.QueryWithA
 	if sc.Until != nil {
 		base = bun.SafeQuery("e.registered_at < ?", *sc.Until)
 	}
-	allocated := s.db.NewSelect().TableExpr("journal_entries AS j").ColumnExpr("1").
-		Where("j.kind = 'ALLOCATION' AND j.enterprise_id = e.id")
+	// Uncorrelated subqueries, which PostgreSQL hashes once rather than running per business.
+	allocated := s.db.NewSelect().TableExpr("journal_entries AS j").ColumnExpr("j.enterprise_id").Where("j.kind = 'ALLOCATION'")
 	if sc.ProgrammeID != 0 {
 		allocated.Where("j.programme_id = ?", sc.ProgrammeID)
 	}
 	if sc.Until != nil {
 		allocated.Where("j.created_at < ?", *sc.Until)
 	}
-	supported := bun.SafeQuery("EXISTS (?)", allocated)
-	used := bun.SafeQuery("EXISTS (SELECT 1 FROM invoices AS ui WHERE ui.buyer_id = e.id AND ui.id IN (SELECT sp.invoice_id FROM (?) AS sp))",
-		s.spentQuery(sc, nil))
+	supported := bun.SafeQuery("e.id IN (?)", allocated)
+	used := bun.SafeQuery("e.id IN (SELECT ui.buyer_id FROM invoices AS ui JOIN (?) AS sp ON sp.invoice_id = ui.id)", s.spentQuery(sc, nil))
 	return base, map[string]schema.QueryWithArgs{
 		model.BusinessesRegistered:     bun.SafeQuery("TRUE"),
 		model.BusinessesEligible:       bun.SafeQuery(eligibleSQL),
@@ -413,31 +413,16 @@ func (s *Store) DashboardDaily(ctx context.Context, sc model.DashboardScope) ([]
 // ---------------------------------------------------------------------------------------------------------------
 // Drill-down
 
-// keyed is the condition "the record belongs to the key at position parent.id": one case per distinct key, each
-// with the condition cond gives for it (?0 in cond stands for the key).
-func keyed(keys []string, cond func(key string) schema.QueryWithArgs) schema.QueryWithArgs {
-	var parts []string
-	var args []any
-	seen := map[string]bool{}
-	for _, k := range keys {
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
-		parts = append(parts, "((CAST(? AS text[]))[parent.id] = ? AND ?)")
-		args = append(args, pgdialect.Array(keys), k, cond(k))
-	}
-	if len(parts) == 0 {
-		return bun.SafeQuery("FALSE")
-	}
-	return bun.SafeQuery(strings.Join(parts, " OR "), args...)
-}
+// drillCondition is a drill-down set's condition on a record given the SQL expression of its key (a column
+// never compares the key as a value, so one condition serves every key of a batch).
+type drillCondition func(key schema.QueryWithArgs) schema.QueryWithArgs
 
 // drillPages lists one page of records for each key of a drill-down set, in one statement (a LATERAL join on
 // the keys' positions), with their totals in one more when counted.
-func drillPages[T any](ctx context.Context, db bun.IDB, k keyset[T], base func() *bun.SelectQuery, cond func(key string) schema.QueryWithArgs,
+func drillPages[T any](ctx context.Context, db bun.IDB, k keyset[T], base func() *bun.SelectQuery, cond drillCondition,
 	parentOf func(T) int64, keys []string, page model.Page, counted bool) (map[string]*model.Connection[T], error) {
-	where := keyed(keys, cond)
+	// The key of the parent at position parent.id.
+	where := cond(bun.SafeQuery("(CAST(? AS text[]))[parent.id]", pgdialect.Array(keys)))
 	positions := make([]int64, len(keys))
 	for i := range keys {
 		positions[i] = int64(i + 1)
@@ -465,11 +450,20 @@ func (s *Store) DashboardEnterprises(ctx context.Context, sc model.DashboardScop
 	base, byKey := s.businessFigures(sc)
 	conns, err := drillPages(ctx, s.db, enterpriseKeysets[model.EnterpriseOrderName],
 		func() *bun.SelectQuery { return s.db.NewSelect().Model((*model.Enterprise)(nil)).Where("?", base) },
-		func(key string) schema.QueryWithArgs {
-			if c, ok := byKey[key]; ok {
-				return c
+		func(key schema.QueryWithArgs) schema.QueryWithArgs {
+			// One branch per figure asked for (an OR, which PostgreSQL plans with hashed subqueries; a CASE is not).
+			var parts []string
+			var args []any
+			for _, k := range businessKeys {
+				if slices.Contains(keys, k) {
+					parts = append(parts, "(? = ? AND ?)")
+					args = append(args, key, k, byKey[k])
+				}
 			}
-			return bun.SafeQuery("FALSE")
+			if len(parts) == 0 {
+				return bun.SafeQuery("FALSE")
+			}
+			return bun.SafeQuery(strings.Join(parts, " OR "), args...)
 		},
 		func(e *model.Enterprise) int64 { return e.ListParentID }, keys, page, counted)
 	if err != nil {
@@ -482,28 +476,25 @@ func (s *Store) DashboardEnterprises(ctx context.Context, sc model.DashboardScop
 // first.
 func (s *Store) DashboardInvoiceRecords(ctx context.Context, sc model.DashboardScope, set model.DrillSet, keys []string, page model.Page, counted bool) (map[string]*model.InvoiceConnection, error) {
 	base := func() *bun.SelectQuery { return s.db.NewSelect().Model((*model.Invoice)(nil)) }
-	var cond func(key string) schema.QueryWithArgs
+	var cond drillCondition
 	switch set {
 	case model.DrillInvoiceStatus:
 		base = func() *bun.SelectQuery {
 			return invoicesIn(s.db.NewSelect().Model((*model.Invoice)(nil)), sc, "i.issued_at")
 		}
-		cond = func(key string) schema.QueryWithArgs { return bun.SafeQuery("i.status = ?", key) }
+		cond = func(key schema.QueryWithArgs) schema.QueryWithArgs { return bun.SafeQuery("i.status = ?", key) }
 	case model.DrillRejected:
 		base = func() *bun.SelectQuery {
 			return invoicesIn(s.db.NewSelect().Model((*model.Invoice)(nil)), sc, "i.issued_at").Where("i.status = 'REJECTED'")
 		}
-		cond = func(key string) schema.QueryWithArgs {
-			if key == "" {
-				return bun.SafeQuery("TRUE")
-			}
-			return bun.SafeQuery("i.rejection_reason = ?", key)
+		cond = func(key schema.QueryWithArgs) schema.QueryWithArgs {
+			return bun.SafeQuery("(?0 = '' OR i.rejection_reason = ?0)", key) // "": every reason
 		}
 	case model.DrillBusinessDone:
 		base = func() *bun.SelectQuery {
 			return invoicesIn(s.db.NewSelect().Model((*model.Invoice)(nil)), sc, "i.confirmed_at").Where(businessDoneCondition)
 		}
-		cond = func(string) schema.QueryWithArgs { return bun.SafeQuery("TRUE") }
+		cond = func(schema.QueryWithArgs) schema.QueryWithArgs { return bun.SafeQuery("TRUE") }
 	default:
 		for _, g := range spentGroups {
 			if g.set != set {
@@ -513,7 +504,7 @@ func (s *Store) DashboardInvoiceRecords(ctx context.Context, sc model.DashboardS
 				return s.db.NewSelect().Model((*model.Invoice)(nil)).
 					Where("i.id IN (SELECT sp.invoice_id FROM (?) AS sp)", s.spentQuery(sc, sc.From))
 			}
-			cond = func(key string) schema.QueryWithArgs { return bun.SafeQuery(g.condition, key) }
+			cond = func(key schema.QueryWithArgs) schema.QueryWithArgs { return bun.SafeQuery(g.condition, key) }
 		}
 	}
 	if cond == nil {
@@ -530,22 +521,31 @@ func (s *Store) DashboardInvoiceRecords(ctx context.Context, sc model.DashboardS
 // programme's or session's id, a day), one page per key, latest first.
 func (s *Store) DashboardEntries(ctx context.Context, sc model.DashboardScope, set model.DrillSet, keys []string, page model.Page, counted bool) (map[string]*model.LedgerEntryConnection, error) {
 	var base func() *bun.SelectQuery
-	var cond func(key string) schema.QueryWithArgs
+	var cond drillCondition
 	switch set {
 	case model.DrillProgrammeEntries:
 		base = func() *bun.SelectQuery {
 			return entriesIn(s.db.NewSelect().Model((*model.JournalEntry)(nil)), sc, nil).Where("j.session_id IS NOT NULL")
 		}
-		cond = func(key string) schema.QueryWithArgs { return bun.SafeQuery("j.programme_id = CAST(? AS bigint)", key) }
+		cond = func(key schema.QueryWithArgs) schema.QueryWithArgs {
+			return bun.SafeQuery("j.programme_id = CAST(? AS bigint)", key)
+		}
 	case model.DrillSessionEntries:
 		base = func() *bun.SelectQuery { return entriesIn(s.db.NewSelect().Model((*model.JournalEntry)(nil)), sc, nil) }
-		cond = func(key string) schema.QueryWithArgs { return bun.SafeQuery("j.session_id = CAST(? AS bigint)", key) }
+		cond = func(key schema.QueryWithArgs) schema.QueryWithArgs {
+			return bun.SafeQuery("j.session_id = CAST(? AS bigint)", key)
+		}
 	case model.DrillDayEntries:
 		base = func() *bun.SelectQuery {
 			return entriesIn(s.db.NewSelect().Model((*model.JournalEntry)(nil)), sc, sc.From).
 				Where("j.kind = 'RESERVATION' AND j.invoice_id IS NOT NULL")
 		}
-		cond = func(key string) schema.QueryWithArgs { return bun.SafeQuery(noumeaDay("j.created_at")+" = ?", key) }
+		// The Nouméa day as a range of instants (UTC+11: from 13:00 UTC the day before), which the index on
+		// created_at serves.
+		cond = func(key schema.QueryWithArgs) schema.QueryWithArgs {
+			return bun.SafeQuery("j.created_at >= (CAST(?0 AS timestamp) - interval '11 hours') AT TIME ZONE 'UTC' AND "+
+				"j.created_at < (CAST(?0 AS timestamp) + interval '13 hours') AT TIME ZONE 'UTC'", key)
+		}
 	default:
 		return nil, fmt.Errorf("no ledger entries behind dashboard set %q", set)
 	}
