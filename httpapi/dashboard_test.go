@@ -187,6 +187,32 @@ func TestDashboardOnTheDemo(t *testing.T) {
 		}
 	})
 
+	t.Run("windows read the seeded history", func(t *testing.T) {
+		// Phase 1 opened on 5 May 2025 with 1.0 bn, topped up by 200 M ten days later; phase 2's sessions are
+		// funded ten days before each opens (the first on 31 July).
+		for _, tt := range []struct {
+			to      string
+			engaged []float64
+		}{
+			{"2025-05-10", []float64{1_000_000_000, 0, 0, 0, 0}},
+			{"2025-05-31", []float64{1_200_000_000, 0, 0, 0, 0}},
+			{"2025-08-01", []float64{1_200_000_000, 120_000_000, 0, 0, 0}},
+		} {
+			r := a.query(a.tokens["AGENT"], `query($to: Date) { dashboard(to: $to) { businesses { supported { count } projectsFunded { count } }
+				budget { sessions { engaged remaining } } } }`, map[string]any{"to": tt.to})
+			sessions := get(r.mustData(t), "dashboard", "budget", 0, "sessions").([]any)
+			for i, s := range sessions {
+				if get(s, "engaged") != tt.engaged[i] || get(s, "remaining").(float64) < 0 {
+					t.Errorf("to %s, session %d: %v, want engaged %v and nothing negative", tt.to, i+1, s, tt.engaged[i])
+				}
+			}
+			b := get(r.Data, "dashboard", "businesses")
+			if get(b, "supported", "count").(float64) < get(b, "projectsFunded", "count").(float64) || get(b, "projectsFunded", "count") == float64(0) {
+				t.Errorf("to %s: businesses %v", tt.to, b)
+			}
+		}
+	})
+
 	t.Run("the ledger check holds on the demo", func(t *testing.T) {
 		violations, err := a.store.CheckLedger(context.Background())
 		if err != nil || len(violations) > 0 {

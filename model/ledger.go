@@ -103,6 +103,9 @@ type Op struct {
 	Actor          Actor
 	RequestID      string
 	IdempotencyKey string // optional: a replay with the same key returns the first outcome
+	// At dates the ledger entries of a mutation loading history (seed data, a migration from the previous
+	// platform); zero, as for every live mutation, means now.
+	At time.Time
 }
 
 // Outcome is what a money-moving mutation did, stored with its idempotency key so a replay returns it again.

@@ -2,8 +2,7 @@
 // always give the same rows, byte for byte (ids, timestamps included), so demos, screenshots and benchmarks
 // can be reproduced anywhere. CréditSud money goes through the store's ledger like live traffic (sessions funded,
 // allocations granted, invoices replayed up to their status), so the ledger invariants hold on seeded data; the
-// only values that differ between runs are the ledger's transaction ids and the times of the entries the store
-// dates with the clock (session funding and top-ups, allocations).
+// only values that differ between runs are the ledger's transaction ids.
 package seed
 
 import (
