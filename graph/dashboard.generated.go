@@ -20,10 +20,10 @@ import (
 type DashboardResolver interface {
 	Businesses(ctx context.Context, objs []*model.Dashboard) ([]*model.DashboardBusinesses, error)
 	Budget(ctx context.Context, objs []*model.Dashboard) ([][]*model.DashboardProgrammeBudget, error)
-	CreditSudBySellerSector(ctx context.Context, objs []*model.Dashboard) ([][]*model.DashboardSectorAmount, error)
-	CreditSudByBuyerSector(ctx context.Context, objs []*model.Dashboard) ([][]*model.DashboardSectorAmount, error)
-	CreditSudBySellerCommune(ctx context.Context, objs []*model.Dashboard) ([][]*model.DashboardCommuneAmount, error)
-	CreditSudByBuyerCommune(ctx context.Context, objs []*model.Dashboard) ([][]*model.DashboardCommuneAmount, error)
+	CreditSudBySellerSector(ctx context.Context, objs []*model.Dashboard) ([][]*model.DashboardAmount, error)
+	CreditSudByBuyerSector(ctx context.Context, objs []*model.Dashboard) ([][]*model.DashboardAmount, error)
+	CreditSudBySellerCommune(ctx context.Context, objs []*model.Dashboard) ([][]*model.DashboardAmount, error)
+	CreditSudByBuyerCommune(ctx context.Context, objs []*model.Dashboard) ([][]*model.DashboardAmount, error)
 	InvoicesByStatus(ctx context.Context, objs []*model.Dashboard) ([][]*model.DashboardInvoiceStatusCount, error)
 	RejectedInvoices(ctx context.Context, objs []*model.Dashboard) ([]*model.DashboardRejections, error)
 	SmallBusinessShare(ctx context.Context, objs []*model.Dashboard) ([]*model.DashboardSmallBusinessShare, error)
@@ -34,9 +34,9 @@ type DashboardBusinessDoneResolver interface {
 	Invoices(ctx context.Context, objs []*model.DashboardBusinessDone, first *int, after *string) ([]*model.Connection[*model.Invoice], error)
 }
 type DashboardCommuneAmountResolver interface {
-	Commune(ctx context.Context, objs []*model.DashboardCommuneAmount) ([]*model.Commune, error)
+	Commune(ctx context.Context, objs []*model.DashboardAmount) ([]*model.Commune, error)
 
-	Invoices(ctx context.Context, objs []*model.DashboardCommuneAmount, first *int, after *string) ([]*model.Connection[*model.Invoice], error)
+	Invoices(ctx context.Context, objs []*model.DashboardAmount, first *int, after *string) ([]*model.Connection[*model.Invoice], error)
 }
 type DashboardCountResolver interface {
 	Enterprises(ctx context.Context, objs []*model.DashboardCount, first *int, after *string) ([]*model.Connection[*model.Enterprise], error)
@@ -63,9 +63,9 @@ type DashboardScopeResolver interface {
 	Session(ctx context.Context, objs []*model.DashboardScope) ([]*model.Session, error)
 }
 type DashboardSectorAmountResolver interface {
-	Sector(ctx context.Context, objs []*model.DashboardSectorAmount) ([]*model.Sector, error)
+	Sector(ctx context.Context, objs []*model.DashboardAmount) ([]*model.Sector, error)
 
-	Invoices(ctx context.Context, objs []*model.DashboardSectorAmount, first *int, after *string) ([]*model.Connection[*model.Invoice], error)
+	Invoices(ctx context.Context, objs []*model.DashboardAmount, first *int, after *string) ([]*model.Connection[*model.Invoice], error)
 }
 type DashboardSessionBudgetResolver interface {
 	Session(ctx context.Context, objs []*model.DashboardSessionBudget) ([]*model.Session, error)
@@ -480,8 +480,8 @@ func (ec *executionContext) _Dashboard_creditSudBySellerSector(ctx context.Conte
 			return ec.resolveBatch_Dashboard_creditSudBySellerSector(ctx, field, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.DashboardSectorAmount) graphql.Marshaler {
-			return ec.marshalNDashboardSectorAmount2ᚕᚖsudproᚋmodelᚐDashboardSectorAmountᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DashboardAmount) graphql.Marshaler {
+			return ec.marshalNDashboardSectorAmount2ᚕᚖsudproᚋmodelᚐDashboardAmountᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -505,7 +505,7 @@ func (ec *executionContext) resolveBatch_Dashboard_creditSudBySellerSector(ctx c
 		result := batch.FieldResult(field, func() (any, error) {
 			return resolver.CreditSudBySellerSector(ctx, batch.Parents)
 		})
-		return graphql.ResolveBatchGroupResult[[]*model.DashboardSectorAmount](
+		return graphql.ResolveBatchGroupResult[[]*model.DashboardAmount](
 			ctx,
 			batch.Index,
 			len(batch.Parents),
@@ -515,7 +515,7 @@ func (ec *executionContext) resolveBatch_Dashboard_creditSudBySellerSector(ctx c
 		)
 	}
 	results, err := resolver.CreditSudBySellerSector(ctx, []*model.Dashboard{obj})
-	return graphql.ResolveBatchSingleResult[[]*model.DashboardSectorAmount](
+	return graphql.ResolveBatchSingleResult[[]*model.DashboardAmount](
 		ctx,
 		results,
 		err,
@@ -535,8 +535,8 @@ func (ec *executionContext) _Dashboard_creditSudByBuyerSector(ctx context.Contex
 			return ec.resolveBatch_Dashboard_creditSudByBuyerSector(ctx, field, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.DashboardSectorAmount) graphql.Marshaler {
-			return ec.marshalNDashboardSectorAmount2ᚕᚖsudproᚋmodelᚐDashboardSectorAmountᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DashboardAmount) graphql.Marshaler {
+			return ec.marshalNDashboardSectorAmount2ᚕᚖsudproᚋmodelᚐDashboardAmountᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -560,7 +560,7 @@ func (ec *executionContext) resolveBatch_Dashboard_creditSudByBuyerSector(ctx co
 		result := batch.FieldResult(field, func() (any, error) {
 			return resolver.CreditSudByBuyerSector(ctx, batch.Parents)
 		})
-		return graphql.ResolveBatchGroupResult[[]*model.DashboardSectorAmount](
+		return graphql.ResolveBatchGroupResult[[]*model.DashboardAmount](
 			ctx,
 			batch.Index,
 			len(batch.Parents),
@@ -570,7 +570,7 @@ func (ec *executionContext) resolveBatch_Dashboard_creditSudByBuyerSector(ctx co
 		)
 	}
 	results, err := resolver.CreditSudByBuyerSector(ctx, []*model.Dashboard{obj})
-	return graphql.ResolveBatchSingleResult[[]*model.DashboardSectorAmount](
+	return graphql.ResolveBatchSingleResult[[]*model.DashboardAmount](
 		ctx,
 		results,
 		err,
@@ -590,8 +590,8 @@ func (ec *executionContext) _Dashboard_creditSudBySellerCommune(ctx context.Cont
 			return ec.resolveBatch_Dashboard_creditSudBySellerCommune(ctx, field, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.DashboardCommuneAmount) graphql.Marshaler {
-			return ec.marshalNDashboardCommuneAmount2ᚕᚖsudproᚋmodelᚐDashboardCommuneAmountᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DashboardAmount) graphql.Marshaler {
+			return ec.marshalNDashboardCommuneAmount2ᚕᚖsudproᚋmodelᚐDashboardAmountᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -615,7 +615,7 @@ func (ec *executionContext) resolveBatch_Dashboard_creditSudBySellerCommune(ctx 
 		result := batch.FieldResult(field, func() (any, error) {
 			return resolver.CreditSudBySellerCommune(ctx, batch.Parents)
 		})
-		return graphql.ResolveBatchGroupResult[[]*model.DashboardCommuneAmount](
+		return graphql.ResolveBatchGroupResult[[]*model.DashboardAmount](
 			ctx,
 			batch.Index,
 			len(batch.Parents),
@@ -625,7 +625,7 @@ func (ec *executionContext) resolveBatch_Dashboard_creditSudBySellerCommune(ctx 
 		)
 	}
 	results, err := resolver.CreditSudBySellerCommune(ctx, []*model.Dashboard{obj})
-	return graphql.ResolveBatchSingleResult[[]*model.DashboardCommuneAmount](
+	return graphql.ResolveBatchSingleResult[[]*model.DashboardAmount](
 		ctx,
 		results,
 		err,
@@ -645,8 +645,8 @@ func (ec *executionContext) _Dashboard_creditSudByBuyerCommune(ctx context.Conte
 			return ec.resolveBatch_Dashboard_creditSudByBuyerCommune(ctx, field, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.DashboardCommuneAmount) graphql.Marshaler {
-			return ec.marshalNDashboardCommuneAmount2ᚕᚖsudproᚋmodelᚐDashboardCommuneAmountᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DashboardAmount) graphql.Marshaler {
+			return ec.marshalNDashboardCommuneAmount2ᚕᚖsudproᚋmodelᚐDashboardAmountᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -670,7 +670,7 @@ func (ec *executionContext) resolveBatch_Dashboard_creditSudByBuyerCommune(ctx c
 		result := batch.FieldResult(field, func() (any, error) {
 			return resolver.CreditSudByBuyerCommune(ctx, batch.Parents)
 		})
-		return graphql.ResolveBatchGroupResult[[]*model.DashboardCommuneAmount](
+		return graphql.ResolveBatchGroupResult[[]*model.DashboardAmount](
 			ctx,
 			batch.Index,
 			len(batch.Parents),
@@ -680,7 +680,7 @@ func (ec *executionContext) resolveBatch_Dashboard_creditSudByBuyerCommune(ctx c
 		)
 	}
 	results, err := resolver.CreditSudByBuyerCommune(ctx, []*model.Dashboard{obj})
-	return graphql.ResolveBatchSingleResult[[]*model.DashboardCommuneAmount](
+	return graphql.ResolveBatchSingleResult[[]*model.DashboardAmount](
 		ctx,
 		results,
 		err,
@@ -1305,7 +1305,7 @@ func (ec *executionContext) fieldContext_DashboardBusinesses_notUsedYet(_ contex
 	return fc, nil
 }
 
-func (ec *executionContext) _DashboardCommuneAmount_commune(ctx context.Context, field graphql.CollectedField, obj *model.DashboardCommuneAmount) (ret graphql.Marshaler) {
+func (ec *executionContext) _DashboardCommuneAmount_commune(ctx context.Context, field graphql.CollectedField, obj *model.DashboardAmount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1336,9 +1336,9 @@ func (ec *executionContext) fieldContext_DashboardCommuneAmount_commune(_ contex
 	}
 	return fc, nil
 }
-func (ec *executionContext) resolveBatch_DashboardCommuneAmount_commune(ctx context.Context, field graphql.CollectedField, obj *model.DashboardCommuneAmount) (any, error) {
+func (ec *executionContext) resolveBatch_DashboardCommuneAmount_commune(ctx context.Context, field graphql.CollectedField, obj *model.DashboardAmount) (any, error) {
 	resolver := ec.Resolvers.DashboardCommuneAmount()
-	if batch, ok := graphql.BatchParentsFor[*model.DashboardCommuneAmount](ctx, "DashboardCommuneAmount"); ok {
+	if batch, ok := graphql.BatchParentsFor[*model.DashboardAmount](ctx, "DashboardCommuneAmount"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
 			return resolver.Commune(ctx, batch.Parents)
 		})
@@ -1351,7 +1351,7 @@ func (ec *executionContext) resolveBatch_DashboardCommuneAmount_commune(ctx cont
 			batch.IndexMap,
 		)
 	}
-	results, err := resolver.Commune(ctx, []*model.DashboardCommuneAmount{obj})
+	results, err := resolver.Commune(ctx, []*model.DashboardAmount{obj})
 	return graphql.ResolveBatchSingleResult[*model.Commune](
 		ctx,
 		results,
@@ -1360,7 +1360,7 @@ func (ec *executionContext) resolveBatch_DashboardCommuneAmount_commune(ctx cont
 	)
 }
 
-func (ec *executionContext) _DashboardCommuneAmount_amount(ctx context.Context, field graphql.CollectedField, obj *model.DashboardCommuneAmount) (ret graphql.Marshaler) {
+func (ec *executionContext) _DashboardCommuneAmount_amount(ctx context.Context, field graphql.CollectedField, obj *model.DashboardAmount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1383,7 +1383,7 @@ func (ec *executionContext) fieldContext_DashboardCommuneAmount_amount(_ context
 	return graphql.NewScalarFieldContext("DashboardCommuneAmount", field, false, false, "XPF")
 }
 
-func (ec *executionContext) _DashboardCommuneAmount_invoiceCount(ctx context.Context, field graphql.CollectedField, obj *model.DashboardCommuneAmount) (ret graphql.Marshaler) {
+func (ec *executionContext) _DashboardCommuneAmount_invoiceCount(ctx context.Context, field graphql.CollectedField, obj *model.DashboardAmount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1406,7 +1406,7 @@ func (ec *executionContext) fieldContext_DashboardCommuneAmount_invoiceCount(_ c
 	return graphql.NewScalarFieldContext("DashboardCommuneAmount", field, false, false, "Int")
 }
 
-func (ec *executionContext) _DashboardCommuneAmount_invoices(ctx context.Context, field graphql.CollectedField, obj *model.DashboardCommuneAmount) (ret graphql.Marshaler) {
+func (ec *executionContext) _DashboardCommuneAmount_invoices(ctx context.Context, field graphql.CollectedField, obj *model.DashboardAmount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1471,10 +1471,10 @@ func (ec *executionContext) fieldContext_DashboardCommuneAmount_invoices(ctx con
 	}
 	return fc, nil
 }
-func (ec *executionContext) resolveBatch_DashboardCommuneAmount_invoices(ctx context.Context, field graphql.CollectedField, obj *model.DashboardCommuneAmount) (any, error) {
+func (ec *executionContext) resolveBatch_DashboardCommuneAmount_invoices(ctx context.Context, field graphql.CollectedField, obj *model.DashboardAmount) (any, error) {
 	resolver := ec.Resolvers.DashboardCommuneAmount()
 	fc := graphql.GetFieldContext(ctx)
-	if batch, ok := graphql.BatchParentsFor[*model.DashboardCommuneAmount](ctx, "DashboardCommuneAmount"); ok {
+	if batch, ok := graphql.BatchParentsFor[*model.DashboardAmount](ctx, "DashboardCommuneAmount"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
 			return resolver.Invoices(ctx, batch.Parents, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		})
@@ -1487,7 +1487,7 @@ func (ec *executionContext) resolveBatch_DashboardCommuneAmount_invoices(ctx con
 			batch.IndexMap,
 		)
 	}
-	results, err := resolver.Invoices(ctx, []*model.DashboardCommuneAmount{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string))
+	results, err := resolver.Invoices(ctx, []*model.DashboardAmount{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string))
 	return graphql.ResolveBatchSingleResult[*model.Connection[*model.Invoice]](
 		ctx,
 		results,
@@ -2771,7 +2771,7 @@ func (ec *executionContext) fieldContext_DashboardScope_to(_ context.Context, fi
 	return graphql.NewScalarFieldContext("DashboardScope", field, false, false, "Date")
 }
 
-func (ec *executionContext) _DashboardSectorAmount_sector(ctx context.Context, field graphql.CollectedField, obj *model.DashboardSectorAmount) (ret graphql.Marshaler) {
+func (ec *executionContext) _DashboardSectorAmount_sector(ctx context.Context, field graphql.CollectedField, obj *model.DashboardAmount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2802,9 +2802,9 @@ func (ec *executionContext) fieldContext_DashboardSectorAmount_sector(_ context.
 	}
 	return fc, nil
 }
-func (ec *executionContext) resolveBatch_DashboardSectorAmount_sector(ctx context.Context, field graphql.CollectedField, obj *model.DashboardSectorAmount) (any, error) {
+func (ec *executionContext) resolveBatch_DashboardSectorAmount_sector(ctx context.Context, field graphql.CollectedField, obj *model.DashboardAmount) (any, error) {
 	resolver := ec.Resolvers.DashboardSectorAmount()
-	if batch, ok := graphql.BatchParentsFor[*model.DashboardSectorAmount](ctx, "DashboardSectorAmount"); ok {
+	if batch, ok := graphql.BatchParentsFor[*model.DashboardAmount](ctx, "DashboardSectorAmount"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
 			return resolver.Sector(ctx, batch.Parents)
 		})
@@ -2817,7 +2817,7 @@ func (ec *executionContext) resolveBatch_DashboardSectorAmount_sector(ctx contex
 			batch.IndexMap,
 		)
 	}
-	results, err := resolver.Sector(ctx, []*model.DashboardSectorAmount{obj})
+	results, err := resolver.Sector(ctx, []*model.DashboardAmount{obj})
 	return graphql.ResolveBatchSingleResult[*model.Sector](
 		ctx,
 		results,
@@ -2826,7 +2826,7 @@ func (ec *executionContext) resolveBatch_DashboardSectorAmount_sector(ctx contex
 	)
 }
 
-func (ec *executionContext) _DashboardSectorAmount_amount(ctx context.Context, field graphql.CollectedField, obj *model.DashboardSectorAmount) (ret graphql.Marshaler) {
+func (ec *executionContext) _DashboardSectorAmount_amount(ctx context.Context, field graphql.CollectedField, obj *model.DashboardAmount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2849,7 +2849,7 @@ func (ec *executionContext) fieldContext_DashboardSectorAmount_amount(_ context.
 	return graphql.NewScalarFieldContext("DashboardSectorAmount", field, false, false, "XPF")
 }
 
-func (ec *executionContext) _DashboardSectorAmount_invoiceCount(ctx context.Context, field graphql.CollectedField, obj *model.DashboardSectorAmount) (ret graphql.Marshaler) {
+func (ec *executionContext) _DashboardSectorAmount_invoiceCount(ctx context.Context, field graphql.CollectedField, obj *model.DashboardAmount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2872,7 +2872,7 @@ func (ec *executionContext) fieldContext_DashboardSectorAmount_invoiceCount(_ co
 	return graphql.NewScalarFieldContext("DashboardSectorAmount", field, false, false, "Int")
 }
 
-func (ec *executionContext) _DashboardSectorAmount_invoices(ctx context.Context, field graphql.CollectedField, obj *model.DashboardSectorAmount) (ret graphql.Marshaler) {
+func (ec *executionContext) _DashboardSectorAmount_invoices(ctx context.Context, field graphql.CollectedField, obj *model.DashboardAmount) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -2937,10 +2937,10 @@ func (ec *executionContext) fieldContext_DashboardSectorAmount_invoices(ctx cont
 	}
 	return fc, nil
 }
-func (ec *executionContext) resolveBatch_DashboardSectorAmount_invoices(ctx context.Context, field graphql.CollectedField, obj *model.DashboardSectorAmount) (any, error) {
+func (ec *executionContext) resolveBatch_DashboardSectorAmount_invoices(ctx context.Context, field graphql.CollectedField, obj *model.DashboardAmount) (any, error) {
 	resolver := ec.Resolvers.DashboardSectorAmount()
 	fc := graphql.GetFieldContext(ctx)
-	if batch, ok := graphql.BatchParentsFor[*model.DashboardSectorAmount](ctx, "DashboardSectorAmount"); ok {
+	if batch, ok := graphql.BatchParentsFor[*model.DashboardAmount](ctx, "DashboardSectorAmount"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
 			return resolver.Invoices(ctx, batch.Parents, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		})
@@ -2953,7 +2953,7 @@ func (ec *executionContext) resolveBatch_DashboardSectorAmount_invoices(ctx cont
 			batch.IndexMap,
 		)
 	}
-	results, err := resolver.Invoices(ctx, []*model.DashboardSectorAmount{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string))
+	results, err := resolver.Invoices(ctx, []*model.DashboardAmount{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string))
 	return graphql.ResolveBatchSingleResult[*model.Connection[*model.Invoice]](
 		ctx,
 		results,
@@ -3693,7 +3693,7 @@ func (ec *executionContext) _DashboardBusinesses(ctx context.Context, sel ast.Se
 
 var dashboardCommuneAmountImplementors = []string{"DashboardCommuneAmount"}
 
-func (ec *executionContext) _DashboardCommuneAmount(ctx context.Context, sel ast.SelectionSet, obj *model.DashboardCommuneAmount) graphql.Marshaler {
+func (ec *executionContext) _DashboardCommuneAmount(ctx context.Context, sel ast.SelectionSet, obj *model.DashboardAmount) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, dashboardCommuneAmountImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -4113,7 +4113,7 @@ func (ec *executionContext) _DashboardScope(ctx context.Context, sel ast.Selecti
 
 var dashboardSectorAmountImplementors = []string{"DashboardSectorAmount"}
 
-func (ec *executionContext) _DashboardSectorAmount(ctx context.Context, sel ast.SelectionSet, obj *model.DashboardSectorAmount) graphql.Marshaler {
+func (ec *executionContext) _DashboardSectorAmount(ctx context.Context, sel ast.SelectionSet, obj *model.DashboardAmount) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, dashboardSectorAmountImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -4315,12 +4315,12 @@ func (ec *executionContext) marshalNDashboardBusinesses2ᚖsudproᚋmodelᚐDash
 	return ec._DashboardBusinesses(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNDashboardCommuneAmount2ᚕᚖsudproᚋmodelᚐDashboardCommuneAmountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DashboardCommuneAmount) graphql.Marshaler {
+func (ec *executionContext) marshalNDashboardCommuneAmount2ᚕᚖsudproᚋmodelᚐDashboardAmountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DashboardAmount) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "DashboardCommuneAmount", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDashboardCommuneAmount2ᚖsudproᚋmodelᚐDashboardCommuneAmount(ctx, sel, v[i])
+		return ec.marshalNDashboardCommuneAmount2ᚖsudproᚋmodelᚐDashboardAmount(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -4332,7 +4332,7 @@ func (ec *executionContext) marshalNDashboardCommuneAmount2ᚕᚖsudproᚋmodel�
 	return ret
 }
 
-func (ec *executionContext) marshalNDashboardCommuneAmount2ᚖsudproᚋmodelᚐDashboardCommuneAmount(ctx context.Context, sel ast.SelectionSet, v *model.DashboardCommuneAmount) graphql.Marshaler {
+func (ec *executionContext) marshalNDashboardCommuneAmount2ᚖsudproᚋmodelᚐDashboardAmount(ctx context.Context, sel ast.SelectionSet, v *model.DashboardAmount) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DashboardCommuneAmount!")
 		return graphql.Null
@@ -4460,12 +4460,12 @@ func (ec *executionContext) marshalNDashboardScope2sudproᚋmodelᚐDashboardSco
 	return ec._DashboardScope(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNDashboardSectorAmount2ᚕᚖsudproᚋmodelᚐDashboardSectorAmountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DashboardSectorAmount) graphql.Marshaler {
+func (ec *executionContext) marshalNDashboardSectorAmount2ᚕᚖsudproᚋmodelᚐDashboardAmountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DashboardAmount) graphql.Marshaler {
 	ctx = graphql.WithBatchParents(ctx, "DashboardSectorAmount", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDashboardSectorAmount2ᚖsudproᚋmodelᚐDashboardSectorAmount(ctx, sel, v[i])
+		return ec.marshalNDashboardSectorAmount2ᚖsudproᚋmodelᚐDashboardAmount(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -4477,7 +4477,7 @@ func (ec *executionContext) marshalNDashboardSectorAmount2ᚕᚖsudproᚋmodel�
 	return ret
 }
 
-func (ec *executionContext) marshalNDashboardSectorAmount2ᚖsudproᚋmodelᚐDashboardSectorAmount(ctx context.Context, sel ast.SelectionSet, v *model.DashboardSectorAmount) graphql.Marshaler {
+func (ec *executionContext) marshalNDashboardSectorAmount2ᚖsudproᚋmodelᚐDashboardAmount(ctx context.Context, sel ast.SelectionSet, v *model.DashboardAmount) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DashboardSectorAmount!")
 		return graphql.Null

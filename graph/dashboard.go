@@ -67,10 +67,10 @@ func perDashboard[V any](objs []*model.Dashboard, figure func(d *model.Dashboard
 	return out, nil
 }
 
-// spentFigure picks one breakdown of the CréditSud spent.
-func spentFigure[V any](objs []*model.Dashboard, pick func(*model.DashboardSpent) V) ([]V, error) {
+// sharedFigure picks one figure of what several fields share (read once per dashboard).
+func sharedFigure[S, V any](objs []*model.Dashboard, read func(*model.Dashboard) func() (S, error), pick func(S) V) ([]V, error) {
 	return perDashboard(objs, func(d *model.Dashboard) (V, error) {
-		s, err := d.Spent()
+		s, err := read(d)()
 		if err != nil {
 			var zero V
 			return zero, err
@@ -79,16 +79,14 @@ func spentFigure[V any](objs []*model.Dashboard, pick func(*model.DashboardSpent
 	})
 }
 
+// spentFigure picks one breakdown of the CréditSud spent.
+func spentFigure[V any](objs []*model.Dashboard, pick func(*model.DashboardSpent) V) ([]V, error) {
+	return sharedFigure(objs, func(d *model.Dashboard) func() (*model.DashboardSpent, error) { return d.Spent }, pick)
+}
+
 // invoiceFigure picks one of the invoice figures.
 func invoiceFigure[V any](objs []*model.Dashboard, pick func(*model.DashboardInvoices) V) ([]V, error) {
-	return perDashboard(objs, func(d *model.Dashboard) (V, error) {
-		s, err := d.Invoices()
-		if err != nil {
-			var zero V
-			return zero, err
-		}
-		return pick(s), nil
-	})
+	return sharedFigure(objs, func(d *model.Dashboard) func() (*model.DashboardInvoices, error) { return d.Invoices }, pick)
 }
 
 // drillFetch lists one page of the records behind several figures of one scope and set.
@@ -143,13 +141,7 @@ func drillInvoices[P comparable](ctx context.Context, r *Resolver, objs []P, dri
 	if err != nil {
 		return nil, err
 	}
-	var invoices []*model.Invoice
-	for _, c := range conns {
-		if c != nil {
-			invoices = append(invoices, c.Nodes()...)
-		}
-	}
-	return conns, r.prefetchInvoiceRelations(ctx, invoices)
+	return conns, r.prefetchInvoiceRelations(ctx, nodesOf(conns))
 }
 
 // drillEntries resolves the ledger entry connections behind figures, with the entries' relations prefetched.
@@ -158,13 +150,18 @@ func drillEntries[P comparable](ctx context.Context, r *Resolver, objs []P, dril
 	if err != nil {
 		return nil, err
 	}
-	var entries []*model.JournalEntry
+	return conns, r.prefetchEntryRelations(ctx, nodesOf(conns))
+}
+
+// nodesOf returns the nodes of several pages (nil pages included: a figure the caller may not drill into).
+func nodesOf[T any](conns []*model.Connection[T]) []T {
+	var out []T
 	for _, c := range conns {
 		if c != nil {
-			entries = append(entries, c.Nodes()...)
+			out = append(out, c.Nodes()...)
 		}
 	}
-	return conns, r.prefetchEntryRelations(ctx, entries)
+	return out
 }
 
 // prefetchEntryRelations loads, in one batch per relation, what the client selected under pages of journal

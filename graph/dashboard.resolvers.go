@@ -23,20 +23,20 @@ func (r *dashboardResolver) Budget(ctx context.Context, objs []*model.Dashboard)
 	})
 }
 
-func (r *dashboardResolver) CreditSudBySellerSector(ctx context.Context, objs []*model.Dashboard) ([][]*model.DashboardSectorAmount, error) {
-	return spentFigure(objs, func(s *model.DashboardSpent) []*model.DashboardSectorAmount { return s.BySellerSector })
+func (r *dashboardResolver) CreditSudBySellerSector(ctx context.Context, objs []*model.Dashboard) ([][]*model.DashboardAmount, error) {
+	return spentFigure(objs, func(s *model.DashboardSpent) []*model.DashboardAmount { return s.BySellerSector })
 }
 
-func (r *dashboardResolver) CreditSudByBuyerSector(ctx context.Context, objs []*model.Dashboard) ([][]*model.DashboardSectorAmount, error) {
-	return spentFigure(objs, func(s *model.DashboardSpent) []*model.DashboardSectorAmount { return s.ByBuyerSector })
+func (r *dashboardResolver) CreditSudByBuyerSector(ctx context.Context, objs []*model.Dashboard) ([][]*model.DashboardAmount, error) {
+	return spentFigure(objs, func(s *model.DashboardSpent) []*model.DashboardAmount { return s.ByBuyerSector })
 }
 
-func (r *dashboardResolver) CreditSudBySellerCommune(ctx context.Context, objs []*model.Dashboard) ([][]*model.DashboardCommuneAmount, error) {
-	return spentFigure(objs, func(s *model.DashboardSpent) []*model.DashboardCommuneAmount { return s.BySellerCommune })
+func (r *dashboardResolver) CreditSudBySellerCommune(ctx context.Context, objs []*model.Dashboard) ([][]*model.DashboardAmount, error) {
+	return spentFigure(objs, func(s *model.DashboardSpent) []*model.DashboardAmount { return s.BySellerCommune })
 }
 
-func (r *dashboardResolver) CreditSudByBuyerCommune(ctx context.Context, objs []*model.Dashboard) ([][]*model.DashboardCommuneAmount, error) {
-	return spentFigure(objs, func(s *model.DashboardSpent) []*model.DashboardCommuneAmount { return s.ByBuyerCommune })
+func (r *dashboardResolver) CreditSudByBuyerCommune(ctx context.Context, objs []*model.Dashboard) ([][]*model.DashboardAmount, error) {
+	return spentFigure(objs, func(s *model.DashboardSpent) []*model.DashboardAmount { return s.ByBuyerCommune })
 }
 
 func (r *dashboardResolver) InvoicesByStatus(ctx context.Context, objs []*model.Dashboard) ([][]*model.DashboardInvoiceStatusCount, error) {
@@ -65,12 +65,12 @@ func (r *dashboardBusinessDoneResolver) Invoices(ctx context.Context, objs []*mo
 	return drillInvoices(ctx, r.Resolver, objs, func(f *model.DashboardBusinessDone) model.Drill { return f.Drill }, first, after)
 }
 
-func (r *dashboardCommuneAmountResolver) Commune(ctx context.Context, objs []*model.DashboardCommuneAmount) ([]*model.Commune, error) {
-	return each(ctx, r.loaders(ctx).Commune, objs, always(func(f *model.DashboardCommuneAmount) string { return f.CommuneCode }))
+func (r *dashboardCommuneAmountResolver) Commune(ctx context.Context, objs []*model.DashboardAmount) ([]*model.Commune, error) {
+	return each(ctx, r.loaders(ctx).Commune, objs, always(func(f *model.DashboardAmount) string { return f.Code }))
 }
 
-func (r *dashboardCommuneAmountResolver) Invoices(ctx context.Context, objs []*model.DashboardCommuneAmount, first *int, after *string) ([]*model.Connection[*model.Invoice], error) {
-	return drillInvoices(ctx, r.Resolver, objs, func(f *model.DashboardCommuneAmount) model.Drill { return f.Drill }, first, after)
+func (r *dashboardCommuneAmountResolver) Invoices(ctx context.Context, objs []*model.DashboardAmount, first *int, after *string) ([]*model.Connection[*model.Invoice], error) {
+	return drillInvoices(ctx, r.Resolver, objs, func(f *model.DashboardAmount) model.Drill { return f.Drill }, first, after)
 }
 
 func (r *dashboardCountResolver) Enterprises(ctx context.Context, objs []*model.DashboardCount, first *int, after *string) ([]*model.Connection[*model.Enterprise], error) {
@@ -112,12 +112,12 @@ func (r *dashboardScopeResolver) Session(ctx context.Context, objs []*model.Dash
 	return each(ctx, r.loaders(ctx).Session, objs, func(s *model.DashboardScope) (int64, bool) { return s.SessionID, s.SessionID != 0 })
 }
 
-func (r *dashboardSectorAmountResolver) Sector(ctx context.Context, objs []*model.DashboardSectorAmount) ([]*model.Sector, error) {
-	return each(ctx, r.loaders(ctx).Sector, objs, always(func(f *model.DashboardSectorAmount) string { return f.SectorCode }))
+func (r *dashboardSectorAmountResolver) Sector(ctx context.Context, objs []*model.DashboardAmount) ([]*model.Sector, error) {
+	return each(ctx, r.loaders(ctx).Sector, objs, always(func(f *model.DashboardAmount) string { return f.Code }))
 }
 
-func (r *dashboardSectorAmountResolver) Invoices(ctx context.Context, objs []*model.DashboardSectorAmount, first *int, after *string) ([]*model.Connection[*model.Invoice], error) {
-	return drillInvoices(ctx, r.Resolver, objs, func(f *model.DashboardSectorAmount) model.Drill { return f.Drill }, first, after)
+func (r *dashboardSectorAmountResolver) Invoices(ctx context.Context, objs []*model.DashboardAmount, first *int, after *string) ([]*model.Connection[*model.Invoice], error) {
+	return drillInvoices(ctx, r.Resolver, objs, func(f *model.DashboardAmount) model.Drill { return f.Drill }, first, after)
 }
 
 func (r *dashboardSessionBudgetResolver) Session(ctx context.Context, objs []*model.DashboardSessionBudget) ([]*model.Session, error) {

@@ -135,17 +135,9 @@ func (b *DashboardSessionBudget) SecondsToExhaustion() *int {
 	return &s
 }
 
-// DashboardSectorAmount is CréditSud spent for one sector.
-type DashboardSectorAmount struct {
-	SectorCode   string
-	Amount       XPF
-	InvoiceCount int
-	Drill        Drill
-}
-
-// DashboardCommuneAmount is CréditSud spent for one commune.
-type DashboardCommuneAmount struct {
-	CommuneCode  string
+// DashboardAmount is CréditSud spent for one sector or one commune (Code).
+type DashboardAmount struct {
+	Code         string
 	Amount       XPF
 	InvoiceCount int
 	Drill        Drill
@@ -153,8 +145,7 @@ type DashboardCommuneAmount struct {
 
 // DashboardSpent is every breakdown of the CréditSud spent within a window, from one read of the ledger.
 type DashboardSpent struct {
-	BySellerSector, ByBuyerSector   []*DashboardSectorAmount
-	BySellerCommune, ByBuyerCommune []*DashboardCommuneAmount
+	BySellerSector, ByBuyerSector, BySellerCommune, ByBuyerCommune []*DashboardAmount
 	SmallBusiness                   *DashboardSmallBusinessShare
 }
 

@@ -280,27 +280,30 @@ func (s *Store) DashboardSpent(ctx context.Context, sc model.DashboardScope) (*m
 	if err != nil {
 		return nil, err
 	}
-	drill := func(set model.DrillSet, key string) model.Drill { return model.Drill{Scope: sc, Set: set, Key: key} }
-	out := &model.DashboardSpent{}
+	amounts := func(set model.DrillSet, codes []string) []*model.DashboardAmount {
+		out := make([]*model.DashboardAmount, len(codes))
+		for i, code := range codes {
+			f := found[set][code]
+			out[i] = &model.DashboardAmount{Code: code, Amount: f.amount, InvoiceCount: f.count, Drill: model.Drill{Scope: sc, Set: set, Key: code}}
+		}
+		return out
+	}
+	var sectorCodes, communeCodes []string
 	for _, sector := range sectors {
-		f := found[model.DrillSpentBySellerSector][sector.Code]
-		out.BySellerSector = append(out.BySellerSector, &model.DashboardSectorAmount{SectorCode: sector.Code, Amount: f.amount, InvoiceCount: f.count,
-			Drill: drill(model.DrillSpentBySellerSector, sector.Code)})
-		f = found[model.DrillSpentByBuyerSector][sector.Code]
-		out.ByBuyerSector = append(out.ByBuyerSector, &model.DashboardSectorAmount{SectorCode: sector.Code, Amount: f.amount, InvoiceCount: f.count,
-			Drill: drill(model.DrillSpentByBuyerSector, sector.Code)})
+		sectorCodes = append(sectorCodes, sector.Code)
 	}
 	for _, commune := range communes {
-		f := found[model.DrillSpentBySellerCommune][commune.Code]
-		out.BySellerCommune = append(out.BySellerCommune, &model.DashboardCommuneAmount{CommuneCode: commune.Code, Amount: f.amount, InvoiceCount: f.count,
-			Drill: drill(model.DrillSpentBySellerCommune, commune.Code)})
-		f = found[model.DrillSpentByBuyerCommune][commune.Code]
-		out.ByBuyerCommune = append(out.ByBuyerCommune, &model.DashboardCommuneAmount{CommuneCode: commune.Code, Amount: f.amount, InvoiceCount: f.count,
-			Drill: drill(model.DrillSpentByBuyerCommune, commune.Code)})
+		communeCodes = append(communeCodes, commune.Code)
+	}
+	out := &model.DashboardSpent{
+		BySellerSector:  amounts(model.DrillSpentBySellerSector, sectorCodes),
+		ByBuyerSector:   amounts(model.DrillSpentByBuyerSector, sectorCodes),
+		BySellerCommune: amounts(model.DrillSpentBySellerCommune, communeCodes),
+		ByBuyerCommune:  amounts(model.DrillSpentByBuyerCommune, communeCodes),
 	}
 	small := found[model.DrillSpentSmallBusiness]["SMALL"]
 	out.SmallBusiness = &model.DashboardSmallBusinessShare{SmallBusinessAmount: small.amount, Total: total.amount, InvoiceCount: small.count,
-		Drill: drill(model.DrillSpentSmallBusiness, "SMALL")}
+		Drill: model.Drill{Scope: sc, Set: model.DrillSpentSmallBusiness, Key: "SMALL"}}
 	return out, nil
 }
 

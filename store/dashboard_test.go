@@ -206,20 +206,20 @@ func TestDashboardSpentByHand(t *testing.T) {
 		Amount model.XPF
 		Count  int
 	}
-	sectors := func(rows []*model.DashboardSectorAmount) map[string]row {
+	sectors := func(rows []*model.DashboardAmount) map[string]row {
 		out := map[string]row{}
 		for _, r := range rows {
 			if r.Amount != 0 || r.InvoiceCount != 0 {
-				out[r.SectorCode] = row{r.Amount, r.InvoiceCount}
+				out[r.Code] = row{r.Amount, r.InvoiceCount}
 			}
 		}
 		return out
 	}
-	communes := func(rows []*model.DashboardCommuneAmount) map[string]row {
+	communes := func(rows []*model.DashboardAmount) map[string]row {
 		out := map[string]row{}
 		for _, r := range rows {
 			if r.Amount != 0 || r.InvoiceCount != 0 {
-				out[r.CommuneCode] = row{r.Amount, r.InvoiceCount}
+				out[r.Code] = row{r.Amount, r.InvoiceCount}
 			}
 		}
 		return out
@@ -259,12 +259,12 @@ func TestDashboardSpentByHand(t *testing.T) {
 		drills[set][key] = r
 	}
 	for i := range spent.BySellerSector {
-		add(model.DrillSpentBySellerSector, spent.BySellerSector[i].SectorCode, row{spent.BySellerSector[i].Amount, spent.BySellerSector[i].InvoiceCount})
-		add(model.DrillSpentByBuyerSector, spent.ByBuyerSector[i].SectorCode, row{spent.ByBuyerSector[i].Amount, spent.ByBuyerSector[i].InvoiceCount})
+		add(model.DrillSpentBySellerSector, spent.BySellerSector[i].Code, row{spent.BySellerSector[i].Amount, spent.BySellerSector[i].InvoiceCount})
+		add(model.DrillSpentByBuyerSector, spent.ByBuyerSector[i].Code, row{spent.ByBuyerSector[i].Amount, spent.ByBuyerSector[i].InvoiceCount})
 	}
 	for i := range spent.BySellerCommune {
-		add(model.DrillSpentBySellerCommune, spent.BySellerCommune[i].CommuneCode, row{spent.BySellerCommune[i].Amount, spent.BySellerCommune[i].InvoiceCount})
-		add(model.DrillSpentByBuyerCommune, spent.ByBuyerCommune[i].CommuneCode, row{spent.ByBuyerCommune[i].Amount, spent.ByBuyerCommune[i].InvoiceCount})
+		add(model.DrillSpentBySellerCommune, spent.BySellerCommune[i].Code, row{spent.BySellerCommune[i].Amount, spent.BySellerCommune[i].InvoiceCount})
+		add(model.DrillSpentByBuyerCommune, spent.ByBuyerCommune[i].Code, row{spent.ByBuyerCommune[i].Amount, spent.ByBuyerCommune[i].InvoiceCount})
 	}
 	add(model.DrillSpentSmallBusiness, "SMALL", row{small.SmallBusinessAmount, small.InvoiceCount})
 	for set, figures := range drills {
