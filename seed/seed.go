@@ -73,7 +73,7 @@ func Run(ctx context.Context, st *store.Store, profileName string, seed int64) (
 	if err != nil {
 		return Summary{}, fmt.Errorf("seed profile %s with seed %d: %w", profileName, seed, err)
 	}
-	return sum, nil
+	return sum, st.Analyze(ctx)
 }
 
 // Empty reports whether the database has no business yet (make run seeds only an empty database).
