@@ -146,7 +146,7 @@ type DashboardAmount struct {
 // DashboardSpent is every breakdown of the CréditSud spent within a window, from one read of the ledger.
 type DashboardSpent struct {
 	BySellerSector, ByBuyerSector, BySellerCommune, ByBuyerCommune []*DashboardAmount
-	SmallBusiness                   *DashboardSmallBusinessShare
+	SmallBusiness                                                  *DashboardSmallBusinessShare
 }
 
 // DashboardSmallBusinessShare is the share of CréditSud spent between two small businesses.
