@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -414,6 +415,20 @@ func TestDashboardDailyByHand(t *testing.T) {
 func TestDashboardLedgerCheck(t *testing.T) {
 	w := newDashboardWorld(t)
 	checkLedger(t, w.f1.st)
+	// A balance that drifts from its postings (a counter moved outside the ledger) breaks invariant 4 and the
+	// dashboard's agreement with the balances, invariant 7.
+	exec(t, w.f1.st, "UPDATE accounts SET balance = balance + 1000 WHERE kind = 'SESSION_PAID' AND session_id = ?", w.f1.session.ID)
+	violations, err := w.f1.st.CheckLedger(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, v := range violations {
+		found = found || strings.HasPrefix(v.Invariant, "7.") && strings.Contains(v.Detail, "paid")
+	}
+	if !found {
+		t.Errorf("CheckLedger() = %v, want a violation of invariant 7 on the session's paid amount", violations)
+	}
 }
 
 func invoiceIDs(invs []*model.Invoice) []int64 {
