@@ -622,6 +622,6 @@ func ledgerCommand(ctx context.Context, cfg config, logger *slog.Logger, args []
 		fmt.Fprintf(stdout, "%d violations\n", len(violations))
 		return errLedgerViolations
 	}
-	fmt.Fprintln(stdout, "ledger check: every invariant holds (balanced entries, floors, envelopes, balances = postings, one move per invoice step, one effect per idempotency key)")
+	fmt.Fprintln(stdout, "ledger check: every invariant holds (balanced entries, floors, envelopes, balances = postings, one move per invoice step, one effect per idempotency key, dashboard figures = ledger sums)")
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sudpro/model"
 	"sync/atomic"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -30,6 +31,19 @@ type ResolverRoot interface {
 	ConsultationAward() ConsultationAwardResolver
 	ContactRequest() ContactRequestResolver
 	Credit() CreditResolver
+	Dashboard() DashboardResolver
+	DashboardBusinessDone() DashboardBusinessDoneResolver
+	DashboardCommuneAmount() DashboardCommuneAmountResolver
+	DashboardCount() DashboardCountResolver
+	DashboardDay() DashboardDayResolver
+	DashboardInvoiceStatusCount() DashboardInvoiceStatusCountResolver
+	DashboardProgrammeBudget() DashboardProgrammeBudgetResolver
+	DashboardRejectionReasonCount() DashboardRejectionReasonCountResolver
+	DashboardRejections() DashboardRejectionsResolver
+	DashboardScope() DashboardScopeResolver
+	DashboardSectorAmount() DashboardSectorAmountResolver
+	DashboardSessionBudget() DashboardSessionBudgetResolver
+	DashboardSmallBusinessShare() DashboardSmallBusinessShareResolver
 	Enterprise() EnterpriseResolver
 	EnterpriseSearchConnection() EnterpriseSearchConnectionResolver
 	Invoice() InvoiceResolver
@@ -244,6 +258,126 @@ type ComplexityRoot struct {
 		Remaining func(childComplexity int) int
 		Reserved  func(childComplexity int) int
 		Used      func(childComplexity int) int
+	}
+
+	Dashboard struct {
+		Budget                   func(childComplexity int) int
+		BusinessThroughPlatform  func(childComplexity int) int
+		Businesses               func(childComplexity int) int
+		CreditSudByBuyerCommune  func(childComplexity int) int
+		CreditSudByBuyerSector   func(childComplexity int) int
+		CreditSudBySellerCommune func(childComplexity int) int
+		CreditSudBySellerSector  func(childComplexity int) int
+		Daily                    func(childComplexity int) int
+		InvoicesByStatus         func(childComplexity int) int
+		RejectedInvoices         func(childComplexity int) int
+		Scope                    func(childComplexity int) int
+		SmallBusinessShare       func(childComplexity int) int
+	}
+
+	DashboardBusinessDone struct {
+		CreditSud        func(childComplexity int) int
+		InvoiceCount     func(childComplexity int) int
+		Invoices         func(childComplexity int, first *int, after *string) int
+		OutsideCreditSud func(childComplexity int) int
+		Total            func(childComplexity int) int
+	}
+
+	DashboardBusinesses struct {
+		Eligible       func(childComplexity int) int
+		NotUsedYet     func(childComplexity int) int
+		ProjectsFunded func(childComplexity int) int
+		Registered     func(childComplexity int) int
+		Supported      func(childComplexity int) int
+	}
+
+	DashboardCommuneAmount struct {
+		Amount       func(childComplexity int) int
+		Commune      func(childComplexity int) int
+		InvoiceCount func(childComplexity int) int
+		Invoices     func(childComplexity int, first *int, after *string) int
+	}
+
+	DashboardCount struct {
+		Count       func(childComplexity int) int
+		Enterprises func(childComplexity int, first *int, after *string) int
+	}
+
+	DashboardDay struct {
+		Confirmations   func(childComplexity int) int
+		ConfirmedAmount func(childComplexity int) int
+		Day             func(childComplexity int) int
+		LedgerEntries   func(childComplexity int, first *int, after *string) int
+		PaidAmount      func(childComplexity int) int
+		ReleasedAmount  func(childComplexity int) int
+	}
+
+	DashboardInvoiceStatusCount struct {
+		Count    func(childComplexity int) int
+		Invoices func(childComplexity int, first *int, after *string) int
+		Status   func(childComplexity int) int
+		TotalTTC func(childComplexity int) int
+	}
+
+	DashboardProgrammeBudget struct {
+		Engaged       func(childComplexity int) int
+		LedgerEntries func(childComplexity int, first *int, after *string) int
+		Paid          func(childComplexity int) int
+		Payable       func(childComplexity int) int
+		Programme     func(childComplexity int) int
+		Remaining     func(childComplexity int) int
+		Reserved      func(childComplexity int) int
+		Sessions      func(childComplexity int) int
+		Spent         func(childComplexity int) int
+	}
+
+	DashboardRejectionReasonCount struct {
+		Count    func(childComplexity int) int
+		Invoices func(childComplexity int, first *int, after *string) int
+		Reason   func(childComplexity int) int
+		TotalTTC func(childComplexity int) int
+	}
+
+	DashboardRejections struct {
+		ByReason func(childComplexity int) int
+		Count    func(childComplexity int) int
+		Invoices func(childComplexity int, first *int, after *string) int
+		TotalTTC func(childComplexity int) int
+	}
+
+	DashboardScope struct {
+		FromDay   func(childComplexity int) int
+		Programme func(childComplexity int) int
+		Session   func(childComplexity int) int
+		ToDay     func(childComplexity int) int
+	}
+
+	DashboardSectorAmount struct {
+		Amount       func(childComplexity int) int
+		InvoiceCount func(childComplexity int) int
+		Invoices     func(childComplexity int, first *int, after *string) int
+		Sector       func(childComplexity int) int
+	}
+
+	DashboardSessionBudget struct {
+		Engaged             func(childComplexity int) int
+		ExhaustedAt         func(childComplexity int) int
+		LedgerEntries       func(childComplexity int, first *int, after *string) int
+		Paid                func(childComplexity int) int
+		Payable             func(childComplexity int) int
+		Remaining           func(childComplexity int) int
+		Reserved            func(childComplexity int) int
+		SecondsToExhaustion func(childComplexity int) int
+		Session             func(childComplexity int) int
+		Spent               func(childComplexity int) int
+	}
+
+	DashboardSmallBusinessShare struct {
+		InvoiceCount        func(childComplexity int) int
+		Invoices            func(childComplexity int, first *int, after *string) int
+		Percent             func(childComplexity int) int
+		SmallBusinessAmount func(childComplexity int) int
+		Total               func(childComplexity int) int
 	}
 
 	Eligibility struct {
@@ -548,6 +682,7 @@ type ComplexityRoot struct {
 		Communes                        func(childComplexity int) int
 		Consultations                   func(childComplexity int, status []model.ConsultationStatus, filter *model.ConsultationFilter, first *int, after *string, last *int, before *string) int
 		ContactRequests                 func(childComplexity int, status *model.ContactRequestStatus, first *int, after *string, last *int, before *string) int
+		Dashboard                       func(childComplexity int, programme *string, session *string, from *time.Time, to *time.Time) int
 		Enterprise                      func(childComplexity int, ridet string) int
 		Enterprises                     func(childComplexity int, search *string, first *int, after *string, last *int, before *string, filter *model.EnterpriseFilter, orderBy *model.EnterpriseOrder) int
 		Invoices                        func(childComplexity int, filter *model.InvoiceFilter, first *int, after *string, last *int, before *string) int
@@ -1474,6 +1609,543 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Credit.Used(childComplexity), true
+
+	case "Dashboard.budget":
+		if e.ComplexityRoot.Dashboard.Budget == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.Budget(childComplexity), true
+	case "Dashboard.businessThroughPlatform":
+		if e.ComplexityRoot.Dashboard.BusinessThroughPlatform == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.BusinessThroughPlatform(childComplexity), true
+	case "Dashboard.businesses":
+		if e.ComplexityRoot.Dashboard.Businesses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.Businesses(childComplexity), true
+	case "Dashboard.creditSudByBuyerCommune":
+		if e.ComplexityRoot.Dashboard.CreditSudByBuyerCommune == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.CreditSudByBuyerCommune(childComplexity), true
+	case "Dashboard.creditSudByBuyerSector":
+		if e.ComplexityRoot.Dashboard.CreditSudByBuyerSector == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.CreditSudByBuyerSector(childComplexity), true
+	case "Dashboard.creditSudBySellerCommune":
+		if e.ComplexityRoot.Dashboard.CreditSudBySellerCommune == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.CreditSudBySellerCommune(childComplexity), true
+	case "Dashboard.creditSudBySellerSector":
+		if e.ComplexityRoot.Dashboard.CreditSudBySellerSector == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.CreditSudBySellerSector(childComplexity), true
+	case "Dashboard.daily":
+		if e.ComplexityRoot.Dashboard.Daily == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.Daily(childComplexity), true
+	case "Dashboard.invoicesByStatus":
+		if e.ComplexityRoot.Dashboard.InvoicesByStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.InvoicesByStatus(childComplexity), true
+	case "Dashboard.rejectedInvoices":
+		if e.ComplexityRoot.Dashboard.RejectedInvoices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.RejectedInvoices(childComplexity), true
+	case "Dashboard.scope":
+		if e.ComplexityRoot.Dashboard.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.Scope(childComplexity), true
+	case "Dashboard.smallBusinessShare":
+		if e.ComplexityRoot.Dashboard.SmallBusinessShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.SmallBusinessShare(childComplexity), true
+
+	case "DashboardBusinessDone.creditSud":
+		if e.ComplexityRoot.DashboardBusinessDone.CreditSud == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardBusinessDone.CreditSud(childComplexity), true
+	case "DashboardBusinessDone.invoiceCount":
+		if e.ComplexityRoot.DashboardBusinessDone.InvoiceCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardBusinessDone.InvoiceCount(childComplexity), true
+	case "DashboardBusinessDone.invoices":
+		if e.ComplexityRoot.DashboardBusinessDone.Invoices == nil {
+			break
+		}
+
+		args, err := ec.field_DashboardBusinessDone_invoices_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.DashboardBusinessDone.Invoices(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "DashboardBusinessDone.outsideCreditSud":
+		if e.ComplexityRoot.DashboardBusinessDone.OutsideCreditSud == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardBusinessDone.OutsideCreditSud(childComplexity), true
+	case "DashboardBusinessDone.total":
+		if e.ComplexityRoot.DashboardBusinessDone.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardBusinessDone.Total(childComplexity), true
+
+	case "DashboardBusinesses.eligible":
+		if e.ComplexityRoot.DashboardBusinesses.Eligible == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardBusinesses.Eligible(childComplexity), true
+	case "DashboardBusinesses.notUsedYet":
+		if e.ComplexityRoot.DashboardBusinesses.NotUsedYet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardBusinesses.NotUsedYet(childComplexity), true
+	case "DashboardBusinesses.projectsFunded":
+		if e.ComplexityRoot.DashboardBusinesses.ProjectsFunded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardBusinesses.ProjectsFunded(childComplexity), true
+	case "DashboardBusinesses.registered":
+		if e.ComplexityRoot.DashboardBusinesses.Registered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardBusinesses.Registered(childComplexity), true
+	case "DashboardBusinesses.supported":
+		if e.ComplexityRoot.DashboardBusinesses.Supported == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardBusinesses.Supported(childComplexity), true
+
+	case "DashboardCommuneAmount.amount":
+		if e.ComplexityRoot.DashboardCommuneAmount.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardCommuneAmount.Amount(childComplexity), true
+	case "DashboardCommuneAmount.commune":
+		if e.ComplexityRoot.DashboardCommuneAmount.Commune == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardCommuneAmount.Commune(childComplexity), true
+	case "DashboardCommuneAmount.invoiceCount":
+		if e.ComplexityRoot.DashboardCommuneAmount.InvoiceCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardCommuneAmount.InvoiceCount(childComplexity), true
+	case "DashboardCommuneAmount.invoices":
+		if e.ComplexityRoot.DashboardCommuneAmount.Invoices == nil {
+			break
+		}
+
+		args, err := ec.field_DashboardCommuneAmount_invoices_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.DashboardCommuneAmount.Invoices(childComplexity, args["first"].(*int), args["after"].(*string)), true
+
+	case "DashboardCount.count":
+		if e.ComplexityRoot.DashboardCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardCount.Count(childComplexity), true
+	case "DashboardCount.enterprises":
+		if e.ComplexityRoot.DashboardCount.Enterprises == nil {
+			break
+		}
+
+		args, err := ec.field_DashboardCount_enterprises_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.DashboardCount.Enterprises(childComplexity, args["first"].(*int), args["after"].(*string)), true
+
+	case "DashboardDay.confirmations":
+		if e.ComplexityRoot.DashboardDay.Confirmations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardDay.Confirmations(childComplexity), true
+	case "DashboardDay.confirmedAmount":
+		if e.ComplexityRoot.DashboardDay.ConfirmedAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardDay.ConfirmedAmount(childComplexity), true
+	case "DashboardDay.day":
+		if e.ComplexityRoot.DashboardDay.Day == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardDay.Day(childComplexity), true
+	case "DashboardDay.ledgerEntries":
+		if e.ComplexityRoot.DashboardDay.LedgerEntries == nil {
+			break
+		}
+
+		args, err := ec.field_DashboardDay_ledgerEntries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.DashboardDay.LedgerEntries(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "DashboardDay.paidAmount":
+		if e.ComplexityRoot.DashboardDay.PaidAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardDay.PaidAmount(childComplexity), true
+	case "DashboardDay.releasedAmount":
+		if e.ComplexityRoot.DashboardDay.ReleasedAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardDay.ReleasedAmount(childComplexity), true
+
+	case "DashboardInvoiceStatusCount.count":
+		if e.ComplexityRoot.DashboardInvoiceStatusCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardInvoiceStatusCount.Count(childComplexity), true
+	case "DashboardInvoiceStatusCount.invoices":
+		if e.ComplexityRoot.DashboardInvoiceStatusCount.Invoices == nil {
+			break
+		}
+
+		args, err := ec.field_DashboardInvoiceStatusCount_invoices_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.DashboardInvoiceStatusCount.Invoices(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "DashboardInvoiceStatusCount.status":
+		if e.ComplexityRoot.DashboardInvoiceStatusCount.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardInvoiceStatusCount.Status(childComplexity), true
+	case "DashboardInvoiceStatusCount.totalTTC":
+		if e.ComplexityRoot.DashboardInvoiceStatusCount.TotalTTC == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardInvoiceStatusCount.TotalTTC(childComplexity), true
+
+	case "DashboardProgrammeBudget.engaged":
+		if e.ComplexityRoot.DashboardProgrammeBudget.Engaged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardProgrammeBudget.Engaged(childComplexity), true
+	case "DashboardProgrammeBudget.ledgerEntries":
+		if e.ComplexityRoot.DashboardProgrammeBudget.LedgerEntries == nil {
+			break
+		}
+
+		args, err := ec.field_DashboardProgrammeBudget_ledgerEntries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.DashboardProgrammeBudget.LedgerEntries(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "DashboardProgrammeBudget.paid":
+		if e.ComplexityRoot.DashboardProgrammeBudget.Paid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardProgrammeBudget.Paid(childComplexity), true
+	case "DashboardProgrammeBudget.payable":
+		if e.ComplexityRoot.DashboardProgrammeBudget.Payable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardProgrammeBudget.Payable(childComplexity), true
+	case "DashboardProgrammeBudget.programme":
+		if e.ComplexityRoot.DashboardProgrammeBudget.Programme == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardProgrammeBudget.Programme(childComplexity), true
+	case "DashboardProgrammeBudget.remaining":
+		if e.ComplexityRoot.DashboardProgrammeBudget.Remaining == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardProgrammeBudget.Remaining(childComplexity), true
+	case "DashboardProgrammeBudget.reserved":
+		if e.ComplexityRoot.DashboardProgrammeBudget.Reserved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardProgrammeBudget.Reserved(childComplexity), true
+	case "DashboardProgrammeBudget.sessions":
+		if e.ComplexityRoot.DashboardProgrammeBudget.Sessions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardProgrammeBudget.Sessions(childComplexity), true
+	case "DashboardProgrammeBudget.spent":
+		if e.ComplexityRoot.DashboardProgrammeBudget.Spent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardProgrammeBudget.Spent(childComplexity), true
+
+	case "DashboardRejectionReasonCount.count":
+		if e.ComplexityRoot.DashboardRejectionReasonCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardRejectionReasonCount.Count(childComplexity), true
+	case "DashboardRejectionReasonCount.invoices":
+		if e.ComplexityRoot.DashboardRejectionReasonCount.Invoices == nil {
+			break
+		}
+
+		args, err := ec.field_DashboardRejectionReasonCount_invoices_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.DashboardRejectionReasonCount.Invoices(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "DashboardRejectionReasonCount.reason":
+		if e.ComplexityRoot.DashboardRejectionReasonCount.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardRejectionReasonCount.Reason(childComplexity), true
+	case "DashboardRejectionReasonCount.totalTTC":
+		if e.ComplexityRoot.DashboardRejectionReasonCount.TotalTTC == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardRejectionReasonCount.TotalTTC(childComplexity), true
+
+	case "DashboardRejections.byReason":
+		if e.ComplexityRoot.DashboardRejections.ByReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardRejections.ByReason(childComplexity), true
+	case "DashboardRejections.count":
+		if e.ComplexityRoot.DashboardRejections.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardRejections.Count(childComplexity), true
+	case "DashboardRejections.invoices":
+		if e.ComplexityRoot.DashboardRejections.Invoices == nil {
+			break
+		}
+
+		args, err := ec.field_DashboardRejections_invoices_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.DashboardRejections.Invoices(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "DashboardRejections.totalTTC":
+		if e.ComplexityRoot.DashboardRejections.TotalTTC == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardRejections.TotalTTC(childComplexity), true
+
+	case "DashboardScope.from":
+		if e.ComplexityRoot.DashboardScope.FromDay == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardScope.FromDay(childComplexity), true
+	case "DashboardScope.programme":
+		if e.ComplexityRoot.DashboardScope.Programme == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardScope.Programme(childComplexity), true
+	case "DashboardScope.session":
+		if e.ComplexityRoot.DashboardScope.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardScope.Session(childComplexity), true
+	case "DashboardScope.to":
+		if e.ComplexityRoot.DashboardScope.ToDay == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardScope.ToDay(childComplexity), true
+
+	case "DashboardSectorAmount.amount":
+		if e.ComplexityRoot.DashboardSectorAmount.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardSectorAmount.Amount(childComplexity), true
+	case "DashboardSectorAmount.invoiceCount":
+		if e.ComplexityRoot.DashboardSectorAmount.InvoiceCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardSectorAmount.InvoiceCount(childComplexity), true
+	case "DashboardSectorAmount.invoices":
+		if e.ComplexityRoot.DashboardSectorAmount.Invoices == nil {
+			break
+		}
+
+		args, err := ec.field_DashboardSectorAmount_invoices_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.DashboardSectorAmount.Invoices(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "DashboardSectorAmount.sector":
+		if e.ComplexityRoot.DashboardSectorAmount.Sector == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardSectorAmount.Sector(childComplexity), true
+
+	case "DashboardSessionBudget.engaged":
+		if e.ComplexityRoot.DashboardSessionBudget.Engaged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardSessionBudget.Engaged(childComplexity), true
+	case "DashboardSessionBudget.exhaustedAt":
+		if e.ComplexityRoot.DashboardSessionBudget.ExhaustedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardSessionBudget.ExhaustedAt(childComplexity), true
+	case "DashboardSessionBudget.ledgerEntries":
+		if e.ComplexityRoot.DashboardSessionBudget.LedgerEntries == nil {
+			break
+		}
+
+		args, err := ec.field_DashboardSessionBudget_ledgerEntries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.DashboardSessionBudget.LedgerEntries(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "DashboardSessionBudget.paid":
+		if e.ComplexityRoot.DashboardSessionBudget.Paid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardSessionBudget.Paid(childComplexity), true
+	case "DashboardSessionBudget.payable":
+		if e.ComplexityRoot.DashboardSessionBudget.Payable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardSessionBudget.Payable(childComplexity), true
+	case "DashboardSessionBudget.remaining":
+		if e.ComplexityRoot.DashboardSessionBudget.Remaining == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardSessionBudget.Remaining(childComplexity), true
+	case "DashboardSessionBudget.reserved":
+		if e.ComplexityRoot.DashboardSessionBudget.Reserved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardSessionBudget.Reserved(childComplexity), true
+	case "DashboardSessionBudget.secondsToExhaustion":
+		if e.ComplexityRoot.DashboardSessionBudget.SecondsToExhaustion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardSessionBudget.SecondsToExhaustion(childComplexity), true
+	case "DashboardSessionBudget.session":
+		if e.ComplexityRoot.DashboardSessionBudget.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardSessionBudget.Session(childComplexity), true
+	case "DashboardSessionBudget.spent":
+		if e.ComplexityRoot.DashboardSessionBudget.Spent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardSessionBudget.Spent(childComplexity), true
+
+	case "DashboardSmallBusinessShare.invoiceCount":
+		if e.ComplexityRoot.DashboardSmallBusinessShare.InvoiceCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardSmallBusinessShare.InvoiceCount(childComplexity), true
+	case "DashboardSmallBusinessShare.invoices":
+		if e.ComplexityRoot.DashboardSmallBusinessShare.Invoices == nil {
+			break
+		}
+
+		args, err := ec.field_DashboardSmallBusinessShare_invoices_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.DashboardSmallBusinessShare.Invoices(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "DashboardSmallBusinessShare.percent":
+		if e.ComplexityRoot.DashboardSmallBusinessShare.Percent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardSmallBusinessShare.Percent(childComplexity), true
+	case "DashboardSmallBusinessShare.smallBusinessAmount":
+		if e.ComplexityRoot.DashboardSmallBusinessShare.SmallBusinessAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardSmallBusinessShare.SmallBusinessAmount(childComplexity), true
+	case "DashboardSmallBusinessShare.total":
+		if e.ComplexityRoot.DashboardSmallBusinessShare.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardSmallBusinessShare.Total(childComplexity), true
 
 	case "Eligibility.eligible":
 		if e.ComplexityRoot.Eligibility.Eligible == nil {
@@ -2915,6 +3587,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ContactRequests(childComplexity, args["status"].(*model.ContactRequestStatus), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Query.dashboard":
+		if e.ComplexityRoot.Query.Dashboard == nil {
+			break
+		}
+
+		args, err := ec.field_Query_dashboard_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Dashboard(childComplexity, args["programme"].(*string), args["session"].(*string), args["from"].(*time.Time), args["to"].(*time.Time)), true
 	case "Query.enterprise":
 		if e.ComplexityRoot.Query.Enterprise == nil {
 			break
@@ -5574,6 +6257,349 @@ extend type Mutation {
   markOffer("The marks." input: MarkOfferInput!): OfferPayload! @auth(requires: [AGENT, ADMIN])
 }
 `, BuiltIn: false},
+	{Name: "../schema/dashboard.graphqls", Input: `# ---------------------------------------------------------------------------------------------------------------
+# The Province's dashboard
+# ---------------------------------------------------------------------------------------------------------------
+
+"""
+The figures the Province reports to the assembly and the press (SUD'MAG #26), computed from the data for one scope
+(a programme, a session, a window of Nouméa days), each leading to the records behind it.
+
+Two kinds of figures:
+- **positions** (` + "`" + `businesses` + "`" + `, ` + "`" + `budget` + "`" + `) are as they stood at the end of the window (the end of ` + "`" + `to` + "`" + `, or now):
+  ` + "`" + `from` + "`" + ` does not apply to them;
+- **movements** (every other figure) count what happened within the window, from the start of ` + "`" + `from` + "`" + ` to the end
+  of ` + "`" + `to` + "`" + `.
+
+Every amount comes from the CréditSud ledger: it is a sum of postings of the journal entries in the scope, so the
+figures add up with each other and with the ledger (` + "`" + `sudpro ledger check` + "`" + ` verifies it). "CréditSud spent" on an
+invoice always means its CréditSud amount taken from a session's envelope by its confirmation and not given back
+by a return or a rejection: the opposite of the postings of the invoice's entries on the envelope's available
+account (so reserved, owed and paid amounts all count, released ones do not).
+
+The drill-down connections (` + "`" + `enterprises` + "`" + `, ` + "`" + `invoices` + "`" + `, ` + "`" + `ledgerEntries` + "`" + `) list the records behind a figure with the
+same scope, so that their ` + "`" + `totalCount` + "`" + ` (and the sum of their amounts) is the figure; they are for ADMIN and AGENT
+only: a chamber sees the aggregate figures, and null with a FORBIDDEN error for any drill-down.
+"""
+type Dashboard {
+  "The scope the figures are computed for, as given (null: not restricted)."
+  scope: DashboardScope!
+  "How many businesses registered, were eligible, were granted CréditSud and used it, at the end of the window."
+  businesses: DashboardBusinesses!
+  "The envelopes of each programme in scope and of each of its sessions, at the end of the window."
+  budget: [DashboardProgrammeBudget!]!
+  """
+  CréditSud spent within the window by the seller's sector: one row per sector of the platform, in the usual
+  order, zero included. The amounts sum to ` + "`" + `total` + "`" + ` of ` + "`" + `smallBusinessShare` + "`" + `.
+  """
+  creditSudBySellerSector: [DashboardSectorAmount!]!
+  "CréditSud spent within the window by the buyer's (beneficiary's) sector; one row per sector, zero included."
+  creditSudByBuyerSector: [DashboardSectorAmount!]!
+  "CréditSud spent within the window by the commune of the seller; one row per commune, zero included."
+  creditSudBySellerCommune: [DashboardCommuneAmount!]!
+  "CréditSud spent within the window by the commune of the buyer (beneficiary); one row per commune, zero included."
+  creditSudByBuyerCommune: [DashboardCommuneAmount!]!
+  """
+  Invoices issued within the window, by their status now: one row per status, zero included. With a programme
+  or a session, only invoices attached to one of its sessions (at confirmation) count, so ISSUED invoices, not
+  attached yet, are then left out.
+  """
+  invoicesByStatus: [DashboardInvoiceStatusCount!]!
+  "The REJECTED invoices among ` + "`" + `invoicesByStatus` + "`" + `, in all and by rejection reason."
+  rejectedInvoices: DashboardRejections!
+  """
+  The share of bonuses from invoicing between small businesses ("97 % des bonifications"): CréditSud spent within
+  the window on invoices whose seller and buyer are both TPE (patenté, or fewer than 10 employees), over all
+  CréditSud spent within the window.
+  """
+  smallBusinessShare: DashboardSmallBusinessShare!
+  """
+  Business done through the platform: invoices confirmed by their buyer within the window and now CONFIRMED,
+  APPROVED or PAID (their whole TTC, paid with CréditSud or not).
+  """
+  businessThroughPlatform: DashboardBusinessDone!
+  """
+  One row per Nouméa day of the window with ledger movement on invoices (confirmations with CréditSud, releases,
+  payments), oldest first. Over all days, ` + "`" + `confirmedAmount - releasedAmount` + "`" + ` sums to the CréditSud spent within
+  the window.
+  """
+  daily: [DashboardDay!]!
+}
+
+"The scope of a dashboard."
+type DashboardScope {
+  "Only this programme (the session's, when only a session was given); null: all programmes."
+  programme: Programme
+  "Only this session; null: all sessions."
+  session: Session
+  "First Nouméa day of the window (from its start, 00:00 +11:00); null: since the beginning."
+  from: Date
+  "Last Nouméa day of the window (to its end, inclusive); null: until now."
+  to: Date
+}
+
+"A number of businesses and, for ADMIN and AGENT, the businesses behind it."
+type DashboardCount {
+  "How many businesses."
+  count: Int!
+  "The businesses counted, by name. ADMIN and AGENT only."
+  enterprises(
+    "Page size, 1 to 100 (default 20)."
+    first: Int
+    "Cursor after which the page starts."
+    after: String
+  ): EnterpriseConnection @auth(requires: [ADMIN, AGENT])
+}
+
+"Businesses at the end of the window: registered ⊇ eligible; supported = projectsFunded + notUsedYet."
+type DashboardBusinesses {
+  "Businesses and patentés registered on the platform before the end of the window, whatever their status."
+  registered: DashboardCount!
+  """
+  Registered businesses eligible for CréditSud now: ACTIVE, in a commune of the Province Sud, patenté or at most
+  2 employees (eligibility is a rule on the business's current record, not a history).
+  """
+  eligible: DashboardCount!
+  """
+  Businesses supported: granted a CréditSud allocation (an ALLOCATION ledger entry) of the programme in scope (of
+  any programme without one) before the end of the window.
+  """
+  supported: DashboardCount!
+  """
+  Projects funded: supported businesses that used their credit, i.e. that as buyers have CréditSud spent (reserved,
+  owed or paid) in the scope (programme, and session when given) before the end of the window.
+  """
+  projectsFunded: DashboardCount!
+  "Supported businesses that have not used their credit in the scope yet: supported − projectsFunded."
+  notUsedYet: DashboardCount!
+}
+
+"""
+Envelope figures from the ledger's postings on the session accounts (entries recorded before the end of the
+window): engaged = remaining + reserved + payable + paid, and spent = reserved + payable + paid.
+"""
+type DashboardProgrammeBudget {
+  "The programme."
+  programme: Programme!
+  "Sum of the envelopes of its sessions in scope, initial envelopes and top-ups (ENVELOPE_FUNDING entries), in XPF."
+  engaged: XPF!
+  "Reserved by confirmed invoices awaiting control, in XPF."
+  reserved: XPF!
+  "Approved and owed to sellers, not paid yet, in XPF."
+  payable: XPF!
+  "Paid to sellers, in XPF."
+  paid: XPF!
+  "CréditSud spent: reserved + payable + paid, in XPF."
+  spent: XPF!
+  "Still available in the envelopes, in XPF."
+  remaining: XPF!
+  "Each session of the programme in scope, by opening time."
+  sessions: [DashboardSessionBudget!]!
+  "The journal entries behind these figures (every entry on the sessions' accounts), latest first. ADMIN and AGENT only."
+  ledgerEntries(
+    "Page size, 1 to 100 (default 20)."
+    first: Int
+    "Cursor after which the page starts."
+    after: String
+  ): LedgerEntryConnection @auth(requires: [ADMIN, AGENT])
+}
+
+"One session's envelope at the end of the window, and how fast it was spent."
+type DashboardSessionBudget {
+  "The session."
+  session: Session!
+  "Initial envelope plus top-ups (ENVELOPE_FUNDING entries), in XPF."
+  engaged: XPF!
+  "Reserved by confirmed invoices awaiting control, in XPF."
+  reserved: XPF!
+  "Approved and owed to sellers, not paid yet, in XPF."
+  payable: XPF!
+  "Paid to sellers, in XPF."
+  paid: XPF!
+  "CréditSud spent: reserved + payable + paid, in XPF."
+  spent: XPF!
+  "Still available, in XPF."
+  remaining: XPF!
+  """
+  When the envelope was first exhausted: the time of the first journal entry (in ledger order) after which
+  nothing was available in it. Null when it never was (before the end of the window).
+  """
+  exhaustedAt: DateTime
+  "Seconds from the session's opening to ` + "`" + `exhaustedAt` + "`" + ` (e.g. 480 for a session spent in 8 minutes); null when never exhausted."
+  secondsToExhaustion: Int
+  "The journal entries on this session's accounts (funding, reservations, approvals, payments, releases), latest first. ADMIN and AGENT only."
+  ledgerEntries(
+    "Page size, 1 to 100 (default 20)."
+    first: Int
+    "Cursor after which the page starts."
+    after: String
+  ): LedgerEntryConnection @auth(requires: [ADMIN, AGENT])
+}
+
+"CréditSud spent within the window for one sector."
+type DashboardSectorAmount {
+  "The sector."
+  sector: Sector!
+  "CréditSud spent, in XPF."
+  amount: XPF!
+  "How many invoices it was spent on (invoices whose CréditSud spent within the window is not zero)."
+  invoiceCount: Int!
+  "Those invoices, latest first. ADMIN and AGENT only."
+  invoices(
+    "Page size, 1 to 100 (default 20)."
+    first: Int
+    "Cursor after which the page starts."
+    after: String
+  ): InvoiceConnection @auth(requires: [ADMIN, AGENT])
+}
+
+"CréditSud spent within the window for one commune."
+type DashboardCommuneAmount {
+  "The commune."
+  commune: Commune!
+  "CréditSud spent, in XPF."
+  amount: XPF!
+  "How many invoices it was spent on (invoices whose CréditSud spent within the window is not zero)."
+  invoiceCount: Int!
+  "Those invoices, latest first. ADMIN and AGENT only."
+  invoices(
+    "Page size, 1 to 100 (default 20)."
+    first: Int
+    "Cursor after which the page starts."
+    after: String
+  ): InvoiceConnection @auth(requires: [ADMIN, AGENT])
+}
+
+"Invoices issued within the window in one status."
+type DashboardInvoiceStatusCount {
+  "The status now."
+  status: InvoiceStatus!
+  "How many invoices."
+  count: Int!
+  "Their total TTC, in XPF."
+  totalTTC: XPF!
+  "Those invoices, latest first. ADMIN and AGENT only."
+  invoices(
+    "Page size, 1 to 100 (default 20)."
+    first: Int
+    "Cursor after which the page starts."
+    after: String
+  ): InvoiceConnection @auth(requires: [ADMIN, AGENT])
+}
+
+"Rejected invoices (issued within the window, REJECTED now) in all and by reason."
+type DashboardRejections {
+  "How many invoices were rejected."
+  count: Int!
+  "Their total TTC, in XPF (the invoices' amounts, not CréditSud: a rejection gives the reservation back)."
+  totalTTC: XPF!
+  "One row per rejection reason, in the enum's order, zero included; they sum to count and totalTTC."
+  byReason: [DashboardRejectionReasonCount!]!
+  "The rejected invoices, latest first. ADMIN and AGENT only."
+  invoices(
+    "Page size, 1 to 100 (default 20)."
+    first: Int
+    "Cursor after which the page starts."
+    after: String
+  ): InvoiceConnection @auth(requires: [ADMIN, AGENT])
+}
+
+"Rejected invoices of one reason."
+type DashboardRejectionReasonCount {
+  "The reason."
+  reason: RejectionReason!
+  "How many invoices."
+  count: Int!
+  "Their total TTC, in XPF."
+  totalTTC: XPF!
+  "Those invoices, latest first. ADMIN and AGENT only."
+  invoices(
+    "Page size, 1 to 100 (default 20)."
+    first: Int
+    "Cursor after which the page starts."
+    after: String
+  ): InvoiceConnection @auth(requires: [ADMIN, AGENT])
+}
+
+"The share of CréditSud spent on invoices between two small businesses (TPE)."
+type DashboardSmallBusinessShare {
+  "CréditSud spent within the window on invoices whose seller and buyer are both TPE, in XPF."
+  smallBusinessAmount: XPF!
+  "All CréditSud spent within the window, in XPF."
+  total: XPF!
+  "smallBusinessAmount / total × 100 (not rounded; 97 in SUD'MAG #26 is this rounded to the unit); null when total is 0."
+  percent: Float
+  "How many invoices between two TPE the CréditSud was spent on."
+  invoiceCount: Int!
+  "Those invoices, latest first. ADMIN and AGENT only."
+  invoices(
+    "Page size, 1 to 100 (default 20)."
+    first: Int
+    "Cursor after which the page starts."
+    after: String
+  ): InvoiceConnection @auth(requires: [ADMIN, AGENT])
+}
+
+"""
+Business done through the platform ("1,9 milliard d'affaires, dont 225 millions hors CréditSud"):
+total = creditSud + outsideCreditSud.
+"""
+type DashboardBusinessDone {
+  "How many invoices (confirmed within the window, CONFIRMED, APPROVED or PAID now)."
+  invoiceCount: Int!
+  "Their total TTC, in XPF: all business done through the platform."
+  total: XPF!
+  "The part paid with CréditSud (the CréditSud spent on those invoices, from the ledger), in XPF."
+  creditSud: XPF!
+  "The part paid outside CréditSud (total − creditSud), in XPF."
+  outsideCreditSud: XPF!
+  "Those invoices, latest first. ADMIN and AGENT only."
+  invoices(
+    "Page size, 1 to 100 (default 20)."
+    first: Int
+    "Cursor after which the page starts."
+    after: String
+  ): InvoiceConnection @auth(requires: [ADMIN, AGENT])
+}
+
+"One Nouméa day of CréditSud movement on invoices."
+type DashboardDay {
+  "The day (Pacific/Noumea)."
+  day: Date!
+  "Confirmations with CréditSud that day (RESERVATION entries)."
+  confirmations: Int!
+  "CréditSud reserved by those confirmations, in XPF."
+  confirmedAmount: XPF!
+  "CréditSud given back that day by returns and rejections, in XPF."
+  releasedAmount: XPF!
+  "CréditSud paid to sellers that day, in XPF."
+  paidAmount: XPF!
+  "The day's confirmations (RESERVATION entries), latest first. ADMIN and AGENT only."
+  ledgerEntries(
+    "Page size, 1 to 100 (default 20)."
+    first: Int
+    "Cursor after which the page starts."
+    after: String
+  ): LedgerEntryConnection @auth(requires: [ADMIN, AGENT])
+}
+
+extend type Query {
+  """
+  The Province's published figures for a scope, from the ledger (see ` + "`" + `Dashboard` + "`" + `). ADMIN and AGENT; CHAMBER sees
+  the aggregate figures but not the records behind them. A session given with a programme must belong to it.
+  """
+  dashboard(
+    "Only this programme (global ID); default: all programmes."
+    programme: ID
+    "Only this session (global ID); default: all sessions of the programme(s)."
+    session: ID
+    "First Nouméa day of the window, from 00:00 (+11:00); default: since the beginning."
+    from: Date
+    "Last Nouméa day of the window, included; default: until now."
+    to: Date
+  ): Dashboard @auth(requires: [ADMIN, AGENT, CHAMBER])
+}
+`, BuiltIn: false},
 	{Name: "../schema/directory.graphqls", Input: `# ---------------------------------------------------------------------------------------------------------------
 # Directory and matchmaking: search with facets, supplier suggestions, contact requests, private orders
 # ---------------------------------------------------------------------------------------------------------------
@@ -6303,6 +7329,246 @@ func (ec *executionContext) childFields_Credit(ctx context.Context, field graphq
 		return ec.fieldContext_Credit_remaining(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Credit", field.Name)
+}
+
+func (ec *executionContext) childFields_Dashboard(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "scope":
+		return ec.fieldContext_Dashboard_scope(ctx, field)
+	case "businesses":
+		return ec.fieldContext_Dashboard_businesses(ctx, field)
+	case "budget":
+		return ec.fieldContext_Dashboard_budget(ctx, field)
+	case "creditSudBySellerSector":
+		return ec.fieldContext_Dashboard_creditSudBySellerSector(ctx, field)
+	case "creditSudByBuyerSector":
+		return ec.fieldContext_Dashboard_creditSudByBuyerSector(ctx, field)
+	case "creditSudBySellerCommune":
+		return ec.fieldContext_Dashboard_creditSudBySellerCommune(ctx, field)
+	case "creditSudByBuyerCommune":
+		return ec.fieldContext_Dashboard_creditSudByBuyerCommune(ctx, field)
+	case "invoicesByStatus":
+		return ec.fieldContext_Dashboard_invoicesByStatus(ctx, field)
+	case "rejectedInvoices":
+		return ec.fieldContext_Dashboard_rejectedInvoices(ctx, field)
+	case "smallBusinessShare":
+		return ec.fieldContext_Dashboard_smallBusinessShare(ctx, field)
+	case "businessThroughPlatform":
+		return ec.fieldContext_Dashboard_businessThroughPlatform(ctx, field)
+	case "daily":
+		return ec.fieldContext_Dashboard_daily(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Dashboard", field.Name)
+}
+
+func (ec *executionContext) childFields_DashboardBusinessDone(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "invoiceCount":
+		return ec.fieldContext_DashboardBusinessDone_invoiceCount(ctx, field)
+	case "total":
+		return ec.fieldContext_DashboardBusinessDone_total(ctx, field)
+	case "creditSud":
+		return ec.fieldContext_DashboardBusinessDone_creditSud(ctx, field)
+	case "outsideCreditSud":
+		return ec.fieldContext_DashboardBusinessDone_outsideCreditSud(ctx, field)
+	case "invoices":
+		return ec.fieldContext_DashboardBusinessDone_invoices(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DashboardBusinessDone", field.Name)
+}
+
+func (ec *executionContext) childFields_DashboardBusinesses(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "registered":
+		return ec.fieldContext_DashboardBusinesses_registered(ctx, field)
+	case "eligible":
+		return ec.fieldContext_DashboardBusinesses_eligible(ctx, field)
+	case "supported":
+		return ec.fieldContext_DashboardBusinesses_supported(ctx, field)
+	case "projectsFunded":
+		return ec.fieldContext_DashboardBusinesses_projectsFunded(ctx, field)
+	case "notUsedYet":
+		return ec.fieldContext_DashboardBusinesses_notUsedYet(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DashboardBusinesses", field.Name)
+}
+
+func (ec *executionContext) childFields_DashboardCommuneAmount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "commune":
+		return ec.fieldContext_DashboardCommuneAmount_commune(ctx, field)
+	case "amount":
+		return ec.fieldContext_DashboardCommuneAmount_amount(ctx, field)
+	case "invoiceCount":
+		return ec.fieldContext_DashboardCommuneAmount_invoiceCount(ctx, field)
+	case "invoices":
+		return ec.fieldContext_DashboardCommuneAmount_invoices(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DashboardCommuneAmount", field.Name)
+}
+
+func (ec *executionContext) childFields_DashboardCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "count":
+		return ec.fieldContext_DashboardCount_count(ctx, field)
+	case "enterprises":
+		return ec.fieldContext_DashboardCount_enterprises(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DashboardCount", field.Name)
+}
+
+func (ec *executionContext) childFields_DashboardDay(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "day":
+		return ec.fieldContext_DashboardDay_day(ctx, field)
+	case "confirmations":
+		return ec.fieldContext_DashboardDay_confirmations(ctx, field)
+	case "confirmedAmount":
+		return ec.fieldContext_DashboardDay_confirmedAmount(ctx, field)
+	case "releasedAmount":
+		return ec.fieldContext_DashboardDay_releasedAmount(ctx, field)
+	case "paidAmount":
+		return ec.fieldContext_DashboardDay_paidAmount(ctx, field)
+	case "ledgerEntries":
+		return ec.fieldContext_DashboardDay_ledgerEntries(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DashboardDay", field.Name)
+}
+
+func (ec *executionContext) childFields_DashboardInvoiceStatusCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_DashboardInvoiceStatusCount_status(ctx, field)
+	case "count":
+		return ec.fieldContext_DashboardInvoiceStatusCount_count(ctx, field)
+	case "totalTTC":
+		return ec.fieldContext_DashboardInvoiceStatusCount_totalTTC(ctx, field)
+	case "invoices":
+		return ec.fieldContext_DashboardInvoiceStatusCount_invoices(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DashboardInvoiceStatusCount", field.Name)
+}
+
+func (ec *executionContext) childFields_DashboardProgrammeBudget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "programme":
+		return ec.fieldContext_DashboardProgrammeBudget_programme(ctx, field)
+	case "engaged":
+		return ec.fieldContext_DashboardProgrammeBudget_engaged(ctx, field)
+	case "reserved":
+		return ec.fieldContext_DashboardProgrammeBudget_reserved(ctx, field)
+	case "payable":
+		return ec.fieldContext_DashboardProgrammeBudget_payable(ctx, field)
+	case "paid":
+		return ec.fieldContext_DashboardProgrammeBudget_paid(ctx, field)
+	case "spent":
+		return ec.fieldContext_DashboardProgrammeBudget_spent(ctx, field)
+	case "remaining":
+		return ec.fieldContext_DashboardProgrammeBudget_remaining(ctx, field)
+	case "sessions":
+		return ec.fieldContext_DashboardProgrammeBudget_sessions(ctx, field)
+	case "ledgerEntries":
+		return ec.fieldContext_DashboardProgrammeBudget_ledgerEntries(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DashboardProgrammeBudget", field.Name)
+}
+
+func (ec *executionContext) childFields_DashboardRejectionReasonCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "reason":
+		return ec.fieldContext_DashboardRejectionReasonCount_reason(ctx, field)
+	case "count":
+		return ec.fieldContext_DashboardRejectionReasonCount_count(ctx, field)
+	case "totalTTC":
+		return ec.fieldContext_DashboardRejectionReasonCount_totalTTC(ctx, field)
+	case "invoices":
+		return ec.fieldContext_DashboardRejectionReasonCount_invoices(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DashboardRejectionReasonCount", field.Name)
+}
+
+func (ec *executionContext) childFields_DashboardRejections(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "count":
+		return ec.fieldContext_DashboardRejections_count(ctx, field)
+	case "totalTTC":
+		return ec.fieldContext_DashboardRejections_totalTTC(ctx, field)
+	case "byReason":
+		return ec.fieldContext_DashboardRejections_byReason(ctx, field)
+	case "invoices":
+		return ec.fieldContext_DashboardRejections_invoices(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DashboardRejections", field.Name)
+}
+
+func (ec *executionContext) childFields_DashboardScope(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "programme":
+		return ec.fieldContext_DashboardScope_programme(ctx, field)
+	case "session":
+		return ec.fieldContext_DashboardScope_session(ctx, field)
+	case "from":
+		return ec.fieldContext_DashboardScope_from(ctx, field)
+	case "to":
+		return ec.fieldContext_DashboardScope_to(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DashboardScope", field.Name)
+}
+
+func (ec *executionContext) childFields_DashboardSectorAmount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "sector":
+		return ec.fieldContext_DashboardSectorAmount_sector(ctx, field)
+	case "amount":
+		return ec.fieldContext_DashboardSectorAmount_amount(ctx, field)
+	case "invoiceCount":
+		return ec.fieldContext_DashboardSectorAmount_invoiceCount(ctx, field)
+	case "invoices":
+		return ec.fieldContext_DashboardSectorAmount_invoices(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DashboardSectorAmount", field.Name)
+}
+
+func (ec *executionContext) childFields_DashboardSessionBudget(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "session":
+		return ec.fieldContext_DashboardSessionBudget_session(ctx, field)
+	case "engaged":
+		return ec.fieldContext_DashboardSessionBudget_engaged(ctx, field)
+	case "reserved":
+		return ec.fieldContext_DashboardSessionBudget_reserved(ctx, field)
+	case "payable":
+		return ec.fieldContext_DashboardSessionBudget_payable(ctx, field)
+	case "paid":
+		return ec.fieldContext_DashboardSessionBudget_paid(ctx, field)
+	case "spent":
+		return ec.fieldContext_DashboardSessionBudget_spent(ctx, field)
+	case "remaining":
+		return ec.fieldContext_DashboardSessionBudget_remaining(ctx, field)
+	case "exhaustedAt":
+		return ec.fieldContext_DashboardSessionBudget_exhaustedAt(ctx, field)
+	case "secondsToExhaustion":
+		return ec.fieldContext_DashboardSessionBudget_secondsToExhaustion(ctx, field)
+	case "ledgerEntries":
+		return ec.fieldContext_DashboardSessionBudget_ledgerEntries(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DashboardSessionBudget", field.Name)
+}
+
+func (ec *executionContext) childFields_DashboardSmallBusinessShare(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "smallBusinessAmount":
+		return ec.fieldContext_DashboardSmallBusinessShare_smallBusinessAmount(ctx, field)
+	case "total":
+		return ec.fieldContext_DashboardSmallBusinessShare_total(ctx, field)
+	case "percent":
+		return ec.fieldContext_DashboardSmallBusinessShare_percent(ctx, field)
+	case "invoiceCount":
+		return ec.fieldContext_DashboardSmallBusinessShare_invoiceCount(ctx, field)
+	case "invoices":
+		return ec.fieldContext_DashboardSmallBusinessShare_invoices(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DashboardSmallBusinessShare", field.Name)
 }
 
 func (ec *executionContext) childFields_Eligibility(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -35,6 +35,8 @@ type Enterprise struct {
 	UpdatedAt           time.Time        `bun:"updated_at,nullzero,notnull,default:current_timestamp"`
 	// Relevance is the search rank of the business in a directory search (scanned, never stored).
 	Relevance int64 `bun:"relevance,scanonly"`
+	// ListParentID is filled only by batched nested lists: the parent this row was fetched for.
+	ListParentID int64 `bun:"list_parent_id,scanonly" json:"-"`
 }
 
 // Representative is the natural person behind a business: personal data.

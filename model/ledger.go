@@ -37,6 +37,9 @@ type JournalEntry struct {
 	Actor            string    `bun:"actor"`
 	RequestID        string    `bun:"request_id"`
 	CreatedAt        time.Time `bun:"created_at,nullzero,notnull,default:current_timestamp"`
+
+	// ListParentID is filled only by batched nested lists: the parent this row was fetched for.
+	ListParentID int64 `bun:"list_parent_id,scanonly" json:"-"`
 }
 
 // NodeID is the entry's global ID.
@@ -100,6 +103,9 @@ type Op struct {
 	Actor          Actor
 	RequestID      string
 	IdempotencyKey string // optional: a replay with the same key returns the first outcome
+	// At dates the ledger entries of a mutation loading history (seed data, a migration from the previous
+	// platform); zero, as for every live mutation, means now.
+	At time.Time
 }
 
 // Outcome is what a money-moving mutation did, stored with its idempotency key so a replay returns it again.

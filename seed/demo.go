@@ -201,6 +201,15 @@ func buildDemo(seed int64, rates map[string]*model.TGCRate) (*demoData, error) {
 // idempotency key: the seed runs once, in one transaction, on an empty database.
 var seedOp = model.Op{Actor: model.Actor{Role: model.RoleAdmin, Subject: "seed"}, RequestID: "seed"}
 
+// seedOpAt is seedOp dating its ledger entries at, so that the seeded history reads in the ledger as it happened
+// (the dashboard's windows depend on it): sessions funded when created, phase 1 topped up ten days after its
+// opening, allocations granted when the programme was created or, later, when each business registered.
+func seedOpAt(at time.Time) model.Op {
+	op := seedOp
+	op.At = at
+	return op
+}
+
 // done turns a mutation's result into an error: the store reports user errors (an invalid input, an envelope
 // that cannot cover an amount) in the outcome rather than as an error.
 func done(out model.Outcome, err error) (model.Outcome, error) {
@@ -226,18 +235,16 @@ func insertDemo(ctx context.Context, tx *store.Store, d *demoData) (Summary, err
 	}
 	for _, s := range d.sessions {
 		s.session.ProgrammeID = d.programme.ID
-		if _, err := done(tx.CreateSession(ctx, seedOp, s.session)); err != nil {
+		if _, err := done(tx.CreateSession(ctx, seedOpAt(s.session.CreatedAt), s.session)); err != nil {
 			return Summary{}, fmt.Errorf("create session %s: %w", s.session.Name, err)
 		}
 		if s.topUp > 0 {
-			// TopUpSession dates its entry with the clock, not ten days after the opening: the only entries of the
-			// seed that do, with the sessions' funding and the allocations.
-			if _, err := done(tx.TopUpSession(ctx, seedOp, s.session.ID, s.topUp)); err != nil {
+			if _, err := done(tx.TopUpSession(ctx, seedOpAt(s.session.OpensAt.Add(10*24*time.Hour)), s.session.ID, s.topUp)); err != nil {
 				return Summary{}, fmt.Errorf("top up session %s: %w", s.session.Name, err)
 			}
 		}
 	}
-	granted, err := done(tx.GrantAllocations(ctx, seedOp, d.programme.ID))
+	granted, err := done(tx.GrantAllocations(ctx, seedOpAt(d.programme.CreatedAt), d.programme.ID))
 	if err != nil {
 		return Summary{}, fmt.Errorf("grant the allocations of %s: %w", d.programme.Name, err)
 	}

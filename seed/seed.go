@@ -2,8 +2,7 @@
 // always give the same rows, byte for byte (ids, timestamps included), so demos, screenshots and benchmarks
 // can be reproduced anywhere. CréditSud money goes through the store's ledger like live traffic (sessions funded,
 // allocations granted, invoices replayed up to their status), so the ledger invariants hold on seeded data; the
-// only values that differ between runs are the ledger's transaction ids and the times of the entries the store
-// dates with the clock (session funding and top-ups, allocations).
+// only values that differ between runs are the ledger's transaction ids.
 package seed
 
 import (
@@ -74,7 +73,7 @@ func Run(ctx context.Context, st *store.Store, profileName string, seed int64) (
 	if err != nil {
 		return Summary{}, fmt.Errorf("seed profile %s with seed %d: %w", profileName, seed, err)
 	}
-	return sum, nil
+	return sum, st.Analyze(ctx)
 }
 
 // Empty reports whether the database has no business yet (make run seeds only an empty database).

@@ -11,7 +11,7 @@ type Violation struct {
 	Detail    string
 }
 
-// ledgerChecks are architecture.md's invariants 1–6 as queries that return one row per violation.
+// ledgerChecks are architecture.md's invariants 1–6 as queries (7 is checkDashboard, in dashboard_check.go) that return one row per violation.
 var ledgerChecks = []struct {
 	invariant string
 	query     string
@@ -86,7 +86,9 @@ func (s *Store) CheckLedger(ctx context.Context) ([]Violation, error) {
 				out = append(out, Violation{Invariant: c.invariant, Detail: d})
 			}
 		}
-		return nil
+		found, err := tx.checkDashboard(ctx)
+		out = append(out, found...)
+		return err
 	})
 	return out, err
 }

@@ -387,5 +387,6 @@ func (s *Store) claimKey(ctx context.Context, op model.Op, operation, hash strin
 
 // entry starts a journal entry for op.
 func entry(op model.Op, kind model.EntryKind, programmeID int64, keyID *int64) *model.JournalEntry {
-	return &model.JournalEntry{Kind: kind, ProgrammeID: programmeID, Actor: op.Actor.Subject, RequestID: op.RequestID, IdempotencyKeyID: keyID}
+	return &model.JournalEntry{Kind: kind, ProgrammeID: programmeID, Actor: op.Actor.Subject, RequestID: op.RequestID, IdempotencyKeyID: keyID,
+		CreatedAt: op.At}
 }

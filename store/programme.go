@@ -214,8 +214,17 @@ func (s *Store) checkSectors(ctx context.Context, field string, codes []string) 
 const eligibleSQL = "e.status = 'ACTIVE' AND e.commune_code IS NOT NULL AND (e.legal_form = 'PATENTE' OR e.headcount <= " +
 	"2)"
 
+// historyAt is the time a mutation loading history dates its entries with, nil for a live one (now).
+func historyAt(op model.Op) *time.Time {
+	if op.At.IsZero() {
+		return nil
+	}
+	return &op.At
+}
+
 // GrantAllocations credits the programme's allocation to every eligible business that has none yet: one ledger
-// entry each, written set-based so that 10,000 grants are a handful of statements.
+// entry each, written set-based so that 10,000 grants are a handful of statements. Loading history (op.At set), a
+// business registered after op.At is granted when it registered.
 func (s *Store) GrantAllocations(ctx context.Context, op model.Op, programmeID int64) (model.Outcome, error) {
 	return s.once(ctx, op, "grantAllocations", programmeID, func(tx *Store, keyID *int64) (model.Outcome, error) {
 		p := new(model.Programme)
@@ -247,8 +256,9 @@ func (s *Store) GrantAllocations(ctx context.Context, op model.Op, programmeID i
 		}
 		_, err = tx.db.NewRaw(`
 			WITH entries AS (
-				INSERT INTO journal_entries (kind, programme_id, enterprise_id, idempotency_key_id, actor, request_id)
-				SELECT 'ALLOCATION', ?, id, ?, ?, ? FROM unnest(CAST(? AS bigint[])) AS id
+				INSERT INTO journal_entries (kind, programme_id, enterprise_id, idempotency_key_id, actor, request_id, created_at)
+				SELECT 'ALLOCATION', ?, e.id, ?, ?, ?, CASE WHEN CAST(? AS timestamptz) IS NULL THEN now() ELSE greatest(CAST(? AS timestamptz), e.registered_at) END
+				FROM unnest(CAST(? AS bigint[])) AS granted(id) JOIN enterprises AS e ON e.id = granted.id
 				RETURNING id, enterprise_id
 			)
 			INSERT INTO postings (entry_id, account_id, amount)
@@ -256,7 +266,7 @@ func (s *Store) GrantAllocations(ctx context.Context, op model.Op, programmeID i
 			UNION ALL
 			SELECT entries.id, a.id, ? FROM entries
 			JOIN accounts a ON a.kind = 'CREDIT_AVAILABLE' AND a.programme_id = ? AND a.enterprise_id = entries.enterprise_id`,
-			programmeID, keyID, op.Actor.Subject, op.RequestID, ids,
+			programmeID, keyID, op.Actor.Subject, op.RequestID, historyAt(op), historyAt(op), ids,
 			source.ID, int64(amount), int64(amount), programmeID).Exec(ctx)
 		if err != nil {
 			return model.Outcome{}, fmt.Errorf("record allocations: %w", err)

@@ -1,0 +1,109 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"sudpro/model"
+)
+
+// dashboardInvariant is architecture.md's invariant 7.
+const dashboardInvariant = "7. the dashboard's figures equal the sums of the ledger"
+
+// checkDashboard verifies invariant 7 on the whole database: the dashboard's figures, computed by its own queries
+// (sums of postings), equal the ledger read another way (account balances, allocation entries), and its
+// breakdowns add up to its totals.
+func (s *Store) checkDashboard(ctx context.Context) ([]Violation, error) {
+	var out []Violation
+	differ := func(what string, got, want model.XPF) {
+		if got != want {
+			out = append(out, Violation{dashboardInvariant, fmt.Sprintf("%s: dashboard %d, ledger %d", what, got, want)})
+		}
+	}
+	var sc model.DashboardScope
+	budget, err := s.DashboardBudget(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	var spent, paid model.XPF
+	for _, p := range budget {
+		for _, b := range p.Sessions {
+			ids = append(ids, b.SessionID)
+		}
+	}
+	balances, err := s.SessionBudgets(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range budget {
+		for _, b := range p.Sessions {
+			want := balances[b.SessionID]
+			what := fmt.Sprintf("session %d", b.SessionID)
+			differ(what+" engaged", b.Engaged, want.Total)
+			differ(what+" reserved", b.Reserved, want.Reserved)
+			differ(what+" payable", b.Payable, want.Payable)
+			differ(what+" paid", b.Paid, want.Paid)
+			differ(what+" remaining", b.Remaining, want.Remaining)
+			spent += b.Spent()
+			paid += b.Paid
+		}
+	}
+	breakdowns, err := s.DashboardSpent(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	differ("CréditSud spent in all", breakdowns.SmallBusiness.Total, spent)
+	sum := func(amounts ...model.XPF) model.XPF {
+		var t model.XPF
+		for _, a := range amounts {
+			t += a
+		}
+		return t
+	}
+	var bySellerSector, byBuyerSector, bySellerCommune, byBuyerCommune []model.XPF
+	for i := range breakdowns.BySellerSector {
+		bySellerSector = append(bySellerSector, breakdowns.BySellerSector[i].Amount)
+		byBuyerSector = append(byBuyerSector, breakdowns.ByBuyerSector[i].Amount)
+	}
+	for i := range breakdowns.BySellerCommune {
+		bySellerCommune = append(bySellerCommune, breakdowns.BySellerCommune[i].Amount)
+		byBuyerCommune = append(byBuyerCommune, breakdowns.ByBuyerCommune[i].Amount)
+	}
+	differ("CréditSud spent by seller's sector", sum(bySellerSector...), spent)
+	differ("CréditSud spent by buyer's sector", sum(byBuyerSector...), spent)
+	differ("CréditSud spent by seller's commune", sum(bySellerCommune...), spent)
+	differ("CréditSud spent by buyer's commune", sum(byBuyerCommune...), spent)
+	days, err := s.DashboardDaily(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	var net, dailyPaid model.XPF
+	for _, d := range days {
+		net += d.ConfirmedAmount - d.ReleasedAmount
+		dailyPaid += d.PaidAmount
+	}
+	differ("daily confirmed − released", net, spent)
+	differ("daily paid", dailyPaid, paid)
+	done, err := s.DashboardBusinessDone(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	differ("CréditSud part of the business done", done.CreditSud, spent)
+	businesses, err := s.DashboardBusinesses(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	var supported, funded int
+	err = s.db.NewRaw(`SELECT (SELECT count(DISTINCT enterprise_id) FROM journal_entries WHERE kind = 'ALLOCATION'),
+		(SELECT count(*) FROM (SELECT enterprise_id FROM accounts WHERE kind IN ('CREDIT_RESERVED', 'CREDIT_USED')
+			GROUP BY enterprise_id HAVING sum(balance) > 0) AS used)`).Scan(ctx, &supported, &funded)
+	if err != nil {
+		return nil, fmt.Errorf("count beneficiaries: %w", err)
+	}
+	differ("businesses supported", model.XPF(businesses.Supported.Count), model.XPF(supported))
+	differ("projects funded", model.XPF(businesses.ProjectsFunded.Count), model.XPF(funded))
+	differ("supported = projects funded + not used yet", model.XPF(businesses.Supported.Count),
+		model.XPF(businesses.ProjectsFunded.Count+businesses.NotUsedYet.Count))
+	return out, nil
+}
