@@ -5947,7 +5947,7 @@ input ConsultationFilter {
   type: [ConsultationType!]
   "Only consultations whose offer deadline is after this instant."
   deadlineAfter: DateTime
-  "Text found (case-insensitively) in the reference, title, description or buyer service."
+  "Text found in the reference, title, description or buyer service; accents and case never matter (\"electrique\" finds \"Électrique\")."
   search: String
 }
 

@@ -75,9 +75,9 @@ func (s *Store) consultations(q model.ConsultationQuery) *bun.SelectQuery {
 		sel.Where("c.offer_deadline > ?", *q.DeadlineAfter)
 	}
 	if q.Search != "" {
+		// Accents and case never matter ("electricite" finds "Électricité"); sudpro_fold is the directory's folding.
 		pattern := "%" + escapeLike(q.Search) + "%"
-		sel.Where("(c.reference ILIKE ? OR c.title ILIKE ? OR c.description ILIKE ? OR c.buyer_service ILIKE ?)",
-			pattern, pattern, pattern, pattern)
+		sel.Where("sudpro_fold(concat_ws(' ', c.reference, c.title, c.description, c.buyer_service)) LIKE sudpro_fold(?)", pattern)
 	}
 	return sel
 }

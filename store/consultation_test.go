@@ -771,3 +771,27 @@ func TestPublishNotifies(t *testing.T) {
 		t.Errorf("events = %v, want exactly %s", got, want)
 	}
 }
+
+// The consultations' search ignores accents and case, like the directory's.
+func TestConsultationSearchIgnoresAccentsAndCase(t *testing.T) {
+	w := newConsultationWorld(t, 0)
+	c := draft("PS-2025-0099", time.Hour)
+	c.Title = "Rénovation électrique du dispensaire"
+	mustID(t)(w.st.CreateConsultation(w.ctx, agentOp, c))
+	mustID(t)(w.st.CreateConsultation(w.ctx, agentOp, draft("PS-2025-0100", time.Hour)))
+	tests := []struct {
+		search string
+		want   int
+	}{
+		{"electrique", 1}, {"RENOVATION", 1}, {"Électrique", 1}, {"ps-2025-0099", 1}, {"espaces verts", 1}, {"PS-2025", 2}, {"plomberie", 0}, {"100%", 0},
+	}
+	for _, tt := range tests {
+		conn, err := w.st.ListConsultations(w.ctx, model.ConsultationQuery{Search: tt.search, Viewer: agentOp.Actor}, model.Page{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(conn.Nodes()) != tt.want {
+			t.Errorf("search %q found %d consultations, want %d", tt.search, len(conn.Nodes()), tt.want)
+		}
+	}
+}
