@@ -53,7 +53,7 @@ func (s *Store) EnterprisesByIDs(ctx context.Context, ids []int64) (map[int64]*m
 
 // ListEnterprises returns a page of the businesses matching q, in q's order.
 func (s *Store) ListEnterprises(ctx context.Context, q model.EnterpriseQuery, page model.Page) (*model.EnterpriseConnection, error) {
-	sel := s.db.NewSelect().Model((*model.Enterprise)(nil))
+	sel := s.readDB(ctx).NewSelect().Model((*model.Enterprise)(nil))
 	filterEnterprises(sel, q)
 	conn, err := list(ctx, sel, enterpriseKeysets[orDefault(q.Order)], page, func(ctx context.Context) (int, error) {
 		return s.CountEnterprises(ctx, q)
@@ -66,7 +66,7 @@ func (s *Store) ListEnterprises(ctx context.Context, q model.EnterpriseQuery, pa
 
 // CountEnterprises counts the businesses matching q.
 func (s *Store) CountEnterprises(ctx context.Context, q model.EnterpriseQuery) (int, error) {
-	sel := s.db.NewSelect().Model((*model.Enterprise)(nil))
+	sel := s.readDB(ctx).NewSelect().Model((*model.Enterprise)(nil))
 	filterEnterprises(sel, q)
 	n, err := sel.Count(ctx)
 	if err != nil {

@@ -14,6 +14,9 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/extra/bunotel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"sudpro/model"
 )
@@ -21,6 +24,8 @@ import (
 // Store reads and writes Sud Pro's data. It works on a database or inside a transaction alike.
 type Store struct {
 	db bun.IDB
+	// replica, when set (WithReplica), serves the reads that opt in through readDB.
+	replica bun.IDB
 	// deferred, when set (inside once), collects the balance moves of posted entries so they run last.
 	deferred *[]posting
 }
@@ -33,6 +38,22 @@ type Options struct {
 	StatementTimeout time.Duration // PostgreSQL statement_timeout for every statement; 0 keeps the server's
 	MaxOpenConns     int           // 0 keeps database/sql's default
 	ApplicationName  string
+	// QueryExecMode is pgx's way of sending statements: "" or "simple_protocol" (the default: one round trip,
+	// no server-side prepared statement, so it works behind PgBouncer in transaction mode), or "exec",
+	// "describe_exec", "cache_describe", "cache_statement" (these keep prepared statements on a server
+	// connection: only for a direct connection or a PgBouncer with max_prepared_statements).
+	QueryExecMode string
+	// Replica tags the connection as a read replica's, for the statement counter (and so tests and metrics).
+	Replica bool
+	// Tracer, when set, gives every statement an OpenTelemetry span (Bun's bunotel hook); nil costs nothing.
+	Tracer trace.TracerProvider
+}
+
+// QueryExecModes are the accepted values of Options.QueryExecMode.
+var QueryExecModes = map[string]pgx.QueryExecMode{
+	"simple_protocol": pgx.QueryExecModeSimpleProtocol, "exec": pgx.QueryExecModeExec,
+	"describe_exec": pgx.QueryExecModeDescribeExec, "cache_describe": pgx.QueryExecModeCacheDescribe,
+	"cache_statement": pgx.QueryExecModeCacheStatement,
 }
 
 // Open connects to PostgreSQL through pgx and returns a Bun database with the statement counter installed.
@@ -52,13 +73,56 @@ func Open(dsn string, opts Options) (*bun.DB, error) {
 	// each statement) would cost an extra round trip per statement and churn the cache. The simple protocol sends
 	// the text once; it also works behind PgBouncer in transaction mode.
 	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	if opts.QueryExecMode != "" {
+		mode, ok := QueryExecModes[opts.QueryExecMode]
+		if !ok {
+			return nil, fmt.Errorf("unknown query exec mode %q", opts.QueryExecMode)
+		}
+		cfg.DefaultQueryExecMode = mode
+	}
 	sqldb := stdlib.OpenDB(*cfg)
 	if opts.MaxOpenConns > 0 {
 		sqldb.SetMaxOpenConns(opts.MaxOpenConns)
 		sqldb.SetMaxIdleConns(opts.MaxOpenConns)
 	}
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	return bun.NewDB(sqldb, pgdialect.New()).WithQueryHook(statementCounter{}), nil
+	db := bun.NewDB(sqldb, pgdialect.New()).WithQueryHook(statementCounter{replica: opts.Replica})
+	if opts.Tracer != nil {
+		role := "primary"
+		if opts.Replica {
+			role = "replica"
+		}
+		db.AddQueryHook(bunotel.NewQueryHook(bunotel.WithTracerProvider(opts.Tracer), bunotel.WithDBName(cfg.Database),
+			bunotel.WithAttributes(attribute.String("db.role", role))))
+	}
+	return db, nil
+}
+
+// WithReplica returns a store whose opted-in reads (readDB) go to replica, a read replica of the store's
+// database; everything else (writes, transactions, reads that did not opt in) stays on the primary.
+func (s *Store) WithReplica(replica bun.IDB) *Store {
+	c := *s
+	c.replica = replica
+	return &c
+}
+
+type primaryReadsKey struct{}
+
+// WithPrimaryReads returns a context whose reads all go to the primary: a mutation's own reads, and a caller's
+// reads just after its own write (read-your-writes), which a lagging replica might not show yet.
+func WithPrimaryReads(ctx context.Context) context.Context {
+	return context.WithValue(ctx, primaryReadsKey{}, true)
+}
+
+// readDB is where a read-only statement that tolerates a replica's lag (about a second at worst: directory,
+// dashboard, lists) runs: the replica when one is configured and ctx does not ask for the primary
+// (WithPrimaryReads), the primary otherwise. Inside a transaction the store has no replica, so the statement
+// sees the transaction's own writes.
+func (s *Store) readDB(ctx context.Context) bun.IDB {
+	if s.replica == nil || ctx.Value(primaryReadsKey{}) != nil {
+		return s.db
+	}
+	return s.replica
 }
 
 // Ping checks that the database answers.
