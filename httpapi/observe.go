@@ -86,7 +86,11 @@ func observe(srv *handler.Server, cfg Config) {
 	if tracer != nil {
 		srv.AroundRootFields(func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
 			fc := graphql.GetRootFieldContext(ctx)
-			ctx, span := tracer.Start(ctx, fc.Object+"."+fc.Field.Name, trace.WithAttributes(attribute.String("graphql.field.path", fc.Field.Alias)))
+			object := fc.Object
+			if fc.Field.ObjectDefinition != nil {
+				object = fc.Field.ObjectDefinition.Name
+			}
+			ctx, span := tracer.Start(ctx, object+"."+fc.Field.Name, trace.WithAttributes(attribute.String("graphql.field.alias", fc.Field.Alias)))
 			defer span.End()
 			return next(ctx)
 		})
