@@ -68,6 +68,7 @@ func withRequestLog(logger *slog.Logger, m *metrics.Metrics, next http.Handler) 
 		}
 		logger.Log(ctx, level, "request",
 			"method", r.Method, "path", r.URL.Path, "status", rec.status, "bytes", rec.bytes,
-			"duration_ms", float64(time.Since(start).Microseconds())/1000, "sql_statements", statements.Load())
+			"duration_ms", float64(time.Since(start).Microseconds())/1000, "sql_statements", statements.Load(), "sql_replica_statements", statements.OnReplica(),
+			"sql_ms", float64(statements.Duration().Microseconds())/1000)
 	})
 }

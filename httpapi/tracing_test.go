@@ -44,12 +44,12 @@ func TestTracingSpans(t *testing.T) {
 	}
 	request := byName["query Directory"]
 	if len(request) != 1 {
-		t.Fatalf("request spans = %d, want 1 named after the operation; spans: %v", len(request), names(got))
+		t.Fatalf("request spans = %d, want 1 named after the operation; spans: %v", len(request), spanNames(got))
 	}
 	trace := request[0].SpanContext().TraceID()
 	for _, want := range []string{"Query.enterprises", "dataloader Sector", "SELECT"} {
 		if len(byName[want]) == 0 {
-			t.Errorf("no %q span; spans: %v", want, names(got))
+			t.Errorf("no %q span; spans: %v", want, spanNames(got))
 		}
 	}
 	for _, s := range got {
@@ -81,7 +81,7 @@ func TestTracingSpans(t *testing.T) {
 	}
 }
 
-func names(spans []sdktrace.ReadOnlySpan) []string {
+func spanNames(spans []sdktrace.ReadOnlySpan) []string {
 	var out []string
 	for _, s := range spans {
 		out = append(out, s.Name())

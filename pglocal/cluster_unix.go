@@ -45,6 +45,30 @@ const (
 // "users" lock until Close so that the server outlives this process's use
 // as long as others still need it.
 func Start(ctx context.Context, opts Options) (*Cluster, error) {
+	c, err := newCluster(opts)
+	if err != nil {
+		return nil, err
+	}
+	start := c.lock("start")
+	if _, err := start.TryLockContext(ctx, lockRetryDelay); err != nil {
+		return nil, fmt.Errorf("pglocal: wait for %s: %w", start.Path(), err)
+	}
+	defer func() { _ = start.Unlock() }()
+
+	// Nobody holds "users" exclusively without the start lock, so this is quick.
+	c.users = c.lock("users")
+	if _, err := c.users.TryRLockContext(ctx, lockRetryDelay); err != nil {
+		return nil, fmt.Errorf("pglocal: wait for %s: %w", c.users.Path(), err)
+	}
+	if err := c.ensureRunning(ctx, opts.Settings); err != nil {
+		_ = c.users.Unlock()
+		return nil, fmt.Errorf("pglocal: %w", err)
+	}
+	return c, nil
+}
+
+// newCluster resolves the folders, binaries and OS user of a cluster in opts.Dir, without starting anything.
+func newCluster(opts Options) (*Cluster, error) {
 	if opts.Dir == "" {
 		return nil, errors.New("pglocal: options Dir is empty")
 	}
@@ -80,22 +104,6 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	// pg_ctl puts the data folder inside double quotes in a shell command.
 	if strings.ContainsAny(c.dataDir, "\"$`\\\n") {
 		return nil, fmt.Errorf("pglocal: data folder %q contains characters pg_ctl cannot quote", c.dataDir)
-	}
-
-	start := c.lock("start")
-	if _, err := start.TryLockContext(ctx, lockRetryDelay); err != nil {
-		return nil, fmt.Errorf("pglocal: wait for %s: %w", start.Path(), err)
-	}
-	defer func() { _ = start.Unlock() }()
-
-	// Nobody holds "users" exclusively without the start lock, so this is quick.
-	c.users = c.lock("users")
-	if _, err := c.users.TryRLockContext(ctx, lockRetryDelay); err != nil {
-		return nil, fmt.Errorf("pglocal: wait for %s: %w", c.users.Path(), err)
-	}
-	if err := c.ensureRunning(ctx, opts.Settings); err != nil {
-		_ = c.users.Unlock()
-		return nil, fmt.Errorf("pglocal: %w", err)
 	}
 	return c, nil
 }
