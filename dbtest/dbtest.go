@@ -196,8 +196,8 @@ func (h *harness) start() error {
 			return err
 		}
 		cluster, err := pglocal.Start(ctx, pglocal.Options{
-			Dir:    filepath.Join(root, ".data", "postgres-test"),
-			Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+			Dir:      filepath.Join(root, ".data", "postgres-test"),
+			Logger:   slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 			Settings: testSettings,
 		})
 		if err != nil {
