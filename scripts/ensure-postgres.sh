@@ -20,7 +20,8 @@ if command -v apt-get >/dev/null 2>&1; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+  # pgbouncer comes along in the same install (cheap): the PgBouncer test runs when it is there, skips otherwise.
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql pgbouncer >/dev/null
   have_server && exit 0
 fi
 
