@@ -92,7 +92,7 @@ func Open(dsn string, opts Options) (*bun.DB, error) {
 		if opts.Replica {
 			role = "replica"
 		}
-		db.AddQueryHook(bunotel.NewQueryHook(bunotel.WithTracerProvider(opts.Tracer), bunotel.WithDBName(cfg.Database),
+		db = db.WithQueryHook(bunotel.NewQueryHook(bunotel.WithTracerProvider(opts.Tracer), bunotel.WithDBName(cfg.Database),
 			bunotel.WithAttributes(attribute.String("db.role", role))))
 	}
 	return db, nil
