@@ -1,9 +1,7 @@
 package httpapi_test
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -40,21 +38,11 @@ func newReplicatedAPI(t *testing.T) (a *api, primary, replica *bun.DB) {
 // hook's connection tag).
 func (a *api) onReplica(r response) int64 {
 	a.t.Helper()
-	id := r.Header.Get("X-Request-ID")
-	sc := bufio.NewScanner(strings.NewReader(a.logs.String()))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var line struct {
-			Msg       string `json:"msg"`
-			RequestID string `json:"request_id"`
-			OnReplica int64  `json:"sql_replica_statements"`
-		}
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "request" && line.RequestID == id {
-			return line.OnReplica
-		}
+	n, ok := a.requestLog(r.Header.Get("X-Request-ID"))["sql_replica_statements"].(float64)
+	if !ok {
+		a.t.Fatalf("no request log line for %s", r.Header.Get("X-Request-ID"))
 	}
-	a.t.Fatalf("no request log line for %s", id)
-	return 0
+	return int64(n)
 }
 
 // pauseReplay stops the replica's replay until the test ends, so that it lags behind the primary for sure.

@@ -45,15 +45,11 @@ const (
 // "users" lock until Close so that the server outlives this process's use
 // as long as others still need it.
 func Start(ctx context.Context, opts Options) (*Cluster, error) {
-	c, err := newCluster(opts)
+	c, unlock, err := newLockedCluster(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	start := c.lock("start")
-	if _, err := start.TryLockContext(ctx, lockRetryDelay); err != nil {
-		return nil, fmt.Errorf("pglocal: wait for %s: %w", start.Path(), err)
-	}
-	defer func() { _ = start.Unlock() }()
+	defer unlock()
 
 	// Nobody holds "users" exclusively without the start lock, so this is quick.
 	c.users = c.lock("users")
@@ -65,6 +61,18 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		return nil, fmt.Errorf("pglocal: %w", err)
 	}
 	return c, nil
+}
+
+// newLockedCluster is newCluster holding the cluster's start lock, which unlock releases.
+func newLockedCluster(ctx context.Context, opts Options) (c *Cluster, unlock func(), err error) {
+	if c, err = newCluster(opts); err != nil {
+		return nil, nil, err
+	}
+	start := c.lock("start")
+	if _, err := start.TryLockContext(ctx, lockRetryDelay); err != nil {
+		return nil, nil, fmt.Errorf("pglocal: wait for %s: %w", start.Path(), err)
+	}
+	return c, func() { _ = start.Unlock() }, nil
 }
 
 // newCluster resolves the folders, binaries and OS user of a cluster in opts.Dir, without starting anything.

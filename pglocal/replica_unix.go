@@ -18,15 +18,11 @@ import (
 // while it runs, attach to it. A replica nobody uses is rebuilt rather than reused, since its primary may have
 // recycled the WAL it would need to catch up. Close stops it after its last user, like a primary.
 func StartReplica(ctx context.Context, primary *Cluster, opts Options) (*Cluster, error) {
-	c, err := newCluster(opts)
+	c, unlock, err := newLockedCluster(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	start := c.lock("start")
-	if _, err := start.TryLockContext(ctx, lockRetryDelay); err != nil {
-		return nil, fmt.Errorf("pglocal: wait for %s: %w", start.Path(), err)
-	}
-	defer func() { _ = start.Unlock() }()
+	defer unlock()
 
 	c.users = c.lock("users")
 	alone, err := c.users.TryLock()
