@@ -20,7 +20,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -245,18 +244,17 @@ Commands:
                               fill an empty database with deterministic data
   token --role ROLE [--ridet RIDET] [--ttl 24h]
                               print a development bearer token (ROLE: ADMIN, AGENT, CHAMBER, ENTERPRISE)
+  ledger check                verify the CréditSud ledger's invariants (exit status 1 on a violation)
 
 Environment:
 `)
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	for _, s := range settings {
 		def := s.def
 		if def == "" {
-			def = "(unset)"
+			def = "unset"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s (production: %s)\n", s.env, def, s.help, s.prod)
+		fmt.Fprintf(w, "  %s (default: %s)\n      %s\n      production: %s\n", s.env, def, s.help, s.prod)
 	}
-	_ = tw.Flush()
 }
 
 // run is main without the process: it takes the arguments, the environment and the outputs it uses.
