@@ -287,3 +287,37 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 	}
 }
+
+func TestMetricsOnTheirOwnListener(t *testing.T) {
+	p := startServer(t, dbtest.NewDSN(t), map[string]string{"SUDPRO_METRICS_ADDR": "127.0.0.1:0"})
+	var metricsURL string
+	for line := range strings.SplitSeq(p.logs.String(), "\n") {
+		var entry struct{ Msg, URL string }
+		if json.Unmarshal([]byte(line), &entry) == nil && entry.Msg == "serving metrics" {
+			metricsURL = entry.URL
+		}
+	}
+	if metricsURL == "" {
+		t.Fatalf("no metrics listener in the logs:\n%s", p.logs)
+	}
+	if _, _, err := query(p.url, `{ sectors { code } }`); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.Get(metricsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{`sudpro_graphql_requests_total{operation="anonymous",outcome="ok",type="query"} 1`, `go_sql_open_connections{db_name="primary"}`, `sudpro_session_envelope_scrape_success 1`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics listener lacks %s", want)
+		}
+	}
+	if res, err := http.Get(p.url + "/metrics"); err == nil {
+		res.Body.Close()
+		if res.StatusCode == http.StatusOK {
+			t.Error("/metrics is also served on the API listener")
+		}
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"sudpro/httpapi"
 	"sudpro/metrics"
 	"sudpro/model"
@@ -20,6 +22,9 @@ import (
 func withMetrics(st *store.Store, cfg *httpapi.Config) *metrics.Metrics {
 	m := metrics.New()
 	cfg.Metrics, cfg.ServeMetrics = m, true
+	if db, ok := st.DB().(*bun.DB); ok {
+		_ = m.RegisterDB("primary", db.DB)
+	}
 	_ = m.RegisterEnvelopes(func(ctx context.Context) ([]metrics.Envelope, error) {
 		list, err := st.OpenEnvelopes(ctx, 20)
 		out := make([]metrics.Envelope, len(list))
@@ -87,6 +92,7 @@ func TestMetricsAfterRequests(t *testing.T) {
 		`sudpro_http_requests_total{code="200",handler="graphql"}`,
 		`sudpro_http_requests_total{code="429",handler="graphql"} 1`,
 		`go_goroutines`,
+		`go_sql_open_connections{db_name="primary"}`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("/metrics lacks %s", want)
