@@ -160,7 +160,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, fmt.Errorf("SUDPRO_DRAIN_DELAY must be a duration such as 10s")
 		}
 	}
-	if _, ok := store.QueryExecModes[c.queryMode]; !ok {
+	if !store.ValidQueryExecMode(c.queryMode) {
 		return c, fmt.Errorf("SUDPRO_DB_QUERY_MODE must be one of simple_protocol, exec, describe_exec, cache_describe, cache_statement (got %q)", c.queryMode)
 	}
 	if _, err := fmt.Sscan(get("SUDPRO_DB_MAX_CONNS"), &c.maxConns); err != nil || c.maxConns < 1 {
@@ -491,6 +491,9 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 	case <-ctx.Done():
 	}
 	draining.Store(true)
+	// Responses from now on close their connection, so clients and the load balancer open new ones (elsewhere)
+	// rather than reuse one that the listener's closing would cut.
+	srv.SetKeepAlivesEnabled(false)
 	logger.Info("shutting down: readiness off, still serving while the load balancer notices", "drain_delay", cfg.drainDelay.String())
 	time.Sleep(cfg.drainDelay)
 	logger.Info("shutting down: listener closed, draining in-flight requests")

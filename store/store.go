@@ -49,11 +49,27 @@ type Options struct {
 	Tracer trace.TracerProvider
 }
 
-// QueryExecModes are the accepted values of Options.QueryExecMode.
-var QueryExecModes = map[string]pgx.QueryExecMode{
-	"simple_protocol": pgx.QueryExecModeSimpleProtocol, "exec": pgx.QueryExecModeExec,
-	"describe_exec": pgx.QueryExecModeDescribeExec, "cache_describe": pgx.QueryExecModeCacheDescribe,
-	"cache_statement": pgx.QueryExecModeCacheStatement,
+// queryExecMode returns pgx's mode of an Options.QueryExecMode name.
+func queryExecMode(name string) (pgx.QueryExecMode, bool) {
+	switch name {
+	case "", "simple_protocol":
+		return pgx.QueryExecModeSimpleProtocol, true
+	case "exec":
+		return pgx.QueryExecModeExec, true
+	case "describe_exec":
+		return pgx.QueryExecModeDescribeExec, true
+	case "cache_describe":
+		return pgx.QueryExecModeCacheDescribe, true
+	case "cache_statement":
+		return pgx.QueryExecModeCacheStatement, true
+	}
+	return 0, false
+}
+
+// ValidQueryExecMode reports whether name is an accepted Options.QueryExecMode.
+func ValidQueryExecMode(name string) bool {
+	_, ok := queryExecMode(name)
+	return ok
 }
 
 // Open connects to PostgreSQL through pgx and returns a Bun database with the statement counter installed.
@@ -71,15 +87,12 @@ func Open(dsn string, opts Options) (*bun.DB, error) {
 	cfg.RuntimeParams["timezone"] = "UTC"
 	// Bun formats every query itself, values included, so each text is new to pgx: its default (prepare and cache
 	// each statement) would cost an extra round trip per statement and churn the cache. The simple protocol sends
-	// the text once; it also works behind PgBouncer in transaction mode.
-	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
-	if opts.QueryExecMode != "" {
-		mode, ok := QueryExecModes[opts.QueryExecMode]
-		if !ok {
-			return nil, fmt.Errorf("unknown query exec mode %q", opts.QueryExecMode)
-		}
-		cfg.DefaultQueryExecMode = mode
+	// the text once; it also works behind PgBouncer in transaction mode. It is the default (Options.QueryExecMode "").
+	mode, ok := queryExecMode(opts.QueryExecMode)
+	if !ok {
+		return nil, fmt.Errorf("unknown query exec mode %q", opts.QueryExecMode)
 	}
+	cfg.DefaultQueryExecMode = mode
 	sqldb := stdlib.OpenDB(*cfg)
 	if opts.MaxOpenConns > 0 {
 		sqldb.SetMaxOpenConns(opts.MaxOpenConns)
