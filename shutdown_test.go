@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -319,5 +320,32 @@ func TestMetricsOnTheirOwnListener(t *testing.T) {
 		if res.StatusCode == http.StatusOK {
 			t.Error("/metrics is also served on the API listener")
 		}
+	}
+}
+
+func TestTracesAreExportedOverOTLP(t *testing.T) {
+	var posts atomic.Int64
+	var path, contentType atomic.Value
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if len(body) > 0 {
+			posts.Add(1)
+			path.Store(r.URL.Path)
+			contentType.Store(r.Header.Get("Content-Type"))
+		}
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	defer collector.Close()
+	p := startServer(t, dbtest.NewDSN(t), map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": collector.URL})
+	if status, body, err := query(p.url, `query Traced { sectors { code } }`); err != nil || status != http.StatusOK {
+		t.Fatalf("query: %d %s %v", status, body, err)
+	}
+	p.stop() // the exporter flushes when the server stops
+	<-p.done
+	if posts.Load() == 0 {
+		t.Fatal("no trace reached the collector")
+	}
+	if path.Load() != "/v1/traces" || contentType.Load() != "application/x-protobuf" {
+		t.Errorf("export went to %v as %v, want /v1/traces as application/x-protobuf", path.Load(), contentType.Load())
 	}
 }
