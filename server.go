@@ -18,14 +18,20 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/uptrace/bun"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 
 	"sudpro/auth"
 	"sudpro/httpapi"
+	"sudpro/metrics"
 	"sudpro/model"
 	"sudpro/pglocal"
 	"sudpro/seed"
@@ -44,39 +50,48 @@ func main() {
 	}
 }
 
-// setting is one configuration variable: its environment name, default and meaning, listed by --help and in
-// the README.
+// setting is one configuration variable: its environment name, default, meaning and what production should set,
+// listed by --help and in the README.
 type setting struct {
-	env, def, help string
+	env, def, help, prod string
 }
 
 var settings = []setting{
-	{"DATABASE_URL", "", "PostgreSQL URL (postgres://user:pass@host:5432/db). Unset: a private local PostgreSQL in SUDPRO_DATA_DIR is started and stopped with the command"},
-	{"SUDPRO_ENV", "development", "development or production. Production refuses development secrets, needs DATABASE_URL, and turns introspection off for anonymous callers"},
-	{"SUDPRO_ADDR", "127.0.0.1:8080", "address the HTTP server listens on (use :8080 to listen on every interface)"},
-	{"SUDPRO_DATA_DIR", ".data", "folder of the private PostgreSQL and the development secret (local mode only)"},
-	{"SUDPRO_JWT_SECRET", "", "HS256 secret of bearer tokens (at least 32 bytes). Unset in development: a random secret kept in SUDPRO_DATA_DIR/dev-jwt-secret"},
-	{"SUDPRO_JWKS_URL", "", "JWKS of the OIDC provider (https://…/.well-known/jwks.json): verifies RS256/ES256 tokens; set SUDPRO_JWT_ISSUER and SUDPRO_JWT_AUDIENCE to the provider's iss and aud"},
-	{"SUDPRO_JWT_ROLE_CLAIM", auth.DefaultRoleClaim, "claim of JWKS tokens carrying the role: a string or an array (e.g. roles, groups, realm_access.roles)"},
-	{"SUDPRO_JWT_RIDET_CLAIM", auth.DefaultRIDETClaim, "claim of JWKS tokens carrying a business user's RIDET"},
-	{"SUDPRO_JWT_ISSUER", auth.DefaultIssuer, "expected iss claim of tokens"},
-	{"SUDPRO_JWT_AUDIENCE", auth.DefaultAudience, "expected aud claim of tokens"},
-	{"SUDPRO_REQUEST_TIMEOUT", "10s", "longest time a GraphQL request may take"},
-	{"SUDPRO_STATEMENT_TIMEOUT", "5s", "PostgreSQL statement_timeout of every statement"},
-	{"SUDPRO_DB_MAX_CONNS", "20", "largest number of open database connections"},
-	{"SUDPRO_CORS_ORIGINS", "", "comma-separated browser origins allowed to call the API (e.g. https://dashboard.province-sud.nc); none: no CORS headers"},
-	{"SUDPRO_JWT_SECRET_FILE", "", "file holding SUDPRO_JWT_SECRET (e.g. a mounted secret), instead of the variable"},
-	{"SUDPRO_BUDGETS", "ANONYMOUS=1000,ENTERPRISE=10000,CHAMBER=20000,AGENT=50000,ADMIN=50000", "points per hour of each caller kind (a query costs 1 + 1 per 100 nodes, a mutation 10 per field); an API key's hourly_budget overrides CHAMBER's"},
-	{"SUDPRO_MAX_IN_FLIGHT", "64", "GraphQL requests executing at once; others wait up to 2 s, then get 503 with Retry-After before anything runs"},
-	{"SUDPRO_SEED_PROFILE", "demo", "data seeded into an empty local database at start (development only; \"none\" to skip)"},
-	{"LOG_LEVEL", "info", "debug, info, warn or error; logs are JSON lines on standard error"},
+	{"DATABASE_URL", "", "PostgreSQL URL (postgres://user:pass@host:5432/db). Unset: a private local PostgreSQL in SUDPRO_DATA_DIR is started and stopped with the command", "the primary (or its PgBouncer), with sslmode=verify-full off the host"},
+	{"DATABASE_READ_URL", "", "PostgreSQL URL of a streaming read replica: directory and list reads go there, except a caller's reads for SUDPRO_READ_YOUR_WRITES after its own mutation; mutations stay on DATABASE_URL", "the replica (or its PgBouncer) when there is one"},
+	{"SUDPRO_ENV", "development", "development or production. Production refuses development secrets, needs DATABASE_URL, and turns introspection off for anonymous callers", "production"},
+	{"SUDPRO_ADDR", "127.0.0.1:8080", "address the HTTP server listens on (use :8080 to listen on every interface)", ":8080 behind the load balancer"},
+	{"SUDPRO_METRICS_ADDR", "", "address of a separate listener serving only /metrics (Prometheus). Unset: /metrics is served on SUDPRO_ADDR", "an internal address, e.g. 10.0.0.5:9090, so /metrics stays off the public listener"},
+	{"SUDPRO_DATA_DIR", ".data", "folder of the private PostgreSQL and the development secret (local mode only)", "unused"},
+	{"SUDPRO_JWT_SECRET", "", "HS256 secret of bearer tokens (at least 32 bytes). Unset in development: a random secret kept in SUDPRO_DATA_DIR/dev-jwt-secret", "unset with SUDPRO_JWKS_URL, else 32+ random bytes (never the development one)"},
+	{"SUDPRO_JWT_SECRET_FILE", "", "file holding SUDPRO_JWT_SECRET (e.g. a mounted secret), instead of the variable", "the mounted secret, rather than SUDPRO_JWT_SECRET"},
+	{"SUDPRO_JWKS_URL", "", "JWKS of the OIDC provider (https://…/.well-known/jwks.json): verifies RS256/ES256 tokens; set SUDPRO_JWT_ISSUER and SUDPRO_JWT_AUDIENCE to the provider's iss and aud", "the Province's OIDC provider"},
+	{"SUDPRO_JWT_ROLE_CLAIM", auth.DefaultRoleClaim, "claim of JWKS tokens carrying the role: a string or an array (e.g. roles, groups, realm_access.roles)", "the provider's claim"},
+	{"SUDPRO_JWT_RIDET_CLAIM", auth.DefaultRIDETClaim, "claim of JWKS tokens carrying a business user's RIDET", "the provider's claim"},
+	{"SUDPRO_JWT_ISSUER", auth.DefaultIssuer, "expected iss claim of tokens", "the provider's issuer (required with SUDPRO_JWKS_URL)"},
+	{"SUDPRO_JWT_AUDIENCE", auth.DefaultAudience, "expected aud claim of tokens", "the audience the provider issues for the API"},
+	{"SUDPRO_REQUEST_TIMEOUT", "10s", "longest time a GraphQL request may take", "default"},
+	{"SUDPRO_STATEMENT_TIMEOUT", "5s", "PostgreSQL statement_timeout of every statement, sent at connection; 0: not sent (behind PgBouncer, set it on the role: ALTER ROLE sudpro SET statement_timeout = '5s')", "default; 0 behind PgBouncer"},
+	{"SUDPRO_DB_MAX_CONNS", "20", "largest number of open database connections (each of the primary and the replica)", "PostgreSQL's (or PgBouncer's pool) size divided by the number of processes"},
+	{"SUDPRO_DB_QUERY_MODE", "simple_protocol", "how pgx sends statements: simple_protocol (no prepared statement: works behind PgBouncer in transaction mode), exec, describe_exec, cache_describe or cache_statement (server-side prepared statements: a direct connection or a PgBouncer with max_prepared_statements only)", "default"},
+	{"SUDPRO_READ_YOUR_WRITES", "5s", "with DATABASE_READ_URL, how long a caller's reads stay on the primary after its own mutation (remembered per process and in a cookie)", "more than the replica's usual lag"},
+	{"SUDPRO_CORS_ORIGINS", "", "comma-separated browser origins allowed to call the API (e.g. https://dashboard.province-sud.nc); none: no CORS headers", "the dashboard's origin"},
+	{"SUDPRO_BUDGETS", "ANONYMOUS=1000,ENTERPRISE=10000,CHAMBER=20000,AGENT=50000,ADMIN=50000", "points per hour of each caller kind (a query costs 1 + 1 per 100 nodes, a mutation 10 per field); an API key's hourly_budget overrides CHAMBER's", "default"},
+	{"SUDPRO_MAX_IN_FLIGHT", "64", "GraphQL requests executing at once; others wait up to 2 s, then get 503 with Retry-After before anything runs", "about 3× SUDPRO_DB_MAX_CONNS"},
+	{"SUDPRO_DRAIN_DELAY", "", "after SIGTERM, how long /readyz answers 503 while requests are still served, so the load balancer stops sending new ones before the listener closes; then in-flight requests drain (up to SUDPRO_REQUEST_TIMEOUT + 5s). Unset: 0s in development, 10s in production", "more than the load balancer's health-check interval × its failure threshold"},
+	{"SUDPRO_SEED_PROFILE", "demo", "data seeded into an empty local database at start (development only; \"none\" to skip)", "unused"},
+	{"OTEL_EXPORTER_OTLP_ENDPOINT", "", "OpenTelemetry collector (OTLP over HTTP, e.g. http://otel-collector:4318): traces of requests, root resolvers, dataloader batches and SQL statements are exported there. Unset: no tracing, at no cost. The exporter's other OTEL_EXPORTER_OTLP_* variables (headers, certificates, timeout) apply", "the collector, if there is one"},
+	{"OTEL_SERVICE_NAME", "sudpro", "service.name of the exported traces", "default"},
+	{"LOG_LEVEL", "info", "debug, info, warn or error; logs are JSON lines on standard error", "info"},
 }
 
 // config is the resolved configuration.
 type config struct {
 	databaseURL      string
+	readURL          string
 	production       bool
 	addr             string
+	metricsAddr      string
 	dataDir          string
 	jwtSecret        string
 	jwksURL          string
@@ -87,12 +102,18 @@ type config struct {
 	requestTimeout   time.Duration
 	statementTimeout time.Duration
 	maxConns         int
+	queryMode        string
+	readYourWrites   time.Duration
+	drainDelay       time.Duration
+	otlpEndpoint     string
+	serviceName      string
 	maxInFlight      int
 	corsOrigins      []string
 	budgets          map[model.Role]int
 	anonymousBudget  int
 	seedProfile      string
 	logLevel         slog.Level
+	tracer           trace.TracerProvider // set by serve when tracing is on
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -111,7 +132,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		databaseURL: get("DATABASE_URL"), addr: get("SUDPRO_ADDR"), dataDir: get("SUDPRO_DATA_DIR"),
 		jwtSecret: get("SUDPRO_JWT_SECRET"), jwtIssuer: get("SUDPRO_JWT_ISSUER"), jwtAudience: get("SUDPRO_JWT_AUDIENCE"),
 		jwksURL: get("SUDPRO_JWKS_URL"), jwtRoleClaim: get("SUDPRO_JWT_ROLE_CLAIM"), jwtRIDETClaim: get("SUDPRO_JWT_RIDET_CLAIM"),
-		seedProfile: get("SUDPRO_SEED_PROFILE"),
+		seedProfile: get("SUDPRO_SEED_PROFILE"), readURL: get("DATABASE_READ_URL"), metricsAddr: get("SUDPRO_METRICS_ADDR"),
+		queryMode: get("SUDPRO_DB_QUERY_MODE"), otlpEndpoint: get("OTEL_EXPORTER_OTLP_ENDPOINT"), serviceName: get("OTEL_SERVICE_NAME"),
 	}
 	switch env := get("SUDPRO_ENV"); env {
 	case "development":
@@ -124,8 +146,22 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.requestTimeout, err = time.ParseDuration(get("SUDPRO_REQUEST_TIMEOUT")); err != nil || c.requestTimeout <= 0 {
 		return c, fmt.Errorf("SUDPRO_REQUEST_TIMEOUT must be a positive duration such as 10s")
 	}
-	if c.statementTimeout, err = time.ParseDuration(get("SUDPRO_STATEMENT_TIMEOUT")); err != nil || c.statementTimeout <= 0 {
-		return c, fmt.Errorf("SUDPRO_STATEMENT_TIMEOUT must be a positive duration such as 5s")
+	if c.statementTimeout, err = time.ParseDuration(get("SUDPRO_STATEMENT_TIMEOUT")); err != nil || c.statementTimeout < 0 {
+		return c, fmt.Errorf("SUDPRO_STATEMENT_TIMEOUT must be a duration such as 5s (0: leave it to the server)")
+	}
+	if c.readYourWrites, err = time.ParseDuration(get("SUDPRO_READ_YOUR_WRITES")); err != nil || c.readYourWrites <= 0 {
+		return c, fmt.Errorf("SUDPRO_READ_YOUR_WRITES must be a positive duration such as 5s")
+	}
+	switch delay := get("SUDPRO_DRAIN_DELAY"); {
+	case delay == "" && c.production:
+		c.drainDelay = 10 * time.Second
+	case delay != "":
+		if c.drainDelay, err = time.ParseDuration(delay); err != nil || c.drainDelay < 0 {
+			return c, fmt.Errorf("SUDPRO_DRAIN_DELAY must be a duration such as 10s")
+		}
+	}
+	if !store.ValidQueryExecMode(c.queryMode) {
+		return c, fmt.Errorf("SUDPRO_DB_QUERY_MODE must be one of simple_protocol, exec, describe_exec, cache_describe, cache_statement (got %q)", c.queryMode)
 	}
 	if _, err := fmt.Sscan(get("SUDPRO_DB_MAX_CONNS"), &c.maxConns); err != nil || c.maxConns < 1 {
 		return c, fmt.Errorf("SUDPRO_DB_MAX_CONNS must be a positive integer")
@@ -172,9 +208,30 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, errors.New("SUDPRO_JWT_SECRET must have at least 32 bytes")
 		case c.jwksURL != "" && c.jwtIssuer == auth.DefaultIssuer:
 			return c, errors.New("with SUDPRO_JWKS_URL, set SUDPRO_JWT_ISSUER to the provider's issuer (not the development one)")
+		case c.jwtSecret != "" && weakSecret(c.jwtSecret):
+			return c, errors.New("SUDPRO_JWT_SECRET looks made by hand (few distinct characters): use 32+ random bytes, e.g. openssl rand -hex 32")
+		case c.jwtSecret != "" && isDevelopmentSecret(c.jwtSecret, c.dataDir):
+			return c, errors.New("SUDPRO_JWT_SECRET is the development secret of SUDPRO_DATA_DIR/dev-jwt-secret: production needs its own")
 		}
 	}
 	return c, nil
+}
+
+// weakSecret reports a secret typed by hand rather than generated: random bytes in hex or base64 of 32+
+// characters have far more than 12 distinct characters.
+func weakSecret(secret string) bool {
+	distinct := map[rune]bool{}
+	for _, r := range secret {
+		distinct[r] = true
+	}
+	return len(distinct) < 12
+}
+
+// isDevelopmentSecret reports whether secret is the one development generated in dataDir (copied to production
+// by mistake).
+func isDevelopmentSecret(secret, dataDir string) bool {
+	b, err := os.ReadFile(filepath.Join(dataDir, "dev-jwt-secret"))
+	return err == nil && strings.TrimSpace(string(b)) == secret
 }
 
 func usage(w io.Writer) {
@@ -187,18 +244,17 @@ Commands:
                               fill an empty database with deterministic data
   token --role ROLE [--ridet RIDET] [--ttl 24h]
                               print a development bearer token (ROLE: ADMIN, AGENT, CHAMBER, ENTERPRISE)
+  ledger check                verify the CréditSud ledger's invariants (exit status 1 on a violation)
 
 Environment:
 `)
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	for _, s := range settings {
 		def := s.def
 		if def == "" {
-			def = "(unset)"
+			def = "unset"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.env, def, s.help)
+		fmt.Fprintf(w, "  %s (default: %s)\n      %s\n      production: %s\n", s.env, def, s.help, s.prod)
 	}
-	_ = tw.Flush()
 }
 
 // run is main without the process: it takes the arguments, the environment and the outputs it uses.
@@ -253,12 +309,18 @@ func database(ctx context.Context, cfg config, logger *slog.Logger) (db *bun.DB,
 		}
 		dsn, local = cluster.DSN("sudpro"), true
 	}
-	db, err = store.Open(dsn, store.Options{StatementTimeout: cfg.statementTimeout, MaxOpenConns: cfg.maxConns, ApplicationName: "sudpro"})
+	db, err = store.Open(dsn, cfg.storeOptions(false))
 	if err != nil {
 		release()
 		return nil, false, nil, err
 	}
 	return db, local, func() { _ = db.Close(); release() }, nil
+}
+
+// storeOptions are the connection settings of the primary, or of the replica.
+func (c config) storeOptions(replica bool) store.Options {
+	return store.Options{StatementTimeout: c.statementTimeout, MaxOpenConns: c.maxConns, ApplicationName: "sudpro",
+		QueryExecMode: c.queryMode, Replica: replica, Tracer: c.tracer}
 }
 
 // ensureDatabase creates the local database on first use.
@@ -304,12 +366,37 @@ func jwtSecret(cfg config) ([]byte, error) {
 }
 
 func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Writer) error {
+	tracer, stopTracing, err := tracing(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
+	cfg.tracer = tracer
 	db, local, closeDB, err := database(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
 	st := store.New(db)
+	m := metrics.New()
+	if err := m.RegisterDB("primary", db.DB); err != nil {
+		return err
+	}
+	readYourWrites := time.Duration(0)
+	if cfg.readURL != "" {
+		replica, err := store.Open(cfg.readURL, cfg.storeOptions(true))
+		if err != nil {
+			return fmt.Errorf("DATABASE_READ_URL: %w", err)
+		}
+		defer replica.Close()
+		st, readYourWrites = st.WithReplica(replica), cfg.readYourWrites
+		if err := m.RegisterDB("replica", replica.DB); err != nil {
+			return err
+		}
+	}
+	if err := m.RegisterEnvelopes(envelopeReader(st), 2*time.Second, logger); err != nil {
+		return err
+	}
 	if local {
 		if _, err := store.Migrate(ctx, db); err != nil {
 			return err
@@ -339,11 +426,17 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 		return fmt.Errorf("authentication: %w", err)
 	}
 	defer authenticator.Close()
+	// draining turns readiness off from SIGTERM on, so the load balancer stops sending requests here.
+	var draining atomic.Bool
 	handler := httpapi.New(httpapi.Config{
 		Store: st, Auth: authenticator, Logger: logger, RequestTimeout: cfg.requestTimeout, MaxInFlight: cfg.maxInFlight,
 		CORSOrigins: cfg.corsOrigins, Budgets: cfg.budgets, AnonymousBudget: cfg.anonymousBudget,
-		Introspection: !cfg.production,
+		Introspection: !cfg.production, Metrics: m, ServeMetrics: cfg.metricsAddr == "", Tracer: tracer,
+		ReadYourWrites: readYourWrites,
 		Ready: func(ctx context.Context) error {
+			if draining.Load() {
+				return errors.New("shutting down")
+			}
 			if err := st.Ping(ctx); err != nil {
 				return err
 			}
@@ -358,35 +451,93 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
 	}
+	// Requests run on a context that SIGTERM does not cancel: in-flight requests finish during the drain, and
+	// only what is still running when the drain times out is cancelled.
+	base, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelBase()
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      cfg.requestTimeout + 5*time.Second,
 		IdleTimeout:       2 * time.Minute,
-		BaseContext:       func(net.Listener) context.Context { return ctx },
+		BaseContext:       func(net.Listener) context.Context { return base },
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	servers := []*http.Server{srv}
+	serveErr := make(chan error, 2)
+	if cfg.metricsAddr != "" {
+		ml, err := net.Listen("tcp", cfg.metricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen on SUDPRO_METRICS_ADDR %s: %w", cfg.metricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Handler())
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ErrorLog: srv.ErrorLog}
+		servers = append(servers, msrv)
+		go func() { serveErr <- msrv.Serve(ml) }()
+		logger.Info("serving metrics", "url", "http://"+ml.Addr().String()+"/metrics")
+	}
 	url := "http://" + displayAddr(listener.Addr().String())
-	logger.Info("serving", "url", url, "graphql", url+"/graphql", "local_database", local)
+	logger.Info("serving", "url", url, "graphql", url+"/graphql", "addr", listener.Addr().String(), "local_database", local,
+		"read_replica", cfg.readURL != "", "tracing", tracer != nil)
 	if !cfg.production && secret != nil {
 		printWelcome(ctx, stdout, url, secret, cfg, st)
 	}
-	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(listener) }()
 	select {
 	case err := <-serveErr:
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down: draining requests")
+	draining.Store(true)
+	// Responses from now on close their connection, so clients and the load balancer open new ones (elsewhere)
+	// rather than reuse one that the listener's closing would cut.
+	srv.SetKeepAlivesEnabled(false)
+	logger.Info("shutting down: readiness off, still serving while the load balancer notices", "drain_delay", cfg.drainDelay.String())
+	time.Sleep(cfg.drainDelay)
+	logger.Info("shutting down: listener closed, draining in-flight requests")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.requestTimeout+5*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	var errs []error
+	for _, s := range servers {
+		if err := s.Shutdown(shutdownCtx); err != nil {
+			errs = append(errs, fmt.Errorf("shutdown: %w", err))
+		}
 	}
 	logger.Info("stopped")
-	return nil
+	return errors.Join(errs...)
+}
+
+// tracing returns the OpenTelemetry tracer provider exporting over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT
+// is set, or nil (no tracing, no cost), and the function that flushes and stops it.
+func tracing(ctx context.Context, cfg config) (trace.TracerProvider, func(), error) {
+	if cfg.otlpEndpoint == "" {
+		return nil, func() {}, nil
+	}
+	exporter, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(strings.TrimRight(cfg.otlpEndpoint, "/")+"/v1/traces"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: %w", err)
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exporter),
+		sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", cfg.serviceName))))
+	return tp, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = tp.Shutdown(ctx)
+	}, nil
+}
+
+// envelopeReader gives the metrics the open sessions' envelopes, at most 20.
+func envelopeReader(st *store.Store) metrics.EnvelopeReader {
+	return func(ctx context.Context) ([]metrics.Envelope, error) {
+		list, err := st.OpenEnvelopes(ctx, 20)
+		out := make([]metrics.Envelope, len(list))
+		for i, e := range list {
+			out[i] = metrics.Envelope{Programme: e.Programme, Session: e.Session, Envelope: int64(e.Envelope), Remaining: int64(e.Remaining)}
+		}
+		return out, err
+	}
 }
 
 // displayAddr shows a loopback listener as localhost, which is what people type.

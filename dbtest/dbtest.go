@@ -28,6 +28,10 @@ import (
 	"sudpro/store"
 )
 
+// testSettings trade durability, worthless for throwaway test data, for speed. A standby needs at least the
+// primary's max_connections, so the replica gets the same.
+var testSettings = map[string]string{"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off", "max_connections": "400"}
+
 // harness is the per-process state of the test cluster. A test helper is the one place package state is
 // acceptable: each test binary starts (or attaches to) the cluster once, whatever the number of tests.
 type harness struct {
@@ -36,6 +40,10 @@ type harness struct {
 	cluster  *pglocal.Cluster
 	dsn      func(string) string
 	template string
+
+	replicaOnce sync.Once
+	replicaErr  error
+	replica     *pglocal.Cluster
 }
 
 var shared harness
@@ -44,6 +52,11 @@ var shared harness
 // DATABASE_URL is set, tests use that server instead of a private cluster.
 func Main(m *testing.M) int {
 	code := m.Run()
+	if shared.replica != nil {
+		if err := shared.replica.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "dbtest: stop replica:", err)
+		}
+	}
 	if shared.cluster != nil {
 		if err := shared.cluster.Close(); err != nil {
 			fmt.Fprintln(os.Stderr, "dbtest: stop cluster:", err)
@@ -62,6 +75,77 @@ func New(t testing.TB) *bun.DB {
 	}
 	t.Cleanup(func() { _ = db.Close() })
 	return db
+}
+
+// NewReplicated returns a fresh migrated database for t on the test cluster (the primary) and the same database
+// on a streaming hot standby of it, opened with store.Options.Replica so the statement counter tags its
+// statements. The standby is a base backup of the test cluster taken by the first test of the process that
+// asks for one (.data/postgres-test-replica), stopped when the last user ends. Writes on the primary reach it
+// within milliseconds; WaitReplayed waits for them. Skipped when DATABASE_URL points the tests elsewhere.
+func NewReplicated(t testing.TB) (primary, replica *bun.DB) {
+	t.Helper()
+	dsn := NewDSN(t)
+	if shared.cluster == nil {
+		t.Skip("a streaming replica needs the private test cluster; DATABASE_URL is set")
+	}
+	shared.replicaOnce.Do(func() { shared.replicaErr = shared.startReplica() })
+	if shared.replicaErr != nil {
+		t.Fatalf("test replica: %v", shared.replicaErr)
+	}
+	primary, err := store.Open(dsn, store.Options{StatementTimeout: 30 * time.Second, MaxOpenConns: 20})
+	if err != nil {
+		t.Fatalf("open test database: %v", err)
+	}
+	t.Cleanup(func() { _ = primary.Close() })
+	WaitReplayed(t, primary)
+	name := dsn[strings.LastIndex(dsn, "/")+1:]
+	name, _, _ = strings.Cut(name, "?")
+	replica, err = store.Open(shared.replica.DSN(name), store.Options{StatementTimeout: 30 * time.Second, MaxOpenConns: 20, Replica: true})
+	if err != nil {
+		t.Fatalf("open test database on the replica: %v", err)
+	}
+	t.Cleanup(func() { _ = replica.Close() })
+	return primary, replica
+}
+
+// WaitReplayed waits until the test replica has replayed everything the primary wrote so far.
+func WaitReplayed(t testing.TB, primary *bun.DB) {
+	t.Helper()
+	ctx := context.Background()
+	var lsn string
+	if err := primary.QueryRowContext(ctx, "SELECT pg_logical_emit_message(false, 'dbtest', 'replay up to here')::text").Scan(&lsn); err != nil {
+		t.Fatalf("read the primary's WAL position: %v", err)
+	}
+	admin, err := store.Open(shared.replica.DSN("postgres"), store.Options{MaxOpenConns: 1})
+	if err != nil {
+		t.Fatalf("connect to the replica: %v", err)
+	}
+	defer admin.Close()
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var caughtUp bool
+		err := admin.QueryRowContext(ctx, "SELECT pg_last_wal_replay_lsn() >= CAST(? AS pg_lsn)", lsn).Scan(&caughtUp)
+		if err == nil && caughtUp {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the replica has not replayed the primary's WAL up to %s after 60 s (last error: %v)", lsn, err)
+		}
+	}
+}
+
+func (h *harness) startReplica() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	h.replica, err = pglocal.StartReplica(ctx, h.cluster, pglocal.Options{
+		Dir:      filepath.Join(root, ".data", "postgres-test-replica"),
+		Logger:   slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Settings: testSettings,
+	})
+	return err
 }
 
 // NewDSN creates a fresh migrated database for t and returns its URL; the database is dropped when t ends.
@@ -112,10 +196,9 @@ func (h *harness) start() error {
 			return err
 		}
 		cluster, err := pglocal.Start(ctx, pglocal.Options{
-			Dir:    filepath.Join(root, ".data", "postgres-test"),
-			Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-			// Durability is worthless for throwaway test data; speed is not.
-			Settings: map[string]string{"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off", "max_connections": "400"},
+			Dir:      filepath.Join(root, ".data", "postgres-test"),
+			Logger:   slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+			Settings: testSettings,
 		})
 		if err != nil {
 			return err

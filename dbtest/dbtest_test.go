@@ -42,3 +42,19 @@ func TestReplaceDatabase(t *testing.T) {
 		}
 	}
 }
+
+func TestReplicaFollowsThePrimary(t *testing.T) {
+	primary, replica := NewReplicated(t)
+	ctx := context.Background()
+	if _, err := primary.ExecContext(ctx, "INSERT INTO communes (code, name, postal_code) VALUES ('98899', 'Test', '98899')"); err != nil {
+		t.Fatal(err)
+	}
+	WaitReplayed(t, primary)
+	var name string
+	if err := replica.QueryRowContext(ctx, "SELECT name FROM communes WHERE code = '98899'").Scan(&name); err != nil || name != "Test" {
+		t.Errorf("the replica reads %q, %v; want the primary's new row", name, err)
+	}
+	if _, err := replica.ExecContext(ctx, "DELETE FROM communes WHERE code = '98899'"); err == nil {
+		t.Error("the replica accepted a write")
+	}
+}

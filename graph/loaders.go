@@ -115,6 +115,7 @@ type Loader[K comparable, V any] struct {
 }
 
 func newBatchLoader[K comparable, V any](batch dataloader.BatchFunc[K, V]) *Loader[K, V] {
+	batch = observed(batch)
 	cache := dataloader.NewCache[K, V]() // per request only: the loader set is made per request
 	return &Loader[K, V]{
 		Loader: dataloader.NewBatchedLoader(batch,

@@ -3,14 +3,18 @@ package httpapi
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
+
+	"sudpro/metrics"
 )
 
 func TestAdmissionRefusesWhenFull(t *testing.T) {
 	entered, release := make(chan struct{}), make(chan struct{})
 	ran := 0
-	h := withAdmission(1, 50*time.Millisecond, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	m := metrics.New()
+	h := withAdmission(1, 50*time.Millisecond, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ran++
 		entered <- struct{}{}
 		<-release
@@ -25,6 +29,11 @@ func TestAdmissionRefusesWhenFull(t *testing.T) {
 	}
 	if ran != 1 {
 		t.Errorf("the refused request ran the handler")
+	}
+	scrape := httptest.NewRecorder()
+	m.Handler().ServeHTTP(scrape, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if want := `sudpro_rate_limit_refusals_total{reason="overloaded"} 1`; !strings.Contains(scrape.Body.String(), want) {
+		t.Errorf("metrics lack %s", want)
 	}
 	close(release)
 

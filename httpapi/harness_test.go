@@ -164,22 +164,26 @@ func (a *api) do(req *http.Request) response {
 
 // statementsOf reads the SQL statement count of a request from the request log line.
 func (a *api) statementsOf(requestID string) int64 {
+	if n, ok := a.requestLog(requestID)["sql_statements"].(float64); ok {
+		return int64(n)
+	}
+	return -1
+}
+
+// requestLog returns the fields of a request's log line, nil if it never appears.
+func (a *api) requestLog(requestID string) map[string]any {
 	for range 50 {
 		sc := bufio.NewScanner(strings.NewReader(a.logs.String()))
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
-			var line struct {
-				Msg        string `json:"msg"`
-				RequestID  string `json:"request_id"`
-				Statements int64  `json:"sql_statements"`
-			}
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "request" && line.RequestID == requestID {
-				return line.Statements
+			var line map[string]any
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == "request" && line["request_id"] == requestID {
+				return line
 			}
 		}
 		time.Sleep(10 * time.Millisecond) // the log line is written just after the response
 	}
-	return -1
+	return nil
 }
 
 // mustData fails the test when the response has errors.

@@ -23,9 +23,11 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+	"go.opentelemetry.io/otel/trace"
 
 	"sudpro/graph"
 	"sudpro/graphiql"
+	"sudpro/metrics"
 	"sudpro/model"
 	"sudpro/store"
 )
@@ -75,6 +77,16 @@ type Config struct {
 	AdmissionWait time.Duration
 	// Ready reports whether the service can take traffic (database reachable, migrations at head).
 	Ready func(context.Context) error
+	// Metrics, when set, counts requests, operations, errors, SQL statements, batches and refusals; with
+	// ServeMetrics, /metrics serves them on this handler (otherwise the server serves them on its own address).
+	Metrics      *metrics.Metrics
+	ServeMetrics bool
+	// Tracer, when set, gives each request, root resolver and dataloader batch an OpenTelemetry span; nil costs
+	// nothing.
+	Tracer trace.TracerProvider
+	// ReadYourWrites is how long a caller's reads stay on the primary after its own mutation, when the store
+	// has a read replica (0: no tracking, for a store without one).
+	ReadYourWrites time.Duration
 }
 
 // New returns the HTTP handler of the whole API.
@@ -102,9 +114,16 @@ func New(cfg Config) http.Handler {
 		}
 		writeText(w, http.StatusOK, "ready\n")
 	})
+	if cfg.Metrics != nil && cfg.ServeMetrics {
+		mux.Handle("GET /metrics", cfg.Metrics.Handler())
+	}
 	explorer := graphiql.Handler("Sud Pro API", "/graphql")
 	mux.Handle("/", explorer)
-	return withRequestLog(cfg.Logger, withRecover(cfg.Logger, withSecurityHeaders(withCORS(cfg.CORSOrigins, mux))))
+	h := withRequestLog(cfg.Logger, cfg.Metrics, withRecover(cfg.Logger, withSecurityHeaders(withCORS(cfg.CORSOrigins, mux))))
+	if cfg.Tracer != nil {
+		h = withTracing(cfg.Tracer, h)
+	}
+	return h
 }
 
 // withSecurityHeaders sets the headers every response should carry; GraphiQL adds its own CSP.
@@ -168,6 +187,7 @@ func graphQL(cfg Config) http.Handler {
 	srv.AroundFields(resolver.AuditMutations)
 	srv.SetErrorPresenter(graph.ErrorPresenter(cfg.Logger, RequestID))
 	srv.SetRecoverFunc(graph.RecoverFunc(cfg.Logger, RequestID))
+	observe(srv, cfg)
 	srv.Use(graph.Limits{MaxDepth: MaxDepth, MaxCost: MaxCost, MaxMutationFields: MaxMutationFields, PublicSchema: cfg.Introspection,
 		Budget: &graph.Budget{PerRole: cfg.Budgets, Anonymous: cfg.AnonymousBudget, Spend: cfg.Store.Spend, KeyBudget: cfg.Store.APIKeyBudget}})
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
@@ -188,20 +208,21 @@ func graphQL(cfg Config) http.Handler {
 		return resp
 	})
 	var h http.Handler = srv
-	h = withLoaders(cfg.Store, h)
-	h = withRateHeaders(h)
+	h = withLoaders(cfg.Store, batchHook(cfg.Metrics, cfg.Tracer), h)
+	h = withReadRouting(cfg.ReadYourWrites, h)
+	h = withRateHeaders(cfg.Metrics, h)
 	h = withActor(cfg.Auth, h)
 	h = withBodyCheck(h)
 	h = withQueriesOnlyOverGET(h)
 	h = withoutDataOnFailure(h)
 	h = http.TimeoutHandler(h, cfg.RequestTimeout, `{"errors":[{"message":"request timed out","extensions":{"code":"TIMEOUT"}}]}`)
-	return withAdmission(cfg.MaxInFlight, cfg.AdmissionWait, h)
+	return withAdmission(cfg.MaxInFlight, cfg.AdmissionWait, cfg.Metrics, h)
 }
 
 // withAdmission lets at most max requests execute at once. A request that finds no place within wait is
 // refused with 503 and Retry-After before anything runs: under overload a client is told early and can retry,
 // instead of timing out after its mutation committed.
-func withAdmission(max int, wait time.Duration, next http.Handler) http.Handler {
+func withAdmission(max int, wait time.Duration, m *metrics.Metrics, next http.Handler) http.Handler {
 	if max <= 0 {
 		max = DefaultMaxInFlight
 	}
@@ -217,6 +238,9 @@ func withAdmission(max int, wait time.Duration, next http.Handler) http.Handler 
 			defer func() { <-slots }()
 			next.ServeHTTP(w, r)
 		case <-timer.C:
+			if m != nil {
+				m.Refused("overloaded")
+			}
 			w.Header().Set("Retry-After", "1")
 			writeError(w, http.StatusServiceUnavailable, "OVERLOADED", "the server is busy: retry in a moment (with the same idempotency key for a mutation)")
 		case <-r.Context().Done():
@@ -226,20 +250,21 @@ func withAdmission(max int, wait time.Duration, next http.Handler) http.Handler 
 
 // withRateHeaders gives each request a rate state and, once the budget has been charged, reports it in
 // x-ratelimit-* headers; a refused request becomes 429 with Retry-After.
-func withRateHeaders(next http.Handler) http.Handler {
+func withRateHeaders(m *metrics.Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ip, _, err := net.SplitHostPort(r.RemoteAddr)
 		if err != nil {
 			ip = r.RemoteAddr
 		}
 		ctx, state := graph.WithRateState(r.Context(), ip)
-		next.ServeHTTP(&rateWriter{ResponseWriter: w, state: state}, r.WithContext(ctx))
+		next.ServeHTTP(&rateWriter{ResponseWriter: w, state: state, metrics: m}, r.WithContext(ctx))
 	})
 }
 
 type rateWriter struct {
 	http.ResponseWriter
 	state   *graph.RateState
+	metrics *metrics.Metrics
 	written bool
 }
 
@@ -255,6 +280,9 @@ func (rw *rateWriter) WriteHeader(code int) {
 			if s.Throttled {
 				h.Set("Retry-After", strconv.Itoa(max(1, int(time.Until(s.ResetAt).Seconds()))))
 				code = http.StatusTooManyRequests
+				if rw.metrics != nil {
+					rw.metrics.Refused("budget")
+				}
 			}
 		}
 	}
@@ -270,10 +298,10 @@ func (rw *rateWriter) Write(b []byte) (int, error) {
 
 func (rw *rateWriter) Unwrap() http.ResponseWriter { return rw.ResponseWriter }
 
-// withLoaders gives each request a fresh set of dataloaders and a statement counter.
-func withLoaders(st *store.Store, next http.Handler) http.Handler {
+// withLoaders gives each request a fresh set of dataloaders, whose batches report to hook.
+func withLoaders(st *store.Store, hook graph.BatchHook, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := graph.WithLoaders(r.Context(), graph.NewLoaders(st))
+		ctx := graph.WithBatchHook(graph.WithLoaders(r.Context(), graph.NewLoaders(st)), hook)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

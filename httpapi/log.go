@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"sudpro/metrics"
 	"sudpro/store"
 )
 
@@ -45,7 +46,7 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 
 // withRequestLog gives every request an ID (the caller's X-Request-ID when well-formed), echoes it in the
 // response, counts its SQL statements and logs one JSON line when it ends.
-func withRequestLog(logger *slog.Logger, next http.Handler) http.Handler {
+func withRequestLog(logger *slog.Logger, m *metrics.Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-ID")
@@ -58,12 +59,16 @@ func withRequestLog(logger *slog.Logger, next http.Handler) http.Handler {
 		ctx, statements := store.WithStatementCount(ctx)
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r.WithContext(ctx))
+		if m != nil {
+			m.ObserveHTTP(handlerName(r.URL.Path), rec.status)
+		}
 		level := slog.LevelInfo
 		if rec.status >= 500 {
 			level = slog.LevelError
 		}
 		logger.Log(ctx, level, "request",
 			"method", r.Method, "path", r.URL.Path, "status", rec.status, "bytes", rec.bytes,
-			"duration_ms", float64(time.Since(start).Microseconds())/1000, "sql_statements", statements.Load())
+			"duration_ms", float64(time.Since(start).Microseconds())/1000, "sql_statements", statements.Load(), "sql_replica_statements", statements.OnReplica(),
+			"sql_ms", float64(statements.Duration().Microseconds())/1000)
 	})
 }

@@ -106,7 +106,7 @@ type ConsultationFilter struct {
 	Type []ConsultationType `json:"type,omitempty"`
 	// Only consultations whose offer deadline is after this instant.
 	DeadlineAfter *time.Time `json:"deadlineAfter,omitempty"`
-	// Text found (case-insensitively) in the reference, title, description or buyer service.
+	// Text found in the reference, title, description or buyer service; accents and case never matter ("electrique" finds "Électrique").
 	Search *string `json:"search,omitempty"`
 }
 

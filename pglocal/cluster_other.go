@@ -15,3 +15,8 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 
 // Close does nothing off Unix, where Start never succeeds.
 func (c *Cluster) Close() error { return nil }
+
+// StartReplica is not supported off Unix either.
+func StartReplica(ctx context.Context, primary *Cluster, opts Options) (*Cluster, error) {
+	return nil, errors.New("pglocal: a local postgres replica needs a unix system")
+}

@@ -45,6 +45,38 @@ const (
 // "users" lock until Close so that the server outlives this process's use
 // as long as others still need it.
 func Start(ctx context.Context, opts Options) (*Cluster, error) {
+	c, unlock, err := newLockedCluster(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	// Nobody holds "users" exclusively without the start lock, so this is quick.
+	c.users = c.lock("users")
+	if _, err := c.users.TryRLockContext(ctx, lockRetryDelay); err != nil {
+		return nil, fmt.Errorf("pglocal: wait for %s: %w", c.users.Path(), err)
+	}
+	if err := c.ensureRunning(ctx, opts.Settings); err != nil {
+		_ = c.users.Unlock()
+		return nil, fmt.Errorf("pglocal: %w", err)
+	}
+	return c, nil
+}
+
+// newLockedCluster is newCluster holding the cluster's start lock, which unlock releases.
+func newLockedCluster(ctx context.Context, opts Options) (c *Cluster, unlock func(), err error) {
+	if c, err = newCluster(opts); err != nil {
+		return nil, nil, err
+	}
+	start := c.lock("start")
+	if _, err := start.TryLockContext(ctx, lockRetryDelay); err != nil {
+		return nil, nil, fmt.Errorf("pglocal: wait for %s: %w", start.Path(), err)
+	}
+	return c, func() { _ = start.Unlock() }, nil
+}
+
+// newCluster resolves the folders, binaries and OS user of a cluster in opts.Dir, without starting anything.
+func newCluster(opts Options) (*Cluster, error) {
 	if opts.Dir == "" {
 		return nil, errors.New("pglocal: options Dir is empty")
 	}
@@ -80,22 +112,6 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	// pg_ctl puts the data folder inside double quotes in a shell command.
 	if strings.ContainsAny(c.dataDir, "\"$`\\\n") {
 		return nil, fmt.Errorf("pglocal: data folder %q contains characters pg_ctl cannot quote", c.dataDir)
-	}
-
-	start := c.lock("start")
-	if _, err := start.TryLockContext(ctx, lockRetryDelay); err != nil {
-		return nil, fmt.Errorf("pglocal: wait for %s: %w", start.Path(), err)
-	}
-	defer func() { _ = start.Unlock() }()
-
-	// Nobody holds "users" exclusively without the start lock, so this is quick.
-	c.users = c.lock("users")
-	if _, err := c.users.TryRLockContext(ctx, lockRetryDelay); err != nil {
-		return nil, fmt.Errorf("pglocal: wait for %s: %w", c.users.Path(), err)
-	}
-	if err := c.ensureRunning(ctx, opts.Settings); err != nil {
-		_ = c.users.Unlock()
-		return nil, fmt.Errorf("pglocal: %w", err)
 	}
 	return c, nil
 }

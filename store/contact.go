@@ -33,7 +33,7 @@ func (s *Store) PrivateOrdersByIDs(ctx context.Context, ids []int64) (map[int64]
 // it sent or received), latest first.
 func (s *Store) ListContactRequests(ctx context.Context, viewer model.Actor, status model.ContactRequestStatus, page model.Page) (*model.ContactRequestConnection, error) {
 	filter := func() *bun.SelectQuery {
-		sel := s.db.NewSelect().Model((*model.ContactRequest)(nil))
+		sel := s.readDB(ctx).NewSelect().Model((*model.ContactRequest)(nil))
 		if !viewer.IsStaff() {
 			sel.Where("(cr.sender_id = ? OR cr.recipient_id = ?)", viewer.EnterpriseID, viewer.EnterpriseID)
 		}

@@ -25,9 +25,9 @@ func (s *Store) ProgrammesByIDs(ctx context.Context, ids []int64) (map[int64]*mo
 
 // ListProgrammes returns a page of programmes, most recent first.
 func (s *Store) ListProgrammes(ctx context.Context, page model.Page) (*model.ProgrammeConnection, error) {
-	conn, err := list(ctx, s.db.NewSelect().Model((*model.Programme)(nil)), programmeKeyset, page,
+	conn, err := list(ctx, s.readDB(ctx).NewSelect().Model((*model.Programme)(nil)), programmeKeyset, page,
 		func(ctx context.Context) (int, error) {
-			n, err := s.db.NewSelect().Model((*model.Programme)(nil)).Count(ctx)
+			n, err := s.readDB(ctx).NewSelect().Model((*model.Programme)(nil)).Count(ctx)
 			return int(n), mapError(err, "count programmes")
 		})
 	if err != nil {

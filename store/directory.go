@@ -80,11 +80,12 @@ func whereBool(sel *bun.SelectQuery, cond string, want *bool) {
 
 // searchEnterprises is the select of a directory search ranked by relevance: the filtered businesses with
 // their rank as e.relevance, wrapped so that the keyset can compare and order on it.
-func (s *Store) searchEnterprises(q model.EnterpriseQuery) *bun.SelectQuery {
+func (s *Store) searchEnterprises(ctx context.Context, q model.EnterpriseQuery) *bun.SelectQuery {
 	rank, args := relevance(model.SearchWords(q.Search))
-	inner := s.db.NewSelect().Model((*model.Enterprise)(nil)).ColumnExpr("?TableColumns").ColumnExpr(rank+" AS relevance", args...)
+	db := s.readDB(ctx)
+	inner := db.NewSelect().Model((*model.Enterprise)(nil)).ColumnExpr("?TableColumns").ColumnExpr(rank+" AS relevance", args...)
 	filterEnterprises(inner, q)
-	return s.db.NewSelect().Model((*model.Enterprise)(nil)).ModelTableExpr("(?) AS e", inner).
+	return db.NewSelect().Model((*model.Enterprise)(nil)).ModelTableExpr("(?) AS e", inner).
 		ColumnExpr("?TableColumns").ColumnExpr("e.relevance")
 }
 
@@ -98,7 +99,7 @@ func (s *Store) EnterpriseFacets(ctx context.Context, q model.EnterpriseQuery) (
 		Grouping  int    `bun:"grouping"`
 		N         int    `bun:"n"`
 	}
-	sel := s.db.NewSelect().Model((*model.Enterprise)(nil)).
+	sel := s.readDB(ctx).NewSelect().Model((*model.Enterprise)(nil)).
 		ColumnExpr("coalesce(e.sector_code, '') AS sector_code, coalesce(e.commune_code, '') AS commune_code").
 		ColumnExpr("coalesce(e.legal_form, '') AS legal_form").
 		ColumnExpr("GROUPING(e.sector_code, e.commune_code, e.legal_form) AS grouping, count(*) AS n").

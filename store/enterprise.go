@@ -66,9 +66,9 @@ func (s *Store) EnterprisesByIDs(ctx context.Context, ids []int64) (map[int64]*m
 func (s *Store) ListEnterprises(ctx context.Context, q model.EnterpriseQuery, page model.Page) (*model.EnterpriseConnection, error) {
 	var sel *bun.SelectQuery
 	if q.OrderOrDefault() == model.EnterpriseOrderRelevance {
-		sel = s.searchEnterprises(q)
+		sel = s.searchEnterprises(ctx, q)
 	} else {
-		sel = s.db.NewSelect().Model((*model.Enterprise)(nil))
+		sel = s.readDB(ctx).NewSelect().Model((*model.Enterprise)(nil))
 		filterEnterprises(sel, q)
 	}
 	conn, err := list(ctx, sel, enterpriseKeyset(q), page, func(ctx context.Context) (int, error) {
@@ -82,7 +82,7 @@ func (s *Store) ListEnterprises(ctx context.Context, q model.EnterpriseQuery, pa
 
 // CountEnterprises counts the businesses matching q.
 func (s *Store) CountEnterprises(ctx context.Context, q model.EnterpriseQuery) (int, error) {
-	sel := s.db.NewSelect().Model((*model.Enterprise)(nil))
+	sel := s.readDB(ctx).NewSelect().Model((*model.Enterprise)(nil))
 	filterEnterprises(sel, q)
 	n, err := sel.Count(ctx)
 	if err != nil {

@@ -43,7 +43,7 @@ func (s *Store) SupplierCandidates(ctx context.Context, viewer model.Actor, n mo
 	}
 	matched := "ARRAY(SELECT k FROM unnest(CAST(? AS text[])) WITH ORDINALITY AS kw(k, pos) " +
 		"WHERE numnode(sudpro_word_query(k)) > 0 AND e.search_doc @@ sudpro_word_query(k) ORDER BY pos)"
-	sel := s.db.NewSelect().Model((*model.Enterprise)(nil)).ColumnExpr("?TableColumns").
+	sel := s.readDB(ctx).NewSelect().Model((*model.Enterprise)(nil)).ColumnExpr("?TableColumns").
 		ColumnExpr("d.km, c.name AS commune_name, coalesce(nc.name, '') AS need_commune_name").
 		ColumnExpr(matched+" AS matched", pgdialect.Array(keywords)).
 		ColumnExpr("e.ape_code LIKE ANY(CAST(? AS text[])) AS ape_match", pgdialect.Array(prefixes)).

@@ -14,6 +14,9 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/extra/bunotel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"sudpro/model"
 )
@@ -21,6 +24,8 @@ import (
 // Store reads and writes Sud Pro's data. It works on a database or inside a transaction alike.
 type Store struct {
 	db bun.IDB
+	// replica, when set (WithReplica), serves the reads that opt in through readDB.
+	replica bun.IDB
 	// deferred, when set (inside once), collects the balance moves of posted entries so they run last.
 	deferred *[]posting
 }
@@ -33,6 +38,38 @@ type Options struct {
 	StatementTimeout time.Duration // PostgreSQL statement_timeout for every statement; 0 keeps the server's
 	MaxOpenConns     int           // 0 keeps database/sql's default
 	ApplicationName  string
+	// QueryExecMode is pgx's way of sending statements: "" or "simple_protocol" (the default: one round trip,
+	// no server-side prepared statement, so it works behind PgBouncer in transaction mode), or "exec",
+	// "describe_exec", "cache_describe", "cache_statement" (these keep prepared statements on a server
+	// connection: only for a direct connection or a PgBouncer with max_prepared_statements).
+	QueryExecMode string
+	// Replica tags the connection as a read replica's, for the statement counter (and so tests and metrics).
+	Replica bool
+	// Tracer, when set, gives every statement an OpenTelemetry span (Bun's bunotel hook); nil costs nothing.
+	Tracer trace.TracerProvider
+}
+
+// queryExecMode returns pgx's mode of an Options.QueryExecMode name.
+func queryExecMode(name string) (pgx.QueryExecMode, bool) {
+	switch name {
+	case "", "simple_protocol":
+		return pgx.QueryExecModeSimpleProtocol, true
+	case "exec":
+		return pgx.QueryExecModeExec, true
+	case "describe_exec":
+		return pgx.QueryExecModeDescribeExec, true
+	case "cache_describe":
+		return pgx.QueryExecModeCacheDescribe, true
+	case "cache_statement":
+		return pgx.QueryExecModeCacheStatement, true
+	}
+	return 0, false
+}
+
+// ValidQueryExecMode reports whether name is an accepted Options.QueryExecMode.
+func ValidQueryExecMode(name string) bool {
+	_, ok := queryExecMode(name)
+	return ok
 }
 
 // Open connects to PostgreSQL through pgx and returns a Bun database with the statement counter installed.
@@ -48,20 +85,64 @@ func Open(dsn string, opts Options) (*bun.DB, error) {
 		cfg.RuntimeParams["application_name"] = opts.ApplicationName
 	}
 	cfg.RuntimeParams["timezone"] = "UTC"
-	// Directory typo tolerance: a search word matches a business word with pg_trgm word similarity of 0.5 or more
-	// ("plombrie" ~ "plomberie" is 0.58; the extension's default, 0.6, misses it).
-	cfg.RuntimeParams["pg_trgm.word_similarity_threshold"] = "0.5"
 	// Bun formats every query itself, values included, so each text is new to pgx: its default (prepare and cache
 	// each statement) would cost an extra round trip per statement and churn the cache. The simple protocol sends
-	// the text once; it also works behind PgBouncer in transaction mode.
-	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
-	sqldb := stdlib.OpenDB(*cfg)
+	// the text once; it also works behind PgBouncer in transaction mode. It is the default (Options.QueryExecMode "").
+	mode, ok := queryExecMode(opts.QueryExecMode)
+	if !ok {
+		return nil, fmt.Errorf("unknown query exec mode %q", opts.QueryExecMode)
+	}
+	cfg.DefaultQueryExecMode = mode
+	// Directory typo tolerance: a search word matches a business word with pg_trgm word similarity of 0.5 or more
+	// ("plombrie" ~ "plomberie" is 0.58; the extension's default, 0.6, misses it). Set on each new connection rather
+	// than as a startup parameter, which PgBouncer refuses; behind PgBouncer the database carries it too (ALTER
+	// DATABASE … SET, docs/deploy.md), since a connection's SET then reaches one server connection only.
+	sqldb := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(ctx context.Context, conn *pgx.Conn) error {
+		_, err := conn.Exec(ctx, "SET pg_trgm.word_similarity_threshold = 0.5")
+		return err
+	}))
 	if opts.MaxOpenConns > 0 {
 		sqldb.SetMaxOpenConns(opts.MaxOpenConns)
 		sqldb.SetMaxIdleConns(opts.MaxOpenConns)
 	}
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	return bun.NewDB(sqldb, pgdialect.New()).WithQueryHook(statementCounter{}), nil
+	db := bun.NewDB(sqldb, pgdialect.New()).WithQueryHook(statementCounter{replica: opts.Replica})
+	if opts.Tracer != nil {
+		role := "primary"
+		if opts.Replica {
+			role = "replica"
+		}
+		db = db.WithQueryHook(bunotel.NewQueryHook(bunotel.WithTracerProvider(opts.Tracer), bunotel.WithDBName(cfg.Database),
+			bunotel.WithAttributes(attribute.String("db.role", role))))
+	}
+	return db, nil
+}
+
+// WithReplica returns a store whose opted-in reads (readDB) go to replica, a read replica of the store's
+// database; everything else (writes, transactions, reads that did not opt in) stays on the primary.
+func (s *Store) WithReplica(replica bun.IDB) *Store {
+	c := *s
+	c.replica = replica
+	return &c
+}
+
+type primaryReadsKey struct{}
+
+// WithPrimaryReads returns a context whose reads all go to the primary: a mutation's own reads, and a caller's
+// reads just after its own write (read-your-writes), which a lagging replica might not show yet.
+func WithPrimaryReads(ctx context.Context) context.Context {
+	return context.WithValue(ctx, primaryReadsKey{}, true)
+}
+
+// readDB is where a read-only statement that tolerates a replica's lag (about a second at worst: directory,
+// dashboard, lists) runs: the replica when one is configured and ctx does not ask for the primary
+// (WithPrimaryReads), the primary otherwise. Inside a transaction the store has no replica, so the statement
+// sees the transaction's own writes.
+func (s *Store) readDB(ctx context.Context) bun.IDB {
+	if s.replica == nil || ctx.Value(primaryReadsKey{}) != nil {
+		return s.db
+	}
+	return s.replica
 }
 
 // Ping checks that the database answers.
