@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"sudpro/httpapi"
 	"sudpro/model"
 	"sudpro/store"
 )
@@ -336,5 +337,38 @@ func TestSuggestSuppliersForConsultation(t *testing.T) {
 	r = a.query(a.tokens["AGENT"], q, map[string]any{"id": f.listed.NodeID()})
 	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "INVALID" {
 		t.Errorf("a business ID as a consultation ID: %s", r.Raw)
+	}
+}
+
+// An export is charged to the caller's hourly budget like a query of as many nodes as rows, and refused with 429
+// once the budget is spent.
+func TestDirectoryExportIsChargedToTheBudget(t *testing.T) {
+	a := newAPIWith(t, func(c *httpapi.Config) { c.AnonymousBudget = 30 })
+	es := make([]*model.Enterprise, 2_450) // 1 + 24 points an export
+	for i := range es {
+		es[i] = &model.Enterprise{RIDET: model.RIDET(fmt.Sprintf("%07d001", 5000000+i)), Name: "Menuiserie Wamytan",
+			LegalForm: model.LegalFormPatente, APECode: "4332A", SectorCode: "BTP", CommuneCode: "98818",
+			Status: model.EnterpriseActive, ListedInDirectory: true}
+	}
+	if err := a.store.InsertEnterprises(context.Background(), es); err != nil {
+		t.Fatal(err)
+	}
+	get := func() *http.Response {
+		res, err := http.Get(a.url + "/export/directory.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res
+	}
+	first := get()
+	if first.StatusCode != http.StatusOK || first.Header.Get("X-RateLimit-Used") != "25" || first.Header.Get("X-RateLimit-Limit") != "30" {
+		t.Errorf("first export: status %d, used %q of %q; want 200, 25 of 30", first.StatusCode,
+			first.Header.Get("X-RateLimit-Used"), first.Header.Get("X-RateLimit-Limit"))
+	}
+	second := get()
+	if second.StatusCode != http.StatusTooManyRequests || second.Header.Get("Retry-After") == "" {
+		t.Errorf("second export: status %d, Retry-After %q; want 429 with Retry-After", second.StatusCode, second.Header.Get("Retry-After"))
 	}
 }

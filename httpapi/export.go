@@ -22,7 +22,7 @@ const utf8BOM = "\uFEFF"
 // Parameters: search, sectors, communes, legalForms, statuses (comma-separated), apeCodePrefix, nameContains,
 // headcountMin, headcountMax, isSmallBusiness, eligible, hasUsedCreditSud (true or false), orderBy (RELEVANCE,
 // NAME, REGISTERED_AT).
-func exportDirectory(st *store.Store) http.Handler {
+func exportDirectory(st *store.Store, budget *graph.Budget) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		q, err := exportQuery(r, model.ActorFrom(ctx))
@@ -33,6 +33,17 @@ func exportDirectory(st *store.Store) http.Handler {
 				status = http.StatusForbidden
 			}
 			writeError(w, status, string(e.Code), e.Error())
+			return
+		}
+		// Charged like a query of as many nodes as rows (withRateHeaders turns a refusal into 429 and its headers).
+		rows, err := st.CountEnterprises(ctx, q)
+		if err != nil {
+			loggerFrom(ctx).ErrorContext(ctx, "directory export failed", "error", err.Error())
+			writeError(w, http.StatusInternalServerError, "INTERNAL", "internal error")
+			return
+		}
+		if refused := budget.Charge(ctx, graph.Points(rows, 0)); refused != nil {
+			writeError(w, http.StatusTooManyRequests, "RATE_LIMITED", refused.Message)
 			return
 		}
 		sectors, err := st.Sectors(ctx)

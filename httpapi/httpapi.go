@@ -102,7 +102,8 @@ func New(cfg Config) http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", graphQL(cfg))
-	mux.Handle("GET /export/directory.csv", withActor(cfg.Auth, exportDirectory(cfg.Store)))
+	// Exports are charged to the same hourly budget as GraphQL: 1 point plus 1 per 100 rows.
+	mux.Handle("GET /export/directory.csv", withRateHeaders(cfg.Metrics, withActor(cfg.Auth, exportDirectory(cfg.Store, budgetOf(cfg)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeText(w, http.StatusOK, "ok\n")
 	})
@@ -172,6 +173,11 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 }
 
 // graphQL builds the gqlgen server behind the GraphQL middleware.
+// budgetOf is the hourly points budget of cfg's callers.
+func budgetOf(cfg Config) *graph.Budget {
+	return &graph.Budget{PerRole: cfg.Budgets, Anonymous: cfg.AnonymousBudget, Spend: cfg.Store.Spend, KeyBudget: cfg.Store.APIKeyBudget}
+}
+
 func graphQL(cfg Config) http.Handler {
 	resolver := graph.NewResolver(cfg.Store, cfg.Logger, RequestID)
 	schema := graph.NewExecutableSchema(graph.Config{
@@ -189,7 +195,7 @@ func graphQL(cfg Config) http.Handler {
 	srv.SetRecoverFunc(graph.RecoverFunc(cfg.Logger, RequestID))
 	observe(srv, cfg)
 	srv.Use(graph.Limits{MaxDepth: MaxDepth, MaxCost: MaxCost, MaxMutationFields: MaxMutationFields, PublicSchema: cfg.Introspection,
-		Budget: &graph.Budget{PerRole: cfg.Budgets, Anonymous: cfg.AnonymousBudget, Spend: cfg.Store.Spend, KeyBudget: cfg.Store.APIKeyBudget}})
+		Budget: budgetOf(cfg)})
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		resp := next(ctx)
 		if resp != nil && resp.Extensions == nil {
