@@ -53,7 +53,9 @@ type Budget struct {
 func Points(cost, mutationFields int) int { return 1 + cost/100 + 10*mutationFields }
 
 // Charge spends the points of a request outside GraphQL (an export), or refuses it like charge does.
-func (b *Budget) Charge(ctx context.Context, points int) *gqlerror.Error { return b.charge(ctx, points) }
+func (b *Budget) Charge(ctx context.Context, points int) *gqlerror.Error {
+	return b.charge(ctx, points)
+}
 
 // charge spends an operation's points, or refuses it: a RATE_LIMITED error turned into HTTP 429 by the server.
 func (b *Budget) charge(ctx context.Context, points int) *gqlerror.Error {
