@@ -58,6 +58,13 @@ const (
 	DrillRejected      DrillSet = "REJECTED"
 	// Invoices confirmed within the window that are confirmed, approved or paid now.
 	DrillBusinessDone DrillSet = "BUSINESS_DONE"
+	// Private orders from the directory's mise en relation ordered within the window.
+	DrillPrivateOrders DrillSet = "PRIVATE_ORDERS"
+	// Consultations published within the window, awarded within the window; unsealed standing offers received
+	// within the window.
+	DrillConsultationsPublished DrillSet = "CONSULTATIONS_PUBLISHED"
+	DrillConsultationsAwarded   DrillSet = "CONSULTATIONS_AWARDED"
+	DrillOffersReceived         DrillSet = "OFFERS_RECEIVED"
 	// Journal entries on a programme's or a session's accounts (key: its id), a day's confirmations (key: YYYY-MM-DD).
 	DrillProgrammeEntries DrillSet = "PROGRAMME"
 	DrillSessionEntries   DrillSet = "SESSION"
@@ -196,16 +203,42 @@ type DashboardInvoices struct {
 	Rejected *DashboardRejections
 }
 
-// DashboardBusinessDone is the business done through the platform: Total = CreditSud + OutsideCreditSud.
+// DashboardBusinessDone is the business done through the platform: Total = CreditSud + OutsideCreditSud, and
+// Total = InvoicedTotal + PrivateOrders.
 type DashboardBusinessDone struct {
-	InvoiceCount int
-	Total        XPF
-	CreditSud    XPF
-	Drill        Drill
+	InvoiceCount      int
+	InvoicedTotal     XPF
+	CreditSud         XPF
+	PrivateOrderCount int
+	PrivateOrders     XPF
+	Drill             Drill
+	OrdersDrill       Drill
 }
 
-// OutsideCreditSud is the part of the business paid outside CréditSud.
-func (b *DashboardBusinessDone) OutsideCreditSud() XPF { return b.Total - b.CreditSud }
+// Total is all business done: the invoices' TTC and the private orders'.
+func (b *DashboardBusinessDone) Total() XPF { return b.InvoicedTotal + b.PrivateOrders }
+
+// OutsideCreditSud is the part of the business paid outside CréditSud: the invoices' part not paid with it, and
+// the private orders.
+func (b *DashboardBusinessDone) OutsideCreditSud() XPF { return b.Total() - b.CreditSud }
+
+// DashboardConsultations is the public consultations' figures of a window.
+type DashboardConsultations struct {
+	Published        int
+	OffersReceived   int
+	Awarded          int
+	AwardedAmountHT  XPF
+	AwardedAmountTTC XPF
+	PublishedDrill   Drill
+	OffersDrill      Drill
+	AwardsDrill      Drill
+}
+
+// Private order connection types of the schema (the dashboard's drill-down), bound by gqlgen.
+type (
+	PrivateOrderConnection = Connection[*PrivateOrder]
+	PrivateOrderEdge       = Edge[*PrivateOrder]
+)
 
 // DashboardDay is one Nouméa day of ledger movement on invoices.
 type DashboardDay struct {

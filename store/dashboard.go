@@ -359,18 +359,92 @@ func (s *Store) DashboardInvoices(ctx context.Context, sc model.DashboardScope) 
 const businessDoneCondition = "i.status IN ('CONFIRMED', 'APPROVED', 'PAID')"
 
 // DashboardBusinessDone sums the business done through the platform: the TTC of invoices confirmed within the
-// window that are confirmed, approved or paid now, and the CréditSud spent on them (from the ledger).
+// window that are confirmed, approved or paid now, and the CréditSud spent on them (from the ledger); and the
+// private orders of the window (see privateOrdersIn), in one statement.
 func (s *Store) DashboardBusinessDone(ctx context.Context, sc model.DashboardScope) (*model.DashboardBusinessDone, error) {
-	out := &model.DashboardBusinessDone{Drill: model.Drill{Scope: sc, Set: model.DrillBusinessDone}}
+	out := &model.DashboardBusinessDone{Drill: model.Drill{Scope: sc, Set: model.DrillBusinessDone},
+		OrdersDrill: model.Drill{Scope: sc, Set: model.DrillPrivateOrders}}
 	// The CréditSud of each of these invoices: its entries of every time (a confirmed invoice is never released).
 	ledger := sc
 	ledger.Until = nil
-	q := invoicesIn(s.db.NewSelect().TableExpr("invoices AS i"), sc, "i.confirmed_at").
+	invoices := invoicesIn(s.db.NewSelect().TableExpr("invoices AS i"), sc, "i.confirmed_at").
 		Join("LEFT JOIN (?) AS sp ON sp.invoice_id = i.id", s.spentQuery(ledger, nil)).
 		ColumnExpr("count(*) AS n, coalesce(sum(i.total_ttc), 0) AS total, coalesce(sum(sp.amount), 0) AS credit").
 		Where(businessDoneCondition)
-	if err := q.Scan(ctx, &out.InvoiceCount, &out.Total, &out.CreditSud); err != nil {
+	orders := privateOrdersIn(s.db.NewSelect().TableExpr("private_orders AS po"), sc).
+		ColumnExpr("count(*) AS n, coalesce(sum(po.amount_ttc), 0) AS total")
+	q := s.db.NewSelect().TableExpr("(?) AS inv, (?) AS ord", invoices, orders).
+		ColumnExpr("inv.n, inv.total, inv.credit, ord.n, ord.total")
+	if err := q.Scan(ctx, &out.InvoiceCount, &out.InvoicedTotal, &out.CreditSud, &out.PrivateOrderCount, &out.PrivateOrders); err != nil {
 		return nil, fmt.Errorf("sum dashboard business done: %w", err)
+	}
+	return out, nil
+}
+
+// privateOrdersIn restricts private orders po to those ordered on a Nouméa day of the window. They belong to no
+// programme (they are paid outside CréditSud), so a scope with a programme or a session has none.
+func privateOrdersIn(q *bun.SelectQuery, sc model.DashboardScope) *bun.SelectQuery {
+	if sc.ProgrammeID != 0 || sc.SessionID != 0 {
+		return q.Where("FALSE")
+	}
+	if sc.From != nil {
+		q.Where("po.ordered_on >= CAST(? AS date)", sc.From.In(model.Noumea).Format(time.DateOnly))
+	}
+	if sc.Until != nil {
+		q.Where("po.ordered_on < CAST(? AS date)", sc.Until.In(model.Noumea).Format(time.DateOnly))
+	}
+	return q
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Public consultations
+
+// inWindow restricts q to the rows whose column (an instant) is within the scope's window. Consultations belong
+// to no programme: the programme and session of the scope do not restrict them.
+func inWindow(q *bun.SelectQuery, sc model.DashboardScope, column string) *bun.SelectQuery {
+	if sc.From != nil {
+		q.Where("? >= ?", bun.Safe(column), *sc.From)
+	}
+	if sc.Until != nil {
+		q.Where("? < ?", bun.Safe(column), *sc.Until)
+	}
+	return q
+}
+
+// publishedConsultations selects the ids of the consultations published within the window.
+func (s *Store) publishedConsultations(sc model.DashboardScope) *bun.SelectQuery {
+	return inWindow(s.db.NewSelect().TableExpr("consultations AS pc").ColumnExpr("pc.id").
+		Where("pc.published_at IS NOT NULL"), sc, "pc.published_at")
+}
+
+// receivedOffers selects the ids of the standing offers first submitted within the window, read only through
+// the view consultation_offers_unsealed: an offer still under seal counts nowhere, not even in a number.
+func (s *Store) receivedOffers(sc model.DashboardScope) *bun.SelectQuery {
+	return inWindow(s.db.NewSelect().TableExpr("consultation_offers_unsealed AS u").ColumnExpr("u.id").
+		Where("u.status = 'SUBMITTED'"), sc, "u.submitted_at")
+}
+
+// awardsIn selects the awards (view consultation_awards) decided within the window.
+func (s *Store) awardsIn(sc model.DashboardScope) *bun.SelectQuery {
+	return inWindow(s.db.NewSelect().TableExpr("consultation_awards AS aw"), sc, "aw.awarded_at")
+}
+
+// DashboardConsultations counts the consultations published within the window, the offers received within it
+// and the awards decided within it with their amounts, in one statement.
+func (s *Store) DashboardConsultations(ctx context.Context, sc model.DashboardScope) (*model.DashboardConsultations, error) {
+	out := &model.DashboardConsultations{
+		PublishedDrill: model.Drill{Scope: sc, Set: model.DrillConsultationsPublished},
+		OffersDrill:    model.Drill{Scope: sc, Set: model.DrillOffersReceived},
+		AwardsDrill:    model.Drill{Scope: sc, Set: model.DrillConsultationsAwarded},
+	}
+	awards := s.awardsIn(sc).ColumnExpr("count(*) AS n, coalesce(sum(aw.amount_ht), 0) AS ht, coalesce(sum(aw.amount_ttc), 0) AS ttc")
+	err := s.db.NewSelect().TableExpr("(?) AS a", awards).
+		ColumnExpr("(SELECT count(*) FROM (?) AS p)", s.publishedConsultations(sc)).
+		ColumnExpr("(SELECT count(*) FROM (?) AS o)", s.receivedOffers(sc)).
+		ColumnExpr("a.n, a.ht, a.ttc").
+		Scan(ctx, &out.Published, &out.OffersReceived, &out.Awarded, &out.AwardedAmountHT, &out.AwardedAmountTTC)
+	if err != nil {
+		return nil, fmt.Errorf("count dashboard consultations: %w", err)
 	}
 	return out, nil
 }
@@ -497,7 +571,7 @@ func (s *Store) DashboardInvoiceRecords(ctx context.Context, sc model.DashboardS
 		base = func() *bun.SelectQuery {
 			return invoicesIn(s.db.NewSelect().Model((*model.Invoice)(nil)), sc, "i.confirmed_at").Where(businessDoneCondition)
 		}
-		cond = func(schema.QueryWithArgs) schema.QueryWithArgs { return bun.SafeQuery("TRUE") }
+		cond = everyKey
 	default:
 		for _, g := range spentGroups {
 			if g.set != set {
@@ -555,6 +629,76 @@ func (s *Store) DashboardEntries(ctx context.Context, sc model.DashboardScope, s
 	conns, err := drillPages(ctx, s.db, entryKeyset, base, cond, func(j *model.JournalEntry) int64 { return j.ListParentID }, keys, page, counted)
 	if err != nil {
 		return nil, fmt.Errorf("list dashboard ledger entries (%s): %w", set, err)
+	}
+	return conns, nil
+}
+
+// everyKey is the condition of a drill-down set with no key: every record of the set.
+func everyKey(schema.QueryWithArgs) schema.QueryWithArgs { return bun.SafeQuery("TRUE") }
+
+// DashboardConsultationRecords lists the consultations behind the consultation figures of one scope (published
+// within the window, or awarded within it), latest offer deadline first.
+func (s *Store) DashboardConsultationRecords(ctx context.Context, sc model.DashboardScope, set model.DrillSet, keys []string, page model.Page, counted bool) (map[string]*model.ConsultationConnection, error) {
+	staff := model.ConsultationQuery{Viewer: model.Actor{Role: model.RoleAdmin}}
+	var ids *bun.SelectQuery
+	switch set {
+	case model.DrillConsultationsPublished:
+		ids = s.publishedConsultations(sc)
+	case model.DrillConsultationsAwarded:
+		ids = s.awardsIn(sc).ColumnExpr("aw.consultation_id")
+	default:
+		return nil, fmt.Errorf("no consultations behind dashboard set %q", set)
+	}
+	conns, err := drillPages(ctx, s.db, consultationKeyset,
+		func() *bun.SelectQuery {
+			// The consultations with their derived status, as a table (a count replaces the columns).
+			return s.db.NewSelect().Model((*model.Consultation)(nil)).
+				ModelTableExpr("(?) AS c", s.consultations(staff).Where("c.id IN (?)", ids))
+		}, everyKey,
+		func(c *model.Consultation) int64 { return c.ListParentID }, keys, page, counted)
+	if err != nil {
+		return nil, fmt.Errorf("list dashboard consultations (%s): %w", set, err)
+	}
+	return conns, nil
+}
+
+// DashboardOfferRecords lists the offers behind the offers received of one scope, in submission order.
+func (s *Store) DashboardOfferRecords(ctx context.Context, sc model.DashboardScope, set model.DrillSet, keys []string, page model.Page, counted bool) (map[string]*model.OfferConnection, error) {
+	if set != model.DrillOffersReceived {
+		return nil, fmt.Errorf("no offers behind dashboard set %q", set)
+	}
+	conns, err := drillPages(ctx, s.db, offerKeyset,
+		func() *bun.SelectQuery {
+			return s.db.NewSelect().Model((*model.Offer)(nil)).Where("o.id IN (?)", s.receivedOffers(sc))
+		}, everyKey,
+		func(o *model.Offer) int64 { return o.ListParentID }, keys, page, counted)
+	if err != nil {
+		return nil, fmt.Errorf("list dashboard offers: %w", err)
+	}
+	return conns, nil
+}
+
+// PrivateOrderCursorOrder is the cursor tag of the dashboard's private order lists (latest recorded first).
+const PrivateOrderCursorOrder = "private-order-id"
+
+var privateOrderKeyset = keyset[*model.PrivateOrder]{
+	order: PrivateOrderCursorOrder, column: "po.id", id: "po.id", sqlType: "bigint", desc: true,
+	key:   func(o *model.PrivateOrder) string { return strconv.FormatInt(o.ID, 10) },
+	rowID: func(o *model.PrivateOrder) int64 { return o.ID },
+}
+
+// DashboardPrivateOrderRecords lists the private orders behind the business done of one scope, latest first.
+func (s *Store) DashboardPrivateOrderRecords(ctx context.Context, sc model.DashboardScope, set model.DrillSet, keys []string, page model.Page, counted bool) (map[string]*model.PrivateOrderConnection, error) {
+	if set != model.DrillPrivateOrders {
+		return nil, fmt.Errorf("no private orders behind dashboard set %q", set)
+	}
+	conns, err := drillPages(ctx, s.db, privateOrderKeyset,
+		func() *bun.SelectQuery {
+			return privateOrdersIn(s.db.NewSelect().Model((*model.PrivateOrder)(nil)), sc)
+		}, everyKey,
+		func(o *model.PrivateOrder) int64 { return o.ListParentID }, keys, page, counted)
+	if err != nil {
+		return nil, fmt.Errorf("list dashboard private orders: %w", err)
 	}
 	return conns, nil
 }
