@@ -91,6 +91,8 @@ func New(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", graphQL(cfg))
 	mux.Handle("GET /export/directory.csv", withActor(cfg.Auth, exportDirectory(cfg.Store)))
+	mux.Handle("GET /export/dashboard.csv", withActor(cfg.Auth, exportDashboard(cfg.Store, false)))
+	mux.Handle("GET /export/dashboard.xlsx", withActor(cfg.Auth, exportDashboard(cfg.Store, true)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeText(w, http.StatusOK, "ok\n")
 	})

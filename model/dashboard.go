@@ -30,6 +30,42 @@ func NewDashboardScope(programmeID, sessionID int64, from, to *time.Time) (Dashb
 	return s, nil
 }
 
+// ResolveDashboardScope validates the dashboard's arguments, for the query and its exports alike: the programme
+// and session (global IDs) must exist, and a session given with a programme must belong to it; a session alone
+// scopes its programme too. programmeExists and sessionProgramme look them up.
+func ResolveDashboardScope(programme, session *string, from, to *time.Time, programmeExists func(id int64) (bool, error),
+	sessionProgramme func(id int64) (programmeID int64, found bool, err error)) (DashboardScope, error) {
+	var programmeID, sessionID int64
+	var err error
+	if programme != nil {
+		if programmeID, err = ParseIntID("programme", TypeProgramme, *programme); err != nil {
+			return DashboardScope{}, err
+		}
+		if ok, err := programmeExists(programmeID); err != nil {
+			return DashboardScope{}, err
+		} else if !ok {
+			return DashboardScope{}, Invalid("programme", "no such programme")
+		}
+	}
+	if session != nil {
+		if sessionID, err = ParseIntID("session", TypeSession, *session); err != nil {
+			return DashboardScope{}, err
+		}
+		of, ok, err := sessionProgramme(sessionID)
+		if err != nil {
+			return DashboardScope{}, err
+		}
+		if !ok {
+			return DashboardScope{}, Invalid("session", "no such session")
+		}
+		if programmeID != 0 && of != programmeID {
+			return DashboardScope{}, Invalid("session", "the session is not one of the programme's")
+		}
+		programmeID = of
+	}
+	return NewDashboardScope(programmeID, sessionID, from, to)
+}
+
 // Dashboard is the root of the dashboard's figures; each figure is computed when asked for. Spent and Invoices
 // read figures that several fields share, once per request when first asked for.
 type Dashboard struct {
