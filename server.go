@@ -68,7 +68,7 @@ var settings = []setting{
 	{"SUDPRO_JWT_SECRET_FILE", "", "file holding SUDPRO_JWT_SECRET (e.g. a mounted secret), instead of the variable"},
 	{"SUDPRO_BUDGETS", "ANONYMOUS=1000,ENTERPRISE=10000,CHAMBER=20000,AGENT=50000,ADMIN=50000", "points per hour of each caller kind (a query costs 1 + 1 per 100 nodes, a mutation 10 per field); an API key's hourly_budget overrides CHAMBER's"},
 	{"SUDPRO_MAX_IN_FLIGHT", "64", "GraphQL requests executing at once; others wait up to 2 s, then get 503 with Retry-After before anything runs"},
-	{"SUDPRO_SEED_PROFILE", "demo", "data seeded into an empty local database at start (development only; \"none\" to skip)"},
+	{"SUDPRO_SEED_PROFILE", "demo", "data seeded into an empty local database at start (development only): demo, sudmag-2025 (SUD'MAG #26's figures), or \"none\" to skip"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error; logs are JSON lines on standard error"},
 }
 
@@ -183,7 +183,7 @@ func usage(w io.Writer) {
 Commands:
   serve                       serve the GraphQL API and GraphiQL (the default)
   migrate up|down|status      apply, roll back (the last group) or list the database migrations
-  seed --profile demo --seed N
+  seed --profile demo|sudmag-2025 --seed N
                               fill an empty database with deterministic data
   token --role ROLE [--ridet RIDET] [--ttl 24h]
                               print a development bearer token (ROLE: ADMIN, AGENT, CHAMBER, ENTERPRISE)
