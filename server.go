@@ -79,7 +79,7 @@ var settings = []setting{
 	{"SUDPRO_BUDGETS", "ANONYMOUS=1000,ENTERPRISE=10000,CHAMBER=20000,AGENT=50000,ADMIN=50000", "points per hour of each caller kind (a query costs 1 + 1 per 100 nodes, a mutation 10 per field); an API key's hourly_budget overrides CHAMBER's", "default"},
 	{"SUDPRO_MAX_IN_FLIGHT", "64", "GraphQL requests executing at once; others wait up to 2 s, then get 503 with Retry-After before anything runs", "about 3× SUDPRO_DB_MAX_CONNS"},
 	{"SUDPRO_DRAIN_DELAY", "", "after SIGTERM, how long /readyz answers 503 while requests are still served, so the load balancer stops sending new ones before the listener closes; then in-flight requests drain (up to SUDPRO_REQUEST_TIMEOUT + 5s). Unset: 0s in development, 10s in production", "more than the load balancer's health-check interval × its failure threshold"},
-	{"SUDPRO_SEED_PROFILE", "demo", "data seeded into an empty local database at start (development only; \"none\" to skip)", "unused"},
+	{"SUDPRO_SEED_PROFILE", "demo", "data seeded into an empty local database at start (development only): demo, sudmag-2025 (SUD'MAG #26's figures), or \"none\" to skip", "unused"},
 	{"OTEL_EXPORTER_OTLP_ENDPOINT", "", "OpenTelemetry collector (OTLP over HTTP, e.g. http://otel-collector:4318): traces of requests, root resolvers, dataloader batches and SQL statements are exported there. Unset: no tracing, at no cost. The exporter's other OTEL_EXPORTER_OTLP_* variables (headers, certificates, timeout) apply", "the collector, if there is one"},
 	{"OTEL_SERVICE_NAME", "sudpro", "service.name of the exported traces", "default"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error; logs are JSON lines on standard error", "info"},
@@ -240,7 +240,7 @@ func usage(w io.Writer) {
 Commands:
   serve                       serve the GraphQL API and GraphiQL (the default)
   migrate up|down|status      apply, roll back (the last group) or list the database migrations
-  seed --profile demo --seed N
+  seed --profile demo|sudmag-2025 --seed N
                               fill an empty database with deterministic data
   token --role ROLE [--ridet RIDET] [--ttl 24h]
                               print a development bearer token (ROLE: ADMIN, AGENT, CHAMBER, ENTERPRISE)

@@ -5565,6 +5565,13 @@ func (ec *executionContext) marshalOConsultationAward2ᚖsudproᚋmodelᚐAward(
 	return ec._ConsultationAward(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOConsultationConnection2ᚖsudproᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[*model.Consultation]) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ConsultationConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOConsultationContactInput2ᚖsudproᚋmodelᚐConsultationContactInput(ctx context.Context, v any) (*model.ConsultationContactInput, error) {
 	if v == nil {
 		return nil, nil

@@ -28,15 +28,24 @@ type DashboardResolver interface {
 	RejectedInvoices(ctx context.Context, objs []*model.Dashboard) ([]*model.DashboardRejections, error)
 	SmallBusinessShare(ctx context.Context, objs []*model.Dashboard) ([]*model.DashboardSmallBusinessShare, error)
 	BusinessThroughPlatform(ctx context.Context, objs []*model.Dashboard) ([]*model.DashboardBusinessDone, error)
+	Consultations(ctx context.Context, objs []*model.Dashboard) ([]*model.DashboardConsultations, error)
 	Daily(ctx context.Context, objs []*model.Dashboard) ([][]*model.DashboardDay, error)
 }
 type DashboardBusinessDoneResolver interface {
+	Orders(ctx context.Context, objs []*model.DashboardBusinessDone, first *int, after *string) ([]*model.Connection[*model.PrivateOrder], error)
 	Invoices(ctx context.Context, objs []*model.DashboardBusinessDone, first *int, after *string) ([]*model.Connection[*model.Invoice], error)
 }
 type DashboardCommuneAmountResolver interface {
 	Commune(ctx context.Context, objs []*model.DashboardAmount) ([]*model.Commune, error)
 
 	Invoices(ctx context.Context, objs []*model.DashboardAmount, first *int, after *string) ([]*model.Connection[*model.Invoice], error)
+}
+type DashboardConsultationsResolver interface {
+	Consultations(ctx context.Context, objs []*model.DashboardConsultations, first *int, after *string) ([]*model.Connection[*model.Consultation], error)
+
+	Offers(ctx context.Context, objs []*model.DashboardConsultations, first *int, after *string) ([]*model.Connection[*model.Offer], error)
+
+	Awards(ctx context.Context, objs []*model.DashboardConsultations, first *int, after *string) ([]*model.Connection[*model.Consultation], error)
 }
 type DashboardCountResolver interface {
 	Enterprises(ctx context.Context, objs []*model.DashboardCount, first *int, after *string) ([]*model.Connection[*model.Enterprise], error)
@@ -102,7 +111,95 @@ func (ec *executionContext) field_DashboardBusinessDone_invoices_args(ctx contex
 	return args, nil
 }
 
+func (ec *executionContext) field_DashboardBusinessDone_orders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_DashboardCommuneAmount_invoices_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_DashboardConsultations_awards_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_DashboardConsultations_consultations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_DashboardConsultations_offers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
@@ -908,6 +1005,61 @@ func (ec *executionContext) resolveBatch_Dashboard_businessThroughPlatform(ctx c
 	)
 }
 
+func (ec *executionContext) _Dashboard_consultations(ctx context.Context, field graphql.CollectedField, obj *model.Dashboard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_consultations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.resolveBatch_Dashboard_consultations(ctx, field, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DashboardConsultations) graphql.Marshaler {
+			return ec.marshalNDashboardConsultations2ᚖsudproᚋmodelᚐDashboardConsultations(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_consultations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DashboardConsultations(ctx, field)
+		},
+	}
+	return fc, nil
+}
+func (ec *executionContext) resolveBatch_Dashboard_consultations(ctx context.Context, field graphql.CollectedField, obj *model.Dashboard) (any, error) {
+	resolver := ec.Resolvers.Dashboard()
+	if batch, ok := graphql.BatchParentsFor[*model.Dashboard](ctx, "Dashboard"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Consultations(ctx, batch.Parents)
+		})
+		return graphql.ResolveBatchGroupResult[*model.DashboardConsultations](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"Dashboard.consultations",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Consultations(ctx, []*model.Dashboard{obj})
+	return graphql.ResolveBatchSingleResult[*model.DashboardConsultations](
+		ctx,
+		results,
+		err,
+		"Dashboard.consultations",
+	)
+}
+
 func (ec *executionContext) _Dashboard_daily(ctx context.Context, field graphql.CollectedField, obj *model.Dashboard) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -986,6 +1138,75 @@ func (ec *executionContext) fieldContext_DashboardBusinessDone_invoiceCount(_ co
 	return graphql.NewScalarFieldContext("DashboardBusinessDone", field, false, false, "Int")
 }
 
+func (ec *executionContext) _DashboardBusinessDone_invoicedTotal(ctx context.Context, field graphql.CollectedField, obj *model.DashboardBusinessDone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardBusinessDone_invoicedTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InvoicedTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.XPF) graphql.Marshaler {
+			return ec.marshalNXPF2sudproᚋmodelᚐXPF(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardBusinessDone_invoicedTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardBusinessDone", field, false, false, "XPF")
+}
+
+func (ec *executionContext) _DashboardBusinessDone_privateOrderCount(ctx context.Context, field graphql.CollectedField, obj *model.DashboardBusinessDone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardBusinessDone_privateOrderCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PrivateOrderCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardBusinessDone_privateOrderCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardBusinessDone", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DashboardBusinessDone_privateOrders(ctx context.Context, field graphql.CollectedField, obj *model.DashboardBusinessDone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardBusinessDone_privateOrders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PrivateOrders, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.XPF) graphql.Marshaler {
+			return ec.marshalNXPF2sudproᚋmodelᚐXPF(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardBusinessDone_privateOrders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardBusinessDone", field, false, false, "XPF")
+}
+
 func (ec *executionContext) _DashboardBusinessDone_total(ctx context.Context, field graphql.CollectedField, obj *model.DashboardBusinessDone) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -995,7 +1216,7 @@ func (ec *executionContext) _DashboardBusinessDone_total(ctx context.Context, fi
 			return ec.fieldContext_DashboardBusinessDone_total(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Total, nil
+			return obj.Total(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v model.XPF) graphql.Marshaler {
@@ -1006,7 +1227,7 @@ func (ec *executionContext) _DashboardBusinessDone_total(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_DashboardBusinessDone_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DashboardBusinessDone", field, false, false, "XPF")
+	return graphql.NewScalarFieldContext("DashboardBusinessDone", field, true, false, "XPF")
 }
 
 func (ec *executionContext) _DashboardBusinessDone_creditSud(ctx context.Context, field graphql.CollectedField, obj *model.DashboardBusinessDone) (ret graphql.Marshaler) {
@@ -1053,6 +1274,96 @@ func (ec *executionContext) _DashboardBusinessDone_outsideCreditSud(ctx context.
 }
 func (ec *executionContext) fieldContext_DashboardBusinessDone_outsideCreditSud(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DashboardBusinessDone", field, true, false, "XPF")
+}
+
+func (ec *executionContext) _DashboardBusinessDone_orders(ctx context.Context, field graphql.CollectedField, obj *model.DashboardBusinessDone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardBusinessDone_orders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.resolveBatch_DashboardBusinessDone_orders(ctx, field, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				requires, err := ec.unmarshalNRole2ᚕsudproᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "AGENT"})
+				if err != nil {
+					var zeroVal *model.Connection[*model.PrivateOrder]
+					return zeroVal, err
+				}
+				allowOwner, err := ec.unmarshalOBoolean2ᚖbool(ctx, false)
+				if err != nil {
+					var zeroVal *model.Connection[*model.PrivateOrder]
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Connection[*model.PrivateOrder]
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, obj, directive0, requires, allowOwner)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.PrivateOrder]) graphql.Marshaler {
+			return ec.marshalOPrivateOrderConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardBusinessDone_orders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DashboardBusinessDone",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PrivateOrderConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_DashboardBusinessDone_orders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+func (ec *executionContext) resolveBatch_DashboardBusinessDone_orders(ctx context.Context, field graphql.CollectedField, obj *model.DashboardBusinessDone) (any, error) {
+	resolver := ec.Resolvers.DashboardBusinessDone()
+	fc := graphql.GetFieldContext(ctx)
+	if batch, ok := graphql.BatchParentsFor[*model.DashboardBusinessDone](ctx, "DashboardBusinessDone"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Orders(ctx, batch.Parents, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		})
+		return graphql.ResolveBatchGroupResult[*model.Connection[*model.PrivateOrder]](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"DashboardBusinessDone.orders",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Orders(ctx, []*model.DashboardBusinessDone{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string))
+	return graphql.ResolveBatchSingleResult[*model.Connection[*model.PrivateOrder]](
+		ctx,
+		results,
+		err,
+		"DashboardBusinessDone.orders",
+	)
 }
 
 func (ec *executionContext) _DashboardBusinessDone_invoices(ctx context.Context, field graphql.CollectedField, obj *model.DashboardBusinessDone) (ret graphql.Marshaler) {
@@ -1493,6 +1804,391 @@ func (ec *executionContext) resolveBatch_DashboardCommuneAmount_invoices(ctx con
 		results,
 		err,
 		"DashboardCommuneAmount.invoices",
+	)
+}
+
+func (ec *executionContext) _DashboardConsultations_published(ctx context.Context, field graphql.CollectedField, obj *model.DashboardConsultations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardConsultations_published(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Published, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardConsultations_published(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardConsultations", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DashboardConsultations_consultations(ctx context.Context, field graphql.CollectedField, obj *model.DashboardConsultations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardConsultations_consultations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.resolveBatch_DashboardConsultations_consultations(ctx, field, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				requires, err := ec.unmarshalNRole2ᚕsudproᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "AGENT"})
+				if err != nil {
+					var zeroVal *model.Connection[*model.Consultation]
+					return zeroVal, err
+				}
+				allowOwner, err := ec.unmarshalOBoolean2ᚖbool(ctx, false)
+				if err != nil {
+					var zeroVal *model.Connection[*model.Consultation]
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Connection[*model.Consultation]
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, obj, directive0, requires, allowOwner)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Consultation]) graphql.Marshaler {
+			return ec.marshalOConsultationConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardConsultations_consultations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DashboardConsultations",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConsultationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_DashboardConsultations_consultations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+func (ec *executionContext) resolveBatch_DashboardConsultations_consultations(ctx context.Context, field graphql.CollectedField, obj *model.DashboardConsultations) (any, error) {
+	resolver := ec.Resolvers.DashboardConsultations()
+	fc := graphql.GetFieldContext(ctx)
+	if batch, ok := graphql.BatchParentsFor[*model.DashboardConsultations](ctx, "DashboardConsultations"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Consultations(ctx, batch.Parents, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		})
+		return graphql.ResolveBatchGroupResult[*model.Connection[*model.Consultation]](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"DashboardConsultations.consultations",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Consultations(ctx, []*model.DashboardConsultations{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string))
+	return graphql.ResolveBatchSingleResult[*model.Connection[*model.Consultation]](
+		ctx,
+		results,
+		err,
+		"DashboardConsultations.consultations",
+	)
+}
+
+func (ec *executionContext) _DashboardConsultations_offersReceived(ctx context.Context, field graphql.CollectedField, obj *model.DashboardConsultations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardConsultations_offersReceived(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OffersReceived, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardConsultations_offersReceived(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardConsultations", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DashboardConsultations_offers(ctx context.Context, field graphql.CollectedField, obj *model.DashboardConsultations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardConsultations_offers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.resolveBatch_DashboardConsultations_offers(ctx, field, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				requires, err := ec.unmarshalNRole2ᚕsudproᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "AGENT"})
+				if err != nil {
+					var zeroVal *model.Connection[*model.Offer]
+					return zeroVal, err
+				}
+				allowOwner, err := ec.unmarshalOBoolean2ᚖbool(ctx, false)
+				if err != nil {
+					var zeroVal *model.Connection[*model.Offer]
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Connection[*model.Offer]
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, obj, directive0, requires, allowOwner)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Offer]) graphql.Marshaler {
+			return ec.marshalOOfferConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardConsultations_offers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DashboardConsultations",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfferConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_DashboardConsultations_offers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+func (ec *executionContext) resolveBatch_DashboardConsultations_offers(ctx context.Context, field graphql.CollectedField, obj *model.DashboardConsultations) (any, error) {
+	resolver := ec.Resolvers.DashboardConsultations()
+	fc := graphql.GetFieldContext(ctx)
+	if batch, ok := graphql.BatchParentsFor[*model.DashboardConsultations](ctx, "DashboardConsultations"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Offers(ctx, batch.Parents, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		})
+		return graphql.ResolveBatchGroupResult[*model.Connection[*model.Offer]](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"DashboardConsultations.offers",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Offers(ctx, []*model.DashboardConsultations{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string))
+	return graphql.ResolveBatchSingleResult[*model.Connection[*model.Offer]](
+		ctx,
+		results,
+		err,
+		"DashboardConsultations.offers",
+	)
+}
+
+func (ec *executionContext) _DashboardConsultations_awarded(ctx context.Context, field graphql.CollectedField, obj *model.DashboardConsultations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardConsultations_awarded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Awarded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardConsultations_awarded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardConsultations", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DashboardConsultations_awardedAmountHT(ctx context.Context, field graphql.CollectedField, obj *model.DashboardConsultations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardConsultations_awardedAmountHT(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AwardedAmountHT, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.XPF) graphql.Marshaler {
+			return ec.marshalNXPF2sudproᚋmodelᚐXPF(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardConsultations_awardedAmountHT(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardConsultations", field, false, false, "XPF")
+}
+
+func (ec *executionContext) _DashboardConsultations_awardedAmountTTC(ctx context.Context, field graphql.CollectedField, obj *model.DashboardConsultations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardConsultations_awardedAmountTTC(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AwardedAmountTTC, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.XPF) graphql.Marshaler {
+			return ec.marshalNXPF2sudproᚋmodelᚐXPF(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardConsultations_awardedAmountTTC(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardConsultations", field, false, false, "XPF")
+}
+
+func (ec *executionContext) _DashboardConsultations_awards(ctx context.Context, field graphql.CollectedField, obj *model.DashboardConsultations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardConsultations_awards(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.resolveBatch_DashboardConsultations_awards(ctx, field, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				requires, err := ec.unmarshalNRole2ᚕsudproᚋmodelᚐRoleᚄ(ctx, []any{"ADMIN", "AGENT"})
+				if err != nil {
+					var zeroVal *model.Connection[*model.Consultation]
+					return zeroVal, err
+				}
+				allowOwner, err := ec.unmarshalOBoolean2ᚖbool(ctx, false)
+				if err != nil {
+					var zeroVal *model.Connection[*model.Consultation]
+					return zeroVal, err
+				}
+				if ec.Directives.Auth == nil {
+					var zeroVal *model.Connection[*model.Consultation]
+					return zeroVal, errors.New("directive auth is not implemented")
+				}
+				return ec.Directives.Auth(ctx, obj, directive0, requires, allowOwner)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Connection[*model.Consultation]) graphql.Marshaler {
+			return ec.marshalOConsultationConnection2ᚖsudproᚋmodelᚐConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardConsultations_awards(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DashboardConsultations",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConsultationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_DashboardConsultations_awards_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+func (ec *executionContext) resolveBatch_DashboardConsultations_awards(ctx context.Context, field graphql.CollectedField, obj *model.DashboardConsultations) (any, error) {
+	resolver := ec.Resolvers.DashboardConsultations()
+	fc := graphql.GetFieldContext(ctx)
+	if batch, ok := graphql.BatchParentsFor[*model.DashboardConsultations](ctx, "DashboardConsultations"); ok {
+		result := batch.FieldResult(field, func() (any, error) {
+			return resolver.Awards(ctx, batch.Parents, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		})
+		return graphql.ResolveBatchGroupResult[*model.Connection[*model.Consultation]](
+			ctx,
+			batch.Index,
+			len(batch.Parents),
+			result,
+			"DashboardConsultations.awards",
+			batch.IndexMap,
+		)
+	}
+	results, err := resolver.Awards(ctx, []*model.DashboardConsultations{obj}, fc.Args["first"].(*int), fc.Args["after"].(*string))
+	return graphql.ResolveBatchSingleResult[*model.Connection[*model.Consultation]](
+		ctx,
+		results,
+		err,
+		"DashboardConsultations.awards",
 	)
 }
 
@@ -3473,6 +4169,180 @@ func (ec *executionContext) resolveBatch_DashboardSmallBusinessShare_invoices(ct
 	)
 }
 
+func (ec *executionContext) _PrivateOrderConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*model.PrivateOrder]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivateOrderConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Edge[*model.PrivateOrder]) graphql.Marshaler {
+			return ec.marshalNPrivateOrderEdge2ᚕsudproᚋmodelᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivateOrderConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PrivateOrderConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PrivateOrderEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PrivateOrderConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*model.PrivateOrder]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivateOrderConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PrivateOrder) graphql.Marshaler {
+			return ec.marshalNPrivateOrder2ᚕᚖsudproᚋmodelᚐPrivateOrderᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivateOrderConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PrivateOrderConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PrivateOrder(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PrivateOrderConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*model.PrivateOrder]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivateOrderConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2sudproᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivateOrderConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PrivateOrderConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PrivateOrderConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.Connection[*model.PrivateOrder]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivateOrderConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivateOrderConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivateOrderConnection", field, true, false, "Int")
+}
+
+func (ec *executionContext) _PrivateOrderEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.PrivateOrder]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivateOrderEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivateOrderEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PrivateOrderEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _PrivateOrderEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.PrivateOrder]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PrivateOrderEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PrivateOrder) graphql.Marshaler {
+			return ec.marshalNPrivateOrder2ᚖsudproᚋmodelᚐPrivateOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PrivateOrderEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PrivateOrderEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PrivateOrder(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 // endregion **************************** field.gotpl *****************************
 
 // region    **************************** input.gotpl *****************************
@@ -3561,6 +4431,12 @@ func (ec *executionContext) _Dashboard(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Dashboard_businessThroughPlatform(ctx, field, obj)
 				})
+		case "consultations":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dashboard_consultations(ctx, field, obj)
+				})
 		case "daily":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -3600,6 +4476,21 @@ func (ec *executionContext) _DashboardBusinessDone(ctx context.Context, sel ast.
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "invoicedTotal":
+			out.Values[i] = ec._DashboardBusinessDone_invoicedTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "privateOrderCount":
+			out.Values[i] = ec._DashboardBusinessDone_privateOrderCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "privateOrders":
+			out.Values[i] = ec._DashboardBusinessDone_privateOrders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "total":
 			out.Values[i] = ec._DashboardBusinessDone_total(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -3615,6 +4506,12 @@ func (ec *executionContext) _DashboardBusinessDone(ctx context.Context, sel ast.
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "orders":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DashboardBusinessDone_orders(ctx, field, obj)
+				})
 		case "invoices":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -3723,6 +4620,77 @@ func (ec *executionContext) _DashboardCommuneAmount(ctx context.Context, sel ast
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._DashboardCommuneAmount_invoices(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dashboardConsultationsImplementors = []string{"DashboardConsultations"}
+
+func (ec *executionContext) _DashboardConsultations(ctx context.Context, sel ast.SelectionSet, obj *model.DashboardConsultations) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dashboardConsultationsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DashboardConsultations")
+		case "published":
+			out.Values[i] = ec._DashboardConsultations_published(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "consultations":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DashboardConsultations_consultations(ctx, field, obj)
+				})
+		case "offersReceived":
+			out.Values[i] = ec._DashboardConsultations_offersReceived(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "offers":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DashboardConsultations_offers(ctx, field, obj)
+				})
+		case "awarded":
+			out.Values[i] = ec._DashboardConsultations_awarded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "awardedAmountHT":
+			out.Values[i] = ec._DashboardConsultations_awardedAmountHT(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "awardedAmountTTC":
+			out.Values[i] = ec._DashboardConsultations_awardedAmountTTC(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "awards":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DashboardConsultations_awards(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -4295,6 +5263,93 @@ func (ec *executionContext) _DashboardSmallBusinessShare(ctx context.Context, se
 	return out
 }
 
+var privateOrderConnectionImplementors = []string{"PrivateOrderConnection"}
+
+func (ec *executionContext) _PrivateOrderConnection(ctx context.Context, sel ast.SelectionSet, obj *model.Connection[*model.PrivateOrder]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, privateOrderConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PrivateOrderConnection")
+		case "edges":
+			out.Values[i] = ec._PrivateOrderConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nodes":
+			out.Values[i] = ec._PrivateOrderConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pageInfo":
+			out.Values[i] = ec._PrivateOrderConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PrivateOrderConnection_totalCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var privateOrderEdgeImplementors = []string{"PrivateOrderEdge"}
+
+func (ec *executionContext) _PrivateOrderEdge(ctx context.Context, sel ast.SelectionSet, obj *model.Edge[*model.PrivateOrder]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, privateOrderEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PrivateOrderEdge")
+		case "cursor":
+			out.Values[i] = ec._PrivateOrderEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._PrivateOrderEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 // endregion **************************** object.gotpl ****************************
 
 // region    ***************************** type.gotpl *****************************
@@ -4338,6 +5393,14 @@ func (ec *executionContext) marshalNDashboardCommuneAmount2ᚖsudproᚋmodelᚐD
 		return graphql.Null
 	}
 	return ec._DashboardCommuneAmount(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDashboardConsultations2ᚖsudproᚋmodelᚐDashboardConsultations(ctx context.Context, sel ast.SelectionSet, v *model.DashboardConsultations) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DashboardConsultations!")
+		return graphql.Null
+	}
+	return ec._DashboardConsultations(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNDashboardCount2ᚖsudproᚋmodelᚐDashboardCount(ctx context.Context, sel ast.SelectionSet, v *model.DashboardCount) graphql.Marshaler {
@@ -4518,11 +5581,38 @@ func (ec *executionContext) marshalNDashboardSmallBusinessShare2ᚖsudproᚋmode
 	return ec._DashboardSmallBusinessShare(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPrivateOrderEdge2sudproᚋmodelᚐEdge(ctx context.Context, sel ast.SelectionSet, v model.Edge[*model.PrivateOrder]) graphql.Marshaler {
+	return ec._PrivateOrderEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPrivateOrderEdge2ᚕsudproᚋmodelᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Edge[*model.PrivateOrder]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPrivateOrderEdge2sudproᚋmodelᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalODashboard2ᚖsudproᚋmodelᚐDashboard(ctx context.Context, sel ast.SelectionSet, v *model.Dashboard) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Dashboard(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPrivateOrderConnection2ᚖsudproᚋmodelᚐConnection(ctx context.Context, sel ast.SelectionSet, v *model.Connection[*model.PrivateOrder]) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PrivateOrderConnection(ctx, sel, v)
 }
 
 // endregion ***************************** type.gotpl *****************************

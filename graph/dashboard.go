@@ -9,39 +9,27 @@ import (
 	"sudpro/store"
 )
 
-// dashboardScope validates the dashboard's arguments: the programme and session must exist, and a session given
-// with a programme must belong to it; a session alone scopes its programme too.
+// dashboardScope validates the dashboard's arguments (model.ResolveDashboardScope) with the request's loaders.
 func (r *Resolver) dashboardScope(ctx context.Context, programme, session *string, from, to *time.Time) (model.DashboardScope, error) {
-	var programmeID, sessionID int64
-	var err error
 	l := r.loaders(ctx)
-	if programme != nil {
-		if programmeID, err = model.ParseIntID("programme", model.TypeProgramme, *programme); err != nil {
-			return model.DashboardScope{}, err
-		}
-		if _, err := load(ctx, l.Programme, programmeID); model.ErrorCodeOf(err) == model.CodeNotFound {
-			return model.DashboardScope{}, model.Invalid("programme", "no such programme")
-		} else if err != nil {
-			return model.DashboardScope{}, err
-		}
-	}
-	if session != nil {
-		if sessionID, err = model.ParseIntID("session", model.TypeSession, *session); err != nil {
-			return model.DashboardScope{}, err
-		}
-		s, err := load(ctx, l.Session, sessionID)
-		if model.ErrorCodeOf(err) == model.CodeNotFound {
-			return model.DashboardScope{}, model.Invalid("session", "no such session")
-		}
-		if err != nil {
-			return model.DashboardScope{}, err
-		}
-		if programmeID != 0 && s.ProgrammeID != programmeID {
-			return model.DashboardScope{}, model.Invalid("session", "the session is not one of the programme's")
-		}
-		programmeID = s.ProgrammeID
-	}
-	return model.NewDashboardScope(programmeID, sessionID, from, to)
+	return model.ResolveDashboardScope(programme, session, from, to,
+		func(id int64) (bool, error) {
+			_, err := load(ctx, l.Programme, id)
+			if model.ErrorCodeOf(err) == model.CodeNotFound {
+				return false, nil
+			}
+			return err == nil, err
+		},
+		func(id int64) (int64, bool, error) {
+			s, err := load(ctx, l.Session, id)
+			if model.ErrorCodeOf(err) == model.CodeNotFound {
+				return 0, false, nil
+			}
+			if err != nil {
+				return 0, false, err
+			}
+			return s.ProgrammeID, true, nil
+		})
 }
 
 // newDashboard returns the dashboard of a scope; figures that several fields share are read once, when first

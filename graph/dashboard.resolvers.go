@@ -8,6 +8,7 @@ package graph
 import (
 	"context"
 	"sudpro/model"
+	"sudpro/store"
 	"time"
 )
 
@@ -57,8 +58,19 @@ func (r *dashboardResolver) BusinessThroughPlatform(ctx context.Context, objs []
 	})
 }
 
+func (r *dashboardResolver) Consultations(ctx context.Context, objs []*model.Dashboard) ([]*model.DashboardConsultations, error) {
+	return perDashboard(objs, func(d *model.Dashboard) (*model.DashboardConsultations, error) {
+		return r.store.DashboardConsultations(ctx, d.Scope)
+	})
+}
+
 func (r *dashboardResolver) Daily(ctx context.Context, objs []*model.Dashboard) ([][]*model.DashboardDay, error) {
 	return perDashboard(objs, func(d *model.Dashboard) ([]*model.DashboardDay, error) { return r.store.DashboardDaily(ctx, d.Scope) })
+}
+
+func (r *dashboardBusinessDoneResolver) Orders(ctx context.Context, objs []*model.DashboardBusinessDone, first *int, after *string) ([]*model.Connection[*model.PrivateOrder], error) {
+	return drillDown(ctx, objs, func(f *model.DashboardBusinessDone) model.Drill { return f.OrdersDrill }, first, after,
+		store.PrivateOrderCursorOrder, r.store.DashboardPrivateOrderRecords)
 }
 
 func (r *dashboardBusinessDoneResolver) Invoices(ctx context.Context, objs []*model.DashboardBusinessDone, first *int, after *string) ([]*model.Connection[*model.Invoice], error) {
@@ -71,6 +83,21 @@ func (r *dashboardCommuneAmountResolver) Commune(ctx context.Context, objs []*mo
 
 func (r *dashboardCommuneAmountResolver) Invoices(ctx context.Context, objs []*model.DashboardAmount, first *int, after *string) ([]*model.Connection[*model.Invoice], error) {
 	return drillInvoices(ctx, r.Resolver, objs, func(f *model.DashboardAmount) model.Drill { return f.Drill }, first, after)
+}
+
+func (r *dashboardConsultationsResolver) Consultations(ctx context.Context, objs []*model.DashboardConsultations, first *int, after *string) ([]*model.Connection[*model.Consultation], error) {
+	return drillDown(ctx, objs, func(f *model.DashboardConsultations) model.Drill { return f.PublishedDrill }, first, after,
+		store.ConsultationCursorOrder, r.store.DashboardConsultationRecords)
+}
+
+func (r *dashboardConsultationsResolver) Offers(ctx context.Context, objs []*model.DashboardConsultations, first *int, after *string) ([]*model.Connection[*model.Offer], error) {
+	return drillDown(ctx, objs, func(f *model.DashboardConsultations) model.Drill { return f.OffersDrill }, first, after,
+		store.OfferCursorOrder, r.store.DashboardOfferRecords)
+}
+
+func (r *dashboardConsultationsResolver) Awards(ctx context.Context, objs []*model.DashboardConsultations, first *int, after *string) ([]*model.Connection[*model.Consultation], error) {
+	return drillDown(ctx, objs, func(f *model.DashboardConsultations) model.Drill { return f.AwardsDrill }, first, after,
+		store.ConsultationCursorOrder, r.store.DashboardConsultationRecords)
 }
 
 func (r *dashboardCountResolver) Enterprises(ctx context.Context, objs []*model.DashboardCount, first *int, after *string) ([]*model.Connection[*model.Enterprise], error) {
@@ -150,6 +177,10 @@ func (r *Resolver) DashboardCommuneAmount() DashboardCommuneAmountResolver {
 	return &dashboardCommuneAmountResolver{r}
 }
 
+func (r *Resolver) DashboardConsultations() DashboardConsultationsResolver {
+	return &dashboardConsultationsResolver{r}
+}
+
 func (r *Resolver) DashboardCount() DashboardCountResolver { return &dashboardCountResolver{r} }
 
 func (r *Resolver) DashboardDay() DashboardDayResolver { return &dashboardDayResolver{r} }
@@ -188,6 +219,7 @@ type (
 	dashboardResolver                     struct{ *Resolver }
 	dashboardBusinessDoneResolver         struct{ *Resolver }
 	dashboardCommuneAmountResolver        struct{ *Resolver }
+	dashboardConsultationsResolver        struct{ *Resolver }
 	dashboardCountResolver                struct{ *Resolver }
 	dashboardDayResolver                  struct{ *Resolver }
 	dashboardInvoiceStatusCountResolver   struct{ *Resolver }

@@ -2730,6 +2730,31 @@ func (ec *executionContext) marshalNLegalFormFacet2ᚖsudproᚋmodelᚐLegalForm
 	return ec._LegalFormFacet(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPrivateOrder2ᚕᚖsudproᚋmodelᚐPrivateOrderᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PrivateOrder) graphql.Marshaler {
+	ctx = graphql.WithBatchParents(ctx, "PrivateOrder", v, nil)
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPrivateOrder2ᚖsudproᚋmodelᚐPrivateOrder(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPrivateOrder2ᚖsudproᚋmodelᚐPrivateOrder(ctx context.Context, sel ast.SelectionSet, v *model.PrivateOrder) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PrivateOrder!")
+		return graphql.Null
+	}
+	return ec._PrivateOrder(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPrivateOrderPayload2ᚖsudproᚋmodelᚐPrivateOrderPayload(ctx context.Context, sel ast.SelectionSet, v *model.PrivateOrderPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PrivateOrderPayload!")

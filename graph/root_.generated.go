@@ -34,6 +34,7 @@ type ResolverRoot interface {
 	Dashboard() DashboardResolver
 	DashboardBusinessDone() DashboardBusinessDoneResolver
 	DashboardCommuneAmount() DashboardCommuneAmountResolver
+	DashboardConsultations() DashboardConsultationsResolver
 	DashboardCount() DashboardCountResolver
 	DashboardDay() DashboardDayResolver
 	DashboardInvoiceStatusCount() DashboardInvoiceStatusCountResolver
@@ -264,6 +265,7 @@ type ComplexityRoot struct {
 		Budget                   func(childComplexity int) int
 		BusinessThroughPlatform  func(childComplexity int) int
 		Businesses               func(childComplexity int) int
+		Consultations            func(childComplexity int) int
 		CreditSudByBuyerCommune  func(childComplexity int) int
 		CreditSudByBuyerSector   func(childComplexity int) int
 		CreditSudBySellerCommune func(childComplexity int) int
@@ -276,11 +278,15 @@ type ComplexityRoot struct {
 	}
 
 	DashboardBusinessDone struct {
-		CreditSud        func(childComplexity int) int
-		InvoiceCount     func(childComplexity int) int
-		Invoices         func(childComplexity int, first *int, after *string) int
-		OutsideCreditSud func(childComplexity int) int
-		Total            func(childComplexity int) int
+		CreditSud         func(childComplexity int) int
+		InvoiceCount      func(childComplexity int) int
+		InvoicedTotal     func(childComplexity int) int
+		Invoices          func(childComplexity int, first *int, after *string) int
+		Orders            func(childComplexity int, first *int, after *string) int
+		OutsideCreditSud  func(childComplexity int) int
+		PrivateOrderCount func(childComplexity int) int
+		PrivateOrders     func(childComplexity int) int
+		Total             func(childComplexity int) int
 	}
 
 	DashboardBusinesses struct {
@@ -296,6 +302,17 @@ type ComplexityRoot struct {
 		Commune      func(childComplexity int) int
 		InvoiceCount func(childComplexity int) int
 		Invoices     func(childComplexity int, first *int, after *string) int
+	}
+
+	DashboardConsultations struct {
+		Awarded          func(childComplexity int) int
+		AwardedAmountHT  func(childComplexity int) int
+		AwardedAmountTTC func(childComplexity int) int
+		Awards           func(childComplexity int, first *int, after *string) int
+		Consultations    func(childComplexity int, first *int, after *string) int
+		Offers           func(childComplexity int, first *int, after *string) int
+		OffersReceived   func(childComplexity int) int
+		Published        func(childComplexity int) int
 	}
 
 	DashboardCount struct {
@@ -642,6 +659,18 @@ type ComplexityRoot struct {
 		NodeID         func(childComplexity int) int
 		OrderedOn      func(childComplexity int) int
 		Seller         func(childComplexity int) int
+	}
+
+	PrivateOrderConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	PrivateOrderEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	PrivateOrderPayload struct {
@@ -1628,6 +1657,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Dashboard.Businesses(childComplexity), true
+	case "Dashboard.consultations":
+		if e.ComplexityRoot.Dashboard.Consultations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.Consultations(childComplexity), true
 	case "Dashboard.creditSudByBuyerCommune":
 		if e.ComplexityRoot.Dashboard.CreditSudByBuyerCommune == nil {
 			break
@@ -1695,6 +1730,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DashboardBusinessDone.InvoiceCount(childComplexity), true
+	case "DashboardBusinessDone.invoicedTotal":
+		if e.ComplexityRoot.DashboardBusinessDone.InvoicedTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardBusinessDone.InvoicedTotal(childComplexity), true
 	case "DashboardBusinessDone.invoices":
 		if e.ComplexityRoot.DashboardBusinessDone.Invoices == nil {
 			break
@@ -1706,12 +1747,35 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DashboardBusinessDone.Invoices(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "DashboardBusinessDone.orders":
+		if e.ComplexityRoot.DashboardBusinessDone.Orders == nil {
+			break
+		}
+
+		args, err := ec.field_DashboardBusinessDone_orders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.DashboardBusinessDone.Orders(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "DashboardBusinessDone.outsideCreditSud":
 		if e.ComplexityRoot.DashboardBusinessDone.OutsideCreditSud == nil {
 			break
 		}
 
 		return e.ComplexityRoot.DashboardBusinessDone.OutsideCreditSud(childComplexity), true
+	case "DashboardBusinessDone.privateOrderCount":
+		if e.ComplexityRoot.DashboardBusinessDone.PrivateOrderCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardBusinessDone.PrivateOrderCount(childComplexity), true
+	case "DashboardBusinessDone.privateOrders":
+		if e.ComplexityRoot.DashboardBusinessDone.PrivateOrders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardBusinessDone.PrivateOrders(childComplexity), true
 	case "DashboardBusinessDone.total":
 		if e.ComplexityRoot.DashboardBusinessDone.Total == nil {
 			break
@@ -1779,6 +1843,70 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DashboardCommuneAmount.Invoices(childComplexity, args["first"].(*int), args["after"].(*string)), true
+
+	case "DashboardConsultations.awarded":
+		if e.ComplexityRoot.DashboardConsultations.Awarded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardConsultations.Awarded(childComplexity), true
+	case "DashboardConsultations.awardedAmountHT":
+		if e.ComplexityRoot.DashboardConsultations.AwardedAmountHT == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardConsultations.AwardedAmountHT(childComplexity), true
+	case "DashboardConsultations.awardedAmountTTC":
+		if e.ComplexityRoot.DashboardConsultations.AwardedAmountTTC == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardConsultations.AwardedAmountTTC(childComplexity), true
+	case "DashboardConsultations.awards":
+		if e.ComplexityRoot.DashboardConsultations.Awards == nil {
+			break
+		}
+
+		args, err := ec.field_DashboardConsultations_awards_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.DashboardConsultations.Awards(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "DashboardConsultations.consultations":
+		if e.ComplexityRoot.DashboardConsultations.Consultations == nil {
+			break
+		}
+
+		args, err := ec.field_DashboardConsultations_consultations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.DashboardConsultations.Consultations(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "DashboardConsultations.offers":
+		if e.ComplexityRoot.DashboardConsultations.Offers == nil {
+			break
+		}
+
+		args, err := ec.field_DashboardConsultations_offers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.DashboardConsultations.Offers(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "DashboardConsultations.offersReceived":
+		if e.ComplexityRoot.DashboardConsultations.OffersReceived == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardConsultations.OffersReceived(childComplexity), true
+	case "DashboardConsultations.published":
+		if e.ComplexityRoot.DashboardConsultations.Published == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardConsultations.Published(childComplexity), true
 
 	case "DashboardCount.count":
 		if e.ComplexityRoot.DashboardCount.Count == nil {
@@ -3429,6 +3557,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PrivateOrder.Seller(childComplexity), true
+
+	case "PrivateOrderConnection.edges":
+		if e.ComplexityRoot.PrivateOrderConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivateOrderConnection.Edges(childComplexity), true
+	case "PrivateOrderConnection.nodes":
+		if e.ComplexityRoot.PrivateOrderConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivateOrderConnection.Nodes(childComplexity), true
+	case "PrivateOrderConnection.pageInfo":
+		if e.ComplexityRoot.PrivateOrderConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivateOrderConnection.PageInfo(childComplexity), true
+	case "PrivateOrderConnection.totalCount":
+		if e.ComplexityRoot.PrivateOrderConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivateOrderConnection.TotalCount(childComplexity), true
+
+	case "PrivateOrderEdge.cursor":
+		if e.ComplexityRoot.PrivateOrderEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivateOrderEdge.Cursor(childComplexity), true
+	case "PrivateOrderEdge.node":
+		if e.ComplexityRoot.PrivateOrderEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PrivateOrderEdge.Node(childComplexity), true
 
 	case "PrivateOrderPayload.privateOrder":
 		if e.ComplexityRoot.PrivateOrderPayload.PrivateOrder == nil {
@@ -6319,6 +6485,11 @@ type Dashboard {
   """
   businessThroughPlatform: DashboardBusinessDone!
   """
+  Public consultations within the window: published, offers received, awarded. Consultations belong to no
+  programme, so the programme and session of the scope do not restrict them.
+  """
+  consultations: DashboardConsultations!
+  """
   One row per Nouméa day of the window with ledger movement on invoices (confirmations with CréditSud, releases,
   payments), oldest first. Over all days, ` + "`" + `confirmedAmount - releasedAmount` + "`" + ` sums to the CréditSud spent within
   the window.
@@ -6541,18 +6712,35 @@ type DashboardSmallBusinessShare {
 }
 
 """
-Business done through the platform ("1,9 milliard d'affaires, dont 225 millions hors CréditSud"):
-total = creditSud + outsideCreditSud.
+Business done through the platform ("1,9 milliard d'affaires, dont 225 millions hors CréditSud"): invoices and
+private orders from the directory's mise en relation. total = invoicedTotal + privateOrders = creditSud +
+outsideCreditSud.
 """
 type DashboardBusinessDone {
   "How many invoices (confirmed within the window, CONFIRMED, APPROVED or PAID now)."
   invoiceCount: Int!
-  "Their total TTC, in XPF: all business done through the platform."
+  "Their total TTC, in XPF."
+  invoicedTotal: XPF!
+  """
+  How many private orders: orders recorded after an accepted contact request of the directory, ordered on a
+  Nouméa day of the window. They belong to no programme, so with a programme or a session there are none.
+  """
+  privateOrderCount: Int!
+  "Their total TTC, in XPF (paid outside CréditSud)."
+  privateOrders: XPF!
+  "All business done through the platform, TTC: invoicedTotal + privateOrders, in XPF."
   total: XPF!
   "The part paid with CréditSud (the CréditSud spent on those invoices, from the ledger), in XPF."
   creditSud: XPF!
-  "The part paid outside CréditSud (total − creditSud), in XPF."
+  "The part paid outside CréditSud (total − creditSud: the rest of the invoices, and the private orders), in XPF."
   outsideCreditSud: XPF!
+  "The private orders counted, latest recorded first. ADMIN and AGENT only."
+  orders(
+    "Page size, 1 to 100 (default 20)."
+    first: Int
+    "Cursor after which the page starts."
+    after: String
+  ): PrivateOrderConnection @auth(requires: [ADMIN, AGENT])
   "Those invoices, latest first. ADMIN and AGENT only."
   invoices(
     "Page size, 1 to 100 (default 20)."
@@ -6560,6 +6748,65 @@ type DashboardBusinessDone {
     "Cursor after which the page starts."
     after: String
   ): InvoiceConnection @auth(requires: [ADMIN, AGENT])
+}
+
+"A page of private orders."
+type PrivateOrderConnection {
+  "The orders of this page with their cursors."
+  edges: [PrivateOrderEdge!]!
+  "The orders of this page."
+  nodes: [PrivateOrder!]!
+  "Pagination state."
+  pageInfo: PageInfo!
+  "Number of orders over all pages."
+  totalCount: Int!
+}
+
+"A private order in a page, with its cursor."
+type PrivateOrderEdge {
+  "Opaque cursor of this position."
+  cursor: String!
+  "The order."
+  node: PrivateOrder!
+}
+
+"""
+Public consultations within the window. Offers are counted only once their seal is lifted (the consultation's
+offer deadline passed while it was published, see ` + "`" + `Offer` + "`" + `): before that, an offer counts nowhere, so that no
+figure tells how many bids a consultation has before its deadline.
+"""
+type DashboardConsultations {
+  "Consultations published within the window (by their publication time), whatever became of them since."
+  published: Int!
+  "Those consultations, latest offer deadline first. ADMIN and AGENT only."
+  consultations(
+    "Page size, 1 to 100 (default 20)."
+    first: Int
+    "Cursor after which the page starts."
+    after: String
+  ): ConsultationConnection @auth(requires: [ADMIN, AGENT])
+  "Standing (SUBMITTED, not withdrawn) offers first submitted within the window, on consultations whose offers are unsealed."
+  offersReceived: Int!
+  "Those offers, in submission order. ADMIN and AGENT only."
+  offers(
+    "Page size, 1 to 100 (default 20)."
+    first: Int
+    "Cursor after which the page starts."
+    after: String
+  ): OfferConnection @auth(requires: [ADMIN, AGENT])
+  "Consultations awarded within the window (by the award's time)."
+  awarded: Int!
+  "Sum of the awarded offers' amounts excluding tax, in XPF."
+  awardedAmountHT: XPF!
+  "Sum of the awarded offers' amounts including TGC, in XPF."
+  awardedAmountTTC: XPF!
+  "The awarded consultations, latest offer deadline first. ADMIN and AGENT only."
+  awards(
+    "Page size, 1 to 100 (default 20)."
+    first: Int
+    "Cursor after which the page starts."
+    after: String
+  ): ConsultationConnection @auth(requires: [ADMIN, AGENT])
 }
 
 "One Nouméa day of CréditSud movement on invoices."
@@ -7355,6 +7602,8 @@ func (ec *executionContext) childFields_Dashboard(ctx context.Context, field gra
 		return ec.fieldContext_Dashboard_smallBusinessShare(ctx, field)
 	case "businessThroughPlatform":
 		return ec.fieldContext_Dashboard_businessThroughPlatform(ctx, field)
+	case "consultations":
+		return ec.fieldContext_Dashboard_consultations(ctx, field)
 	case "daily":
 		return ec.fieldContext_Dashboard_daily(ctx, field)
 	}
@@ -7365,12 +7614,20 @@ func (ec *executionContext) childFields_DashboardBusinessDone(ctx context.Contex
 	switch field.Name {
 	case "invoiceCount":
 		return ec.fieldContext_DashboardBusinessDone_invoiceCount(ctx, field)
+	case "invoicedTotal":
+		return ec.fieldContext_DashboardBusinessDone_invoicedTotal(ctx, field)
+	case "privateOrderCount":
+		return ec.fieldContext_DashboardBusinessDone_privateOrderCount(ctx, field)
+	case "privateOrders":
+		return ec.fieldContext_DashboardBusinessDone_privateOrders(ctx, field)
 	case "total":
 		return ec.fieldContext_DashboardBusinessDone_total(ctx, field)
 	case "creditSud":
 		return ec.fieldContext_DashboardBusinessDone_creditSud(ctx, field)
 	case "outsideCreditSud":
 		return ec.fieldContext_DashboardBusinessDone_outsideCreditSud(ctx, field)
+	case "orders":
+		return ec.fieldContext_DashboardBusinessDone_orders(ctx, field)
 	case "invoices":
 		return ec.fieldContext_DashboardBusinessDone_invoices(ctx, field)
 	}
@@ -7405,6 +7662,28 @@ func (ec *executionContext) childFields_DashboardCommuneAmount(ctx context.Conte
 		return ec.fieldContext_DashboardCommuneAmount_invoices(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DashboardCommuneAmount", field.Name)
+}
+
+func (ec *executionContext) childFields_DashboardConsultations(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "published":
+		return ec.fieldContext_DashboardConsultations_published(ctx, field)
+	case "consultations":
+		return ec.fieldContext_DashboardConsultations_consultations(ctx, field)
+	case "offersReceived":
+		return ec.fieldContext_DashboardConsultations_offersReceived(ctx, field)
+	case "offers":
+		return ec.fieldContext_DashboardConsultations_offers(ctx, field)
+	case "awarded":
+		return ec.fieldContext_DashboardConsultations_awarded(ctx, field)
+	case "awardedAmountHT":
+		return ec.fieldContext_DashboardConsultations_awardedAmountHT(ctx, field)
+	case "awardedAmountTTC":
+		return ec.fieldContext_DashboardConsultations_awardedAmountTTC(ctx, field)
+	case "awards":
+		return ec.fieldContext_DashboardConsultations_awards(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DashboardConsultations", field.Name)
 }
 
 func (ec *executionContext) childFields_DashboardCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8027,6 +8306,30 @@ func (ec *executionContext) childFields_PrivateOrder(ctx context.Context, field 
 		return ec.fieldContext_PrivateOrder_orderedOn(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PrivateOrder", field.Name)
+}
+
+func (ec *executionContext) childFields_PrivateOrderConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PrivateOrderConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_PrivateOrderConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PrivateOrderConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_PrivateOrderConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PrivateOrderConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PrivateOrderEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_PrivateOrderEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_PrivateOrderEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PrivateOrderEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_PrivateOrderPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -33,7 +33,13 @@ const directorySearchQuery = `query($s: String, $n: Int, $f: EnterpriseFilter) {
 // exportCSV downloads the directory export with a token ("" for anonymous).
 func (a *api) exportCSV(token string, params url.Values) (int, string) {
 	a.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, a.url+"/export/directory.csv?"+params.Encode(), nil)
+	return a.download("/export/directory.csv", token, params)
+}
+
+// download GETs path with the URL parameters and a token ("" for anonymous), and returns the status and body.
+func (a *api) download(path, token string, params url.Values) (int, string) {
+	a.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, a.url+path+"?"+params.Encode(), nil)
 	if err != nil {
 		a.t.Fatal(err)
 	}

@@ -104,6 +104,8 @@ func New(cfg Config) http.Handler {
 	mux.Handle("/graphql", graphQL(cfg))
 	// Exports are charged to the same hourly budget as GraphQL: 1 point plus 1 per 100 rows.
 	mux.Handle("GET /export/directory.csv", withRateHeaders(cfg.Metrics, withActor(cfg.Auth, exportDirectory(cfg.Store, budgetOf(cfg)))))
+	mux.Handle("GET /export/dashboard.csv", withActor(cfg.Auth, exportDashboard(cfg.Store, false)))
+	mux.Handle("GET /export/dashboard.xlsx", withActor(cfg.Auth, exportDashboard(cfg.Store, true)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeText(w, http.StatusOK, "ok\n")
 	})

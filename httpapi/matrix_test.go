@@ -297,6 +297,7 @@ var dashboardFigures = map[string][]any{
 	"DashboardRejectionReasonCount": {"rejectedInvoices", "byReason", 0},
 	"DashboardSmallBusinessShare":   {"smallBusinessShare"},
 	"DashboardBusinessDone":         {"businessThroughPlatform"},
+	"DashboardConsultations":        {"consultations"},
 	"DashboardDay":                  {"daily", 0},
 }
 

@@ -71,6 +71,8 @@ type PrivateOrder struct {
 	AmountTTC        XPF       `bun:"amount_ttc"`
 	OrderedOn        time.Time `bun:"ordered_on,type:date"`
 	RecordedAt       time.Time `bun:"recorded_at,nullzero,notnull,default:current_timestamp"`
+	// ListParentID is filled only by batched nested lists: the parent this row was fetched for.
+	ListParentID int64 `bun:"list_parent_id,scanonly"`
 }
 
 // NodeID is the order's global ID.

@@ -30,6 +30,42 @@ func NewDashboardScope(programmeID, sessionID int64, from, to *time.Time) (Dashb
 	return s, nil
 }
 
+// ResolveDashboardScope validates the dashboard's arguments, for the query and its exports alike: the programme
+// and session (global IDs) must exist, and a session given with a programme must belong to it; a session alone
+// scopes its programme too. programmeExists and sessionProgramme look them up.
+func ResolveDashboardScope(programme, session *string, from, to *time.Time, programmeExists func(id int64) (bool, error),
+	sessionProgramme func(id int64) (programmeID int64, found bool, err error)) (DashboardScope, error) {
+	var programmeID, sessionID int64
+	var err error
+	if programme != nil {
+		if programmeID, err = ParseIntID("programme", TypeProgramme, *programme); err != nil {
+			return DashboardScope{}, err
+		}
+		if ok, err := programmeExists(programmeID); err != nil {
+			return DashboardScope{}, err
+		} else if !ok {
+			return DashboardScope{}, Invalid("programme", "no such programme")
+		}
+	}
+	if session != nil {
+		if sessionID, err = ParseIntID("session", TypeSession, *session); err != nil {
+			return DashboardScope{}, err
+		}
+		of, ok, err := sessionProgramme(sessionID)
+		if err != nil {
+			return DashboardScope{}, err
+		}
+		if !ok {
+			return DashboardScope{}, Invalid("session", "no such session")
+		}
+		if programmeID != 0 && of != programmeID {
+			return DashboardScope{}, Invalid("session", "the session is not one of the programme's")
+		}
+		programmeID = of
+	}
+	return NewDashboardScope(programmeID, sessionID, from, to)
+}
+
 // Dashboard is the root of the dashboard's figures; each figure is computed when asked for. Spent and Invoices
 // read figures that several fields share, once per request when first asked for.
 type Dashboard struct {
@@ -58,6 +94,13 @@ const (
 	DrillRejected      DrillSet = "REJECTED"
 	// Invoices confirmed within the window that are confirmed, approved or paid now.
 	DrillBusinessDone DrillSet = "BUSINESS_DONE"
+	// Private orders from the directory's mise en relation ordered within the window.
+	DrillPrivateOrders DrillSet = "PRIVATE_ORDERS"
+	// Consultations published within the window, awarded within the window; unsealed standing offers received
+	// within the window.
+	DrillConsultationsPublished DrillSet = "CONSULTATIONS_PUBLISHED"
+	DrillConsultationsAwarded   DrillSet = "CONSULTATIONS_AWARDED"
+	DrillOffersReceived         DrillSet = "OFFERS_RECEIVED"
 	// Journal entries on a programme's or a session's accounts (key: its id), a day's confirmations (key: YYYY-MM-DD).
 	DrillProgrammeEntries DrillSet = "PROGRAMME"
 	DrillSessionEntries   DrillSet = "SESSION"
@@ -196,16 +239,42 @@ type DashboardInvoices struct {
 	Rejected *DashboardRejections
 }
 
-// DashboardBusinessDone is the business done through the platform: Total = CreditSud + OutsideCreditSud.
+// DashboardBusinessDone is the business done through the platform: Total = CreditSud + OutsideCreditSud, and
+// Total = InvoicedTotal + PrivateOrders.
 type DashboardBusinessDone struct {
-	InvoiceCount int
-	Total        XPF
-	CreditSud    XPF
-	Drill        Drill
+	InvoiceCount      int
+	InvoicedTotal     XPF
+	CreditSud         XPF
+	PrivateOrderCount int
+	PrivateOrders     XPF
+	Drill             Drill
+	OrdersDrill       Drill
 }
 
-// OutsideCreditSud is the part of the business paid outside CréditSud.
-func (b *DashboardBusinessDone) OutsideCreditSud() XPF { return b.Total - b.CreditSud }
+// Total is all business done: the invoices' TTC and the private orders'.
+func (b *DashboardBusinessDone) Total() XPF { return b.InvoicedTotal + b.PrivateOrders }
+
+// OutsideCreditSud is the part of the business paid outside CréditSud: the invoices' part not paid with it, and
+// the private orders.
+func (b *DashboardBusinessDone) OutsideCreditSud() XPF { return b.Total() - b.CreditSud }
+
+// DashboardConsultations is the public consultations' figures of a window.
+type DashboardConsultations struct {
+	Published        int
+	OffersReceived   int
+	Awarded          int
+	AwardedAmountHT  XPF
+	AwardedAmountTTC XPF
+	PublishedDrill   Drill
+	OffersDrill      Drill
+	AwardsDrill      Drill
+}
+
+// Private order connection types of the schema (the dashboard's drill-down), bound by gqlgen.
+type (
+	PrivateOrderConnection = Connection[*PrivateOrder]
+	PrivateOrderEdge       = Edge[*PrivateOrder]
+)
 
 // DashboardDay is one Nouméa day of ledger movement on invoices.
 type DashboardDay struct {

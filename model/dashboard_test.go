@@ -72,8 +72,8 @@ func TestDashboardDerivedFigures(t *testing.T) {
 	if f.Spent() != 6 || f.Engaged != f.Spent()+f.Remaining {
 		t.Errorf("Spent() = %d of %+v", f.Spent(), f)
 	}
-	done := &DashboardBusinessDone{Total: 1_900_000_000, CreditSud: 1_675_000_000}
-	if got := done.OutsideCreditSud(); got != 225_000_000 {
-		t.Errorf("OutsideCreditSud() = %d, want 225,000,000", got)
+	done := &DashboardBusinessDone{InvoicedTotal: 1_800_000_000, PrivateOrders: 100_000_000, CreditSud: 1_675_000_000}
+	if got := done.OutsideCreditSud(); got != 225_000_000 || done.Total() != 1_900_000_000 {
+		t.Errorf("OutsideCreditSud() = %d of %d, want 225,000,000 of 1,900,000,000", got, done.Total())
 	}
 }

@@ -179,15 +179,9 @@ func checkReference(ctx context.Context, tx *store.Store) (map[string]*model.TGC
 
 // buildDemo generates the demo data from seed alone: no clock, no database, no map iteration order.
 func buildDemo(seed int64, rates map[string]*model.TGCRate) (*demoData, error) {
-	b := &demoBuilder{
-		r:         rand.New(rand.NewPCG(uint64(seed), demoStream)),
-		rates:     rates,
-		names:     map[string]bool{},
-		companies: map[int]bool{},
-	}
-	b.dayCum = registrationWeights()
+	b := newBuilder(seed, demoStream, rates)
 	d := &demoData{}
-	d.enterprises = b.enterprises()
+	d.enterprises = b.enterprises(demoEnterpriseCount)
 	d.programme, d.sessions = demoProgramme()
 	d.invoices = b.invoices(d.enterprises, d.sessions)
 	var err error
@@ -195,6 +189,18 @@ func buildDemo(seed int64, rates map[string]*model.TGCRate) (*demoData, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// newBuilder starts a generation from seed on one of the profiles' random streams.
+func newBuilder(seed int64, stream uint64, rates map[string]*model.TGCRate) *demoBuilder {
+	b := &demoBuilder{
+		r:         rand.New(rand.NewPCG(uint64(seed), stream)),
+		rates:     rates,
+		names:     map[string]bool{},
+		companies: map[int]bool{},
+	}
+	b.dayCum = registrationWeights()
+	return b
 }
 
 // seedOp is who the seed's ledger entries name: an administrator called "seed", on request "seed". It carries no
@@ -227,47 +233,12 @@ func done(out model.Outcome, err error) (model.Outcome, error) {
 // eligible business, the invoices (in issue order, so ids follow time), each replayed through the ledger up to
 // its status, and the consultations.
 func insertDemo(ctx context.Context, tx *store.Store, d *demoData) (Summary, error) {
-	if err := tx.InsertEnterprises(ctx, d.enterprises); err != nil {
-		return Summary{}, fmt.Errorf("insert businesses: %w", err)
-	}
-	if _, err := done(tx.CreateProgramme(ctx, seedOp, d.programme)); err != nil {
-		return Summary{}, fmt.Errorf("create programme %s: %w", d.programme.Name, err)
-	}
-	for _, s := range d.sessions {
-		s.session.ProgrammeID = d.programme.ID
-		if _, err := done(tx.CreateSession(ctx, seedOpAt(s.session.CreatedAt), s.session)); err != nil {
-			return Summary{}, fmt.Errorf("create session %s: %w", s.session.Name, err)
-		}
-		if s.topUp > 0 {
-			if _, err := done(tx.TopUpSession(ctx, seedOpAt(s.session.OpensAt.Add(10*24*time.Hour)), s.session.ID, s.topUp)); err != nil {
-				return Summary{}, fmt.Errorf("top up session %s: %w", s.session.Name, err)
-			}
-		}
-	}
-	granted, err := done(tx.GrantAllocations(ctx, seedOpAt(d.programme.CreatedAt), d.programme.ID))
+	granted, err := openProgramme(ctx, tx, d.enterprises, d.programme, d.sessions)
 	if err != nil {
-		return Summary{}, fmt.Errorf("grant the allocations of %s: %w", d.programme.Name, err)
+		return Summary{}, err
 	}
-	eligible := 0
-	for _, e := range d.enterprises {
-		if e.IsEligible() {
-			eligible++
-		}
-	}
-	if granted.Count != eligible {
-		// The invoices' buyers were drawn by model.Enterprise.Eligibility; the grant uses its SQL twin.
-		return Summary{}, fmt.Errorf("granted %d allocations, but %d businesses of the demo are eligible", granted.Count, eligible)
-	}
-	for _, di := range d.invoices {
-		inv := di.invoice
-		inv.SellerID, inv.BuyerID = d.enterprises[di.seller].ID, d.enterprises[di.buyer].ID
-		if di.session >= 0 {
-			id := d.sessions[di.session].session.ID
-			inv.SessionID = &id
-		}
-		if err := tx.ImportInvoice(ctx, seedOp, inv, di.lines); err != nil {
-			return Summary{}, fmt.Errorf("import invoice %s: %w", inv.Number, err)
-		}
+	if err := replayInvoices(ctx, tx, d.enterprises, d.sessions, d.invoices); err != nil {
+		return Summary{}, err
 	}
 	if err := insertDemoConsultations(ctx, tx, d.consultations, d.enterprises); err != nil {
 		return Summary{}, err
@@ -279,10 +250,65 @@ func insertDemo(ctx context.Context, tx *store.Store, d *demoData) (Summary, err
 		Enterprises:   len(d.enterprises),
 		Programmes:    1,
 		Sessions:      len(d.sessions),
-		Allocations:   granted.Count,
+		Allocations:   granted,
 		Invoices:      len(d.invoices),
 		Consultations: len(d.consultations),
 	}, nil
+}
+
+// openProgramme inserts the businesses in one statement, then creates the programme and its sessions (each funded
+// by a ledger entry, with its top-up ten days after its opening) and grants the allocations of every eligible
+// business, dated with the seeded history. It returns how many allocations were granted.
+func openProgramme(ctx context.Context, tx *store.Store, es []*model.Enterprise, p *model.Programme, sessions []demoSession) (int, error) {
+	if err := tx.InsertEnterprises(ctx, es); err != nil {
+		return 0, fmt.Errorf("insert businesses: %w", err)
+	}
+	if _, err := done(tx.CreateProgramme(ctx, seedOp, p)); err != nil {
+		return 0, fmt.Errorf("create programme %s: %w", p.Name, err)
+	}
+	for _, s := range sessions {
+		s.session.ProgrammeID = p.ID
+		if _, err := done(tx.CreateSession(ctx, seedOpAt(s.session.CreatedAt), s.session)); err != nil {
+			return 0, fmt.Errorf("create session %s: %w", s.session.Name, err)
+		}
+		if s.topUp > 0 {
+			if _, err := done(tx.TopUpSession(ctx, seedOpAt(s.session.OpensAt.Add(10*24*time.Hour)), s.session.ID, s.topUp)); err != nil {
+				return 0, fmt.Errorf("top up session %s: %w", s.session.Name, err)
+			}
+		}
+	}
+	granted, err := done(tx.GrantAllocations(ctx, seedOpAt(p.CreatedAt), p.ID))
+	if err != nil {
+		return 0, fmt.Errorf("grant the allocations of %s: %w", p.Name, err)
+	}
+	eligible := 0
+	for _, e := range es {
+		if e.IsEligible() {
+			eligible++
+		}
+	}
+	if granted.Count != eligible {
+		// The invoices' buyers were drawn by model.Enterprise.Eligibility; the grant uses its SQL twin.
+		return 0, fmt.Errorf("granted %d allocations, but %d businesses of the data set are eligible", granted.Count, eligible)
+	}
+	return granted.Count, nil
+}
+
+// replayInvoices imports the invoices in the order given (issue order), each replayed through the ledger up to
+// its status.
+func replayInvoices(ctx context.Context, tx *store.Store, es []*model.Enterprise, sessions []demoSession, invoices []demoInvoice) error {
+	for _, di := range invoices {
+		inv := di.invoice
+		inv.SellerID, inv.BuyerID = es[di.seller].ID, es[di.buyer].ID
+		if di.session >= 0 {
+			id := sessions[di.session].session.ID
+			inv.SessionID = &id
+		}
+		if err := tx.ImportInvoice(ctx, seedOp, inv, di.lines); err != nil {
+			return fmt.Errorf("import invoice %s: %w", inv.Number, err)
+		}
+	}
+	return nil
 }
 
 // phase2Sectors is the phase-2 allow-list, applied to the seller: the priority sectors, commerce excluded.

@@ -236,8 +236,7 @@ func (b *demoBuilder) personalEmail(p person) string {
 
 // enterprises generates the demo businesses: sectors and communes dealt in their exact shares, a trade per
 // business, and the rest drawn per trade.
-func (b *demoBuilder) enterprises() []*model.Enterprise {
-	n := demoEnterpriseCount
+func (b *demoBuilder) enterprises(n int) []*model.Enterprise {
 	sectorWeights := make([]int, len(demoSectorShares))
 	sectorCodes := make([]string, len(demoSectorShares))
 	for i, s := range demoSectorShares {

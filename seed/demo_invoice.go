@@ -37,7 +37,12 @@ func (b *demoBuilder) invoices(es []*model.Enterprise, sessions []demoSession) [
 	}
 	// Already in issue order (sessions do not overlap); the stable sort only guards that.
 	sort.SliceStable(out, func(i, j int) bool { return out[i].invoice.IssuedAt.Before(out[j].invoice.IssuedAt) })
-	// Number each seller's invoices in issue order.
+	b.number(out)
+	return out
+}
+
+// number numbers each seller's invoices in issue order.
+func (b *demoBuilder) number(out []demoInvoice) {
 	type numbering struct {
 		format string
 		next   int
@@ -54,7 +59,6 @@ func (b *demoBuilder) invoices(es []*model.Enterprise, sessions []demoSession) [
 		di.invoice.Number = fmt.Sprintf(n.format, n.next)
 		n.next++
 	}
-	return out
 }
 
 // releases reports whether an invoice's final status gave its reserved credit back to the buyer and the envelope.

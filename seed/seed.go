@@ -23,12 +23,18 @@ type Summary struct {
 type profile struct {
 	name string
 	run  func(ctx context.Context, tx *store.Store, seed int64) (Summary, error)
+	// stepwise profiles are too large for one transaction and commit in steps: run gets the store, not a
+	// transaction. Thousands of ledger entries in one transaction make PostgreSQL walk ever longer chains of row
+	// versions of the envelope's accounts (none can be pruned before the commit), so the time grows with the
+	// square of the invoices. An interrupted stepwise run leaves a partial data set, which seed then refuses.
+	stepwise bool
 }
 
 // profiles lists the known profiles; later ones ("sudmag-2025", "nc-scale") are added here.
 func profiles() []profile {
 	return []profile{
 		{name: "demo", run: runDemo},
+		{name: "sudmag-2025", run: runSudmag, stepwise: true},
 	}
 }
 
@@ -57,6 +63,19 @@ func Run(ctx context.Context, st *store.Store, profileName string, seed int64) (
 			profileName, strings.Join(Profiles(), ", "))
 	}
 	var sum Summary
+	if p.stepwise {
+		empty, err := Empty(ctx, st)
+		if err == nil && !empty {
+			err = model.Errorf(model.CodeConflict, "", "the database already has businesses: seed only fills an empty database")
+		}
+		if err == nil {
+			sum, err = p.run(ctx, st, seed)
+		}
+		if err != nil {
+			return Summary{}, fmt.Errorf("seed profile %s with seed %d: %w", profileName, seed, err)
+		}
+		return sum, st.Analyze(ctx)
+	}
 	err := st.InTx(ctx, func(tx *store.Store) error {
 		empty, err := Empty(ctx, tx)
 		if err != nil {

@@ -50,6 +50,7 @@ func entriesIn(q *bun.SelectQuery, sc model.DashboardScope, from *time.Time) *bu
 // spentQuery selects (invoice_id, amount): the CréditSud spent on each invoice by the entries of the scope
 // recorded from from until the end of the window, i.e. minus their postings on envelopes' available accounts
 // (a reservation takes, a release gives back; approval and payment do not touch it). Zero amounts are left out.
+// (Its handle only formats the subquery: the outer query, on the replica when there is one, runs it.)
 func (s *Store) spentQuery(sc model.DashboardScope, from *time.Time) *bun.SelectQuery {
 	q := s.db.NewSelect().TableExpr("journal_entries AS j").
 		Join("JOIN postings AS p ON p.entry_id = j.id").
@@ -113,7 +114,7 @@ var businessKeys = []string{model.BusinessesRegistered, model.BusinessesEligible
 // have not yet, at the end of the scope's window, in one statement.
 func (s *Store) DashboardBusinesses(ctx context.Context, sc model.DashboardScope) (*model.DashboardBusinesses, error) {
 	base, byKey := s.businessFigures(sc)
-	q := s.db.NewSelect().TableExpr("enterprises AS e").Where("?", base)
+	q := s.readDB(ctx).NewSelect().TableExpr("enterprises AS e").Where("?", base)
 	for i, k := range businessKeys {
 		q.ColumnExpr("count(*) FILTER (WHERE ?) AS ?", byKey[k], bun.Ident("n"+strconv.Itoa(i)))
 	}
@@ -139,7 +140,7 @@ func (s *Store) DashboardBusinesses(ctx context.Context, sc model.DashboardScope
 // of the window (postings on the sessions' accounts), with when each envelope was first exhausted, in one
 // statement. Programmes are the sums of their sessions, most recent programme first.
 func (s *Store) DashboardBudget(ctx context.Context, sc model.DashboardScope) ([]*model.DashboardProgrammeBudget, error) {
-	sums := entriesIn(s.db.NewSelect().TableExpr("postings AS p").
+	sums := entriesIn(s.readDB(ctx).NewSelect().TableExpr("postings AS p").
 		Join("JOIN accounts AS a ON a.id = p.account_id").
 		Join("JOIN journal_entries AS j ON j.id = p.entry_id").
 		ColumnExpr("a.session_id").
@@ -151,15 +152,15 @@ func (s *Store) DashboardBudget(ctx context.Context, sc model.DashboardScope) ([
 		Where("a.session_id IS NOT NULL"), sc, nil).
 		GroupExpr("a.session_id")
 	// The available balance after each entry, in ledger order; the first entry leaving nothing exhausts it.
-	running := entriesIn(s.db.NewSelect().TableExpr("postings AS p").
+	running := entriesIn(s.readDB(ctx).NewSelect().TableExpr("postings AS p").
 		Join("JOIN accounts AS a ON a.id = p.account_id AND a.kind = 'SESSION_AVAILABLE'").
 		Join("JOIN journal_entries AS j ON j.id = p.entry_id").
 		ColumnExpr("a.session_id, j.id AS entry_id, j.created_at, p.amount").
 		ColumnExpr("sum(p.amount) OVER (PARTITION BY a.session_id ORDER BY j.id, p.id) AS balance"), sc, nil)
-	exhausted := s.db.NewSelect().TableExpr("(?) AS r", running).
+	exhausted := s.readDB(ctx).NewSelect().TableExpr("(?) AS r", running).
 		DistinctOn("r.session_id").ColumnExpr("r.session_id, r.created_at AS exhausted_at").
 		Where("r.amount < 0 AND r.balance <= 0").OrderExpr("r.session_id, r.entry_id")
-	q := s.db.NewSelect().TableExpr("sessions AS s").
+	q := s.readDB(ctx).NewSelect().TableExpr("sessions AS s").
 		Join("LEFT JOIN (?) AS b ON b.session_id = s.id", sums).
 		Join("LEFT JOIN (?) AS x ON x.session_id = s.id", exhausted).
 		ColumnExpr("s.id AS session_id, s.programme_id, s.opens_at, x.exhausted_at").
@@ -225,7 +226,7 @@ var spentGroups = []struct {
 // commune and by whether both parties are small businesses, in one statement (GROUPING SETS over the spent
 // invoices). Every sector and commune of the reference tables has a row, zero included.
 func (s *Store) DashboardSpent(ctx context.Context, sc model.DashboardScope) (*model.DashboardSpent, error) {
-	spent := s.db.NewSelect().TableExpr("(?) AS sp", s.spentQuery(sc, sc.From)).
+	spent := s.readDB(ctx).NewSelect().TableExpr("(?) AS sp", s.spentQuery(sc, sc.From)).
 		Join("JOIN invoices AS i ON i.id = sp.invoice_id").
 		Join("JOIN enterprises AS se ON se.id = i.seller_id").
 		Join("JOIN enterprises AS be ON be.id = i.buyer_id").
@@ -246,7 +247,7 @@ func (s *Store) DashboardSpent(ctx context.Context, sc model.DashboardScope) (*m
 		Amount model.XPF `bun:"amount"`
 		Count  int       `bun:"n"`
 	}
-	err := s.db.NewSelect().TableExpr("(?) AS x", spent).
+	err := s.readDB(ctx).NewSelect().TableExpr("(?) AS x", spent).
 		ColumnExpr("CASE "+strings.Join(sets, " ")+" ELSE '' END AS set").
 		ColumnExpr("coalesce("+strings.Join(keys, ", ")+", '') AS key").
 		ColumnExpr("sum(x.amount) AS amount, count(*) AS n").
@@ -319,7 +320,7 @@ func (s *Store) DashboardInvoices(ctx context.Context, sc model.DashboardScope) 
 		Count    int                    `bun:"n"`
 		TotalTTC model.XPF              `bun:"total_ttc"`
 	}
-	q := invoicesIn(s.db.NewSelect().TableExpr("invoices AS i"), sc, "i.issued_at").
+	q := invoicesIn(s.readDB(ctx).NewSelect().TableExpr("invoices AS i"), sc, "i.issued_at").
 		ColumnExpr("i.status, i.rejection_reason, count(*) AS n, sum(i.total_ttc) AS total_ttc").
 		GroupExpr("i.status, i.rejection_reason")
 	if err := q.Scan(ctx, &rows); err != nil {
@@ -359,18 +360,92 @@ func (s *Store) DashboardInvoices(ctx context.Context, sc model.DashboardScope) 
 const businessDoneCondition = "i.status IN ('CONFIRMED', 'APPROVED', 'PAID')"
 
 // DashboardBusinessDone sums the business done through the platform: the TTC of invoices confirmed within the
-// window that are confirmed, approved or paid now, and the CréditSud spent on them (from the ledger).
+// window that are confirmed, approved or paid now, and the CréditSud spent on them (from the ledger); and the
+// private orders of the window (see privateOrdersIn), in one statement.
 func (s *Store) DashboardBusinessDone(ctx context.Context, sc model.DashboardScope) (*model.DashboardBusinessDone, error) {
-	out := &model.DashboardBusinessDone{Drill: model.Drill{Scope: sc, Set: model.DrillBusinessDone}}
+	out := &model.DashboardBusinessDone{Drill: model.Drill{Scope: sc, Set: model.DrillBusinessDone},
+		OrdersDrill: model.Drill{Scope: sc, Set: model.DrillPrivateOrders}}
 	// The CréditSud of each of these invoices: its entries of every time (a confirmed invoice is never released).
 	ledger := sc
 	ledger.Until = nil
-	q := invoicesIn(s.db.NewSelect().TableExpr("invoices AS i"), sc, "i.confirmed_at").
+	invoices := invoicesIn(s.readDB(ctx).NewSelect().TableExpr("invoices AS i"), sc, "i.confirmed_at").
 		Join("LEFT JOIN (?) AS sp ON sp.invoice_id = i.id", s.spentQuery(ledger, nil)).
 		ColumnExpr("count(*) AS n, coalesce(sum(i.total_ttc), 0) AS total, coalesce(sum(sp.amount), 0) AS credit").
 		Where(businessDoneCondition)
-	if err := q.Scan(ctx, &out.InvoiceCount, &out.Total, &out.CreditSud); err != nil {
+	orders := privateOrdersIn(s.readDB(ctx).NewSelect().TableExpr("private_orders AS po"), sc).
+		ColumnExpr("count(*) AS n, coalesce(sum(po.amount_ttc), 0) AS total")
+	q := s.readDB(ctx).NewSelect().TableExpr("(?) AS inv, (?) AS ord", invoices, orders).
+		ColumnExpr("inv.n, inv.total, inv.credit, ord.n, ord.total")
+	if err := q.Scan(ctx, &out.InvoiceCount, &out.InvoicedTotal, &out.CreditSud, &out.PrivateOrderCount, &out.PrivateOrders); err != nil {
 		return nil, fmt.Errorf("sum dashboard business done: %w", err)
+	}
+	return out, nil
+}
+
+// privateOrdersIn restricts private orders po to those ordered on a Nouméa day of the window. They belong to no
+// programme (they are paid outside CréditSud), so a scope with a programme or a session has none.
+func privateOrdersIn(q *bun.SelectQuery, sc model.DashboardScope) *bun.SelectQuery {
+	if sc.ProgrammeID != 0 || sc.SessionID != 0 {
+		return q.Where("FALSE")
+	}
+	if sc.From != nil {
+		q.Where("po.ordered_on >= CAST(? AS date)", sc.From.In(model.Noumea).Format(time.DateOnly))
+	}
+	if sc.Until != nil {
+		q.Where("po.ordered_on < CAST(? AS date)", sc.Until.In(model.Noumea).Format(time.DateOnly))
+	}
+	return q
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Public consultations
+
+// inWindow restricts q to the rows whose column (an instant) is within the scope's window. Consultations belong
+// to no programme: the programme and session of the scope do not restrict them.
+func inWindow(q *bun.SelectQuery, sc model.DashboardScope, column string) *bun.SelectQuery {
+	if sc.From != nil {
+		q.Where("? >= ?", bun.Safe(column), *sc.From)
+	}
+	if sc.Until != nil {
+		q.Where("? < ?", bun.Safe(column), *sc.Until)
+	}
+	return q
+}
+
+// publishedConsultations selects the ids of the consultations published within the window.
+func (s *Store) publishedConsultations(sc model.DashboardScope) *bun.SelectQuery {
+	return inWindow(s.db.NewSelect().TableExpr("consultations AS pc").ColumnExpr("pc.id").
+		Where("pc.published_at IS NOT NULL"), sc, "pc.published_at")
+}
+
+// receivedOffers selects the ids of the standing offers first submitted within the window, read only through
+// the view consultation_offers_unsealed: an offer still under seal counts nowhere, not even in a number.
+func (s *Store) receivedOffers(sc model.DashboardScope) *bun.SelectQuery {
+	return inWindow(s.db.NewSelect().TableExpr("consultation_offers_unsealed AS u").ColumnExpr("u.id").
+		Where("u.status = 'SUBMITTED'"), sc, "u.submitted_at")
+}
+
+// awardsIn selects the awards (view consultation_awards) decided within the window.
+func (s *Store) awardsIn(sc model.DashboardScope) *bun.SelectQuery {
+	return inWindow(s.db.NewSelect().TableExpr("consultation_awards AS aw"), sc, "aw.awarded_at")
+}
+
+// DashboardConsultations counts the consultations published within the window, the offers received within it
+// and the awards decided within it with their amounts, in one statement.
+func (s *Store) DashboardConsultations(ctx context.Context, sc model.DashboardScope) (*model.DashboardConsultations, error) {
+	out := &model.DashboardConsultations{
+		PublishedDrill: model.Drill{Scope: sc, Set: model.DrillConsultationsPublished},
+		OffersDrill:    model.Drill{Scope: sc, Set: model.DrillOffersReceived},
+		AwardsDrill:    model.Drill{Scope: sc, Set: model.DrillConsultationsAwarded},
+	}
+	awards := s.awardsIn(sc).ColumnExpr("count(*) AS n, coalesce(sum(aw.amount_ht), 0) AS ht, coalesce(sum(aw.amount_ttc), 0) AS ttc")
+	err := s.readDB(ctx).NewSelect().TableExpr("(?) AS a", awards).
+		ColumnExpr("(SELECT count(*) FROM (?) AS p)", s.publishedConsultations(sc)).
+		ColumnExpr("(SELECT count(*) FROM (?) AS o)", s.receivedOffers(sc)).
+		ColumnExpr("a.n, a.ht, a.ttc").
+		Scan(ctx, &out.Published, &out.OffersReceived, &out.Awarded, &out.AwardedAmountHT, &out.AwardedAmountTTC)
+	if err != nil {
+		return nil, fmt.Errorf("count dashboard consultations: %w", err)
 	}
 	return out, nil
 }
@@ -388,7 +463,7 @@ func (s *Store) DashboardDaily(ctx context.Context, sc model.DashboardScope) ([]
 		Released      model.XPF `bun:"released"`
 		Paid          model.XPF `bun:"paid"`
 	}
-	q := entriesIn(s.db.NewSelect().TableExpr("journal_entries AS j").
+	q := entriesIn(s.readDB(ctx).NewSelect().TableExpr("journal_entries AS j").
 		Join("JOIN postings AS p ON p.entry_id = j.id").
 		Join("JOIN accounts AS a ON a.id = p.account_id").
 		ColumnExpr(noumeaDay("j.created_at")+" AS day").
@@ -451,8 +526,10 @@ func drillPages[T any](ctx context.Context, db bun.IDB, k keyset[T], base func()
 // page per key, by name.
 func (s *Store) DashboardEnterprises(ctx context.Context, sc model.DashboardScope, keys []string, page model.Page, counted bool) (map[string]*model.EnterpriseConnection, error) {
 	base, byKey := s.businessFigures(sc)
-	conns, err := drillPages(ctx, s.db, enterpriseKeysets[model.EnterpriseOrderName],
-		func() *bun.SelectQuery { return s.db.NewSelect().Model((*model.Enterprise)(nil)).Where("?", base) },
+	conns, err := drillPages(ctx, s.readDB(ctx), enterpriseKeysets[model.EnterpriseOrderName],
+		func() *bun.SelectQuery {
+			return s.readDB(ctx).NewSelect().Model((*model.Enterprise)(nil)).Where("?", base)
+		},
 		func(key schema.QueryWithArgs) schema.QueryWithArgs {
 			// One branch per figure asked for (an OR, which PostgreSQL plans with hashed subqueries; a CASE is not).
 			var parts []string
@@ -478,33 +555,33 @@ func (s *Store) DashboardEnterprises(ctx context.Context, sc model.DashboardScop
 // DashboardInvoiceRecords lists the invoices behind invoice figures of one scope and set, one page per key, latest
 // first.
 func (s *Store) DashboardInvoiceRecords(ctx context.Context, sc model.DashboardScope, set model.DrillSet, keys []string, page model.Page, counted bool) (map[string]*model.InvoiceConnection, error) {
-	base := func() *bun.SelectQuery { return s.db.NewSelect().Model((*model.Invoice)(nil)) }
+	base := func() *bun.SelectQuery { return s.readDB(ctx).NewSelect().Model((*model.Invoice)(nil)) }
 	var cond drillCondition
 	switch set {
 	case model.DrillInvoiceStatus:
 		base = func() *bun.SelectQuery {
-			return invoicesIn(s.db.NewSelect().Model((*model.Invoice)(nil)), sc, "i.issued_at")
+			return invoicesIn(s.readDB(ctx).NewSelect().Model((*model.Invoice)(nil)), sc, "i.issued_at")
 		}
 		cond = func(key schema.QueryWithArgs) schema.QueryWithArgs { return bun.SafeQuery("i.status = ?", key) }
 	case model.DrillRejected:
 		base = func() *bun.SelectQuery {
-			return invoicesIn(s.db.NewSelect().Model((*model.Invoice)(nil)), sc, "i.issued_at").Where("i.status = 'REJECTED'")
+			return invoicesIn(s.readDB(ctx).NewSelect().Model((*model.Invoice)(nil)), sc, "i.issued_at").Where("i.status = 'REJECTED'")
 		}
 		cond = func(key schema.QueryWithArgs) schema.QueryWithArgs {
 			return bun.SafeQuery("(?0 = '' OR i.rejection_reason = ?0)", key) // "": every reason
 		}
 	case model.DrillBusinessDone:
 		base = func() *bun.SelectQuery {
-			return invoicesIn(s.db.NewSelect().Model((*model.Invoice)(nil)), sc, "i.confirmed_at").Where(businessDoneCondition)
+			return invoicesIn(s.readDB(ctx).NewSelect().Model((*model.Invoice)(nil)), sc, "i.confirmed_at").Where(businessDoneCondition)
 		}
-		cond = func(schema.QueryWithArgs) schema.QueryWithArgs { return bun.SafeQuery("TRUE") }
+		cond = everyKey
 	default:
 		for _, g := range spentGroups {
 			if g.set != set {
 				continue
 			}
 			base = func() *bun.SelectQuery {
-				return s.db.NewSelect().Model((*model.Invoice)(nil)).
+				return s.readDB(ctx).NewSelect().Model((*model.Invoice)(nil)).
 					Where("i.id IN (SELECT sp.invoice_id FROM (?) AS sp)", s.spentQuery(sc, sc.From))
 			}
 			cond = func(key schema.QueryWithArgs) schema.QueryWithArgs { return bun.SafeQuery(g.condition, key) }
@@ -513,7 +590,7 @@ func (s *Store) DashboardInvoiceRecords(ctx context.Context, sc model.DashboardS
 	if cond == nil {
 		return nil, fmt.Errorf("no invoices behind dashboard set %q", set)
 	}
-	conns, err := drillPages(ctx, s.db, invoiceKeyset, base, cond, func(i *model.Invoice) int64 { return i.ListParentID }, keys, page, counted)
+	conns, err := drillPages(ctx, s.readDB(ctx), invoiceKeyset, base, cond, func(i *model.Invoice) int64 { return i.ListParentID }, keys, page, counted)
 	if err != nil {
 		return nil, fmt.Errorf("list dashboard invoices (%s): %w", set, err)
 	}
@@ -528,19 +605,21 @@ func (s *Store) DashboardEntries(ctx context.Context, sc model.DashboardScope, s
 	switch set {
 	case model.DrillProgrammeEntries:
 		base = func() *bun.SelectQuery {
-			return entriesIn(s.db.NewSelect().Model((*model.JournalEntry)(nil)), sc, nil).Where("j.session_id IS NOT NULL")
+			return entriesIn(s.readDB(ctx).NewSelect().Model((*model.JournalEntry)(nil)), sc, nil).Where("j.session_id IS NOT NULL")
 		}
 		cond = func(key schema.QueryWithArgs) schema.QueryWithArgs {
 			return bun.SafeQuery("j.programme_id = CAST(? AS bigint)", key)
 		}
 	case model.DrillSessionEntries:
-		base = func() *bun.SelectQuery { return entriesIn(s.db.NewSelect().Model((*model.JournalEntry)(nil)), sc, nil) }
+		base = func() *bun.SelectQuery {
+			return entriesIn(s.readDB(ctx).NewSelect().Model((*model.JournalEntry)(nil)), sc, nil)
+		}
 		cond = func(key schema.QueryWithArgs) schema.QueryWithArgs {
 			return bun.SafeQuery("j.session_id = CAST(? AS bigint)", key)
 		}
 	case model.DrillDayEntries:
 		base = func() *bun.SelectQuery {
-			return entriesIn(s.db.NewSelect().Model((*model.JournalEntry)(nil)), sc, sc.From).
+			return entriesIn(s.readDB(ctx).NewSelect().Model((*model.JournalEntry)(nil)), sc, sc.From).
 				Where("j.kind = 'RESERVATION' AND j.invoice_id IS NOT NULL")
 		}
 		// The Nouméa day as a range of instants (UTC+11: from 13:00 UTC the day before), which the index on
@@ -552,9 +631,79 @@ func (s *Store) DashboardEntries(ctx context.Context, sc model.DashboardScope, s
 	default:
 		return nil, fmt.Errorf("no ledger entries behind dashboard set %q", set)
 	}
-	conns, err := drillPages(ctx, s.db, entryKeyset, base, cond, func(j *model.JournalEntry) int64 { return j.ListParentID }, keys, page, counted)
+	conns, err := drillPages(ctx, s.readDB(ctx), entryKeyset, base, cond, func(j *model.JournalEntry) int64 { return j.ListParentID }, keys, page, counted)
 	if err != nil {
 		return nil, fmt.Errorf("list dashboard ledger entries (%s): %w", set, err)
+	}
+	return conns, nil
+}
+
+// everyKey is the condition of a drill-down set with no key: every record of the set.
+func everyKey(schema.QueryWithArgs) schema.QueryWithArgs { return bun.SafeQuery("TRUE") }
+
+// DashboardConsultationRecords lists the consultations behind the consultation figures of one scope (published
+// within the window, or awarded within it), latest offer deadline first.
+func (s *Store) DashboardConsultationRecords(ctx context.Context, sc model.DashboardScope, set model.DrillSet, keys []string, page model.Page, counted bool) (map[string]*model.ConsultationConnection, error) {
+	staff := model.ConsultationQuery{Viewer: model.Actor{Role: model.RoleAdmin}}
+	var ids *bun.SelectQuery
+	switch set {
+	case model.DrillConsultationsPublished:
+		ids = s.publishedConsultations(sc)
+	case model.DrillConsultationsAwarded:
+		ids = s.awardsIn(sc).ColumnExpr("aw.consultation_id")
+	default:
+		return nil, fmt.Errorf("no consultations behind dashboard set %q", set)
+	}
+	conns, err := drillPages(ctx, s.readDB(ctx), consultationKeyset,
+		func() *bun.SelectQuery {
+			// The consultations with their derived status, as a table (a count replaces the columns).
+			return s.readDB(ctx).NewSelect().Model((*model.Consultation)(nil)).
+				ModelTableExpr("(?) AS c", s.consultations(staff).Where("c.id IN (?)", ids))
+		}, everyKey,
+		func(c *model.Consultation) int64 { return c.ListParentID }, keys, page, counted)
+	if err != nil {
+		return nil, fmt.Errorf("list dashboard consultations (%s): %w", set, err)
+	}
+	return conns, nil
+}
+
+// DashboardOfferRecords lists the offers behind the offers received of one scope, in submission order.
+func (s *Store) DashboardOfferRecords(ctx context.Context, sc model.DashboardScope, set model.DrillSet, keys []string, page model.Page, counted bool) (map[string]*model.OfferConnection, error) {
+	if set != model.DrillOffersReceived {
+		return nil, fmt.Errorf("no offers behind dashboard set %q", set)
+	}
+	conns, err := drillPages(ctx, s.readDB(ctx), offerKeyset,
+		func() *bun.SelectQuery {
+			return s.readDB(ctx).NewSelect().Model((*model.Offer)(nil)).Where("o.id IN (?)", s.receivedOffers(sc))
+		}, everyKey,
+		func(o *model.Offer) int64 { return o.ListParentID }, keys, page, counted)
+	if err != nil {
+		return nil, fmt.Errorf("list dashboard offers: %w", err)
+	}
+	return conns, nil
+}
+
+// PrivateOrderCursorOrder is the cursor tag of the dashboard's private order lists (latest recorded first).
+const PrivateOrderCursorOrder = "private-order-id"
+
+var privateOrderKeyset = keyset[*model.PrivateOrder]{
+	order: PrivateOrderCursorOrder, column: "po.id", id: "po.id", sqlType: "bigint", desc: true,
+	key:   func(o *model.PrivateOrder) string { return strconv.FormatInt(o.ID, 10) },
+	rowID: func(o *model.PrivateOrder) int64 { return o.ID },
+}
+
+// DashboardPrivateOrderRecords lists the private orders behind the business done of one scope, latest first.
+func (s *Store) DashboardPrivateOrderRecords(ctx context.Context, sc model.DashboardScope, set model.DrillSet, keys []string, page model.Page, counted bool) (map[string]*model.PrivateOrderConnection, error) {
+	if set != model.DrillPrivateOrders {
+		return nil, fmt.Errorf("no private orders behind dashboard set %q", set)
+	}
+	conns, err := drillPages(ctx, s.readDB(ctx), privateOrderKeyset,
+		func() *bun.SelectQuery {
+			return privateOrdersIn(s.readDB(ctx).NewSelect().Model((*model.PrivateOrder)(nil)), sc)
+		}, everyKey,
+		func(o *model.PrivateOrder) int64 { return o.ListParentID }, keys, page, counted)
+	if err != nil {
+		return nil, fmt.Errorf("list dashboard private orders: %w", err)
 	}
 	return conns, nil
 }

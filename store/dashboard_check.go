@@ -90,6 +90,32 @@ func (s *Store) checkDashboard(ctx context.Context) ([]Violation, error) {
 		return nil, err
 	}
 	differ("CréditSud part of the business done", done.CreditSud, spent)
+	// Private orders and consultations are outside the ledger: their figures are checked against the tables read
+	// the directory's way and the store's own seal condition (offersUnsealed), not the views the dashboard reads.
+	directory, err := s.BusinessDone(ctx)
+	if err != nil {
+		return nil, err
+	}
+	differ("private orders of the business done", done.PrivateOrders, directory.PrivateOrders)
+	differ("private orders counted in the business done", model.XPF(done.PrivateOrderCount), model.XPF(directory.PrivateOrderCount))
+	consultations, err := s.DashboardConsultations(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	var offers, awarded int
+	var awardedTTC model.XPF
+	err = s.db.NewRaw(`SELECT
+		(SELECT count(*) FROM consultation_offers AS o JOIN consultations AS c ON c.id = o.consultation_id
+			WHERE o.status = 'SUBMITTED' AND `+offersUnsealed+`),
+		(SELECT count(*) FROM consultations WHERE status = 'AWARDED'),
+		(SELECT coalesce(sum(o.amount_ttc), 0) FROM consultations AS c JOIN consultation_offers AS o ON o.id = c.awarded_offer_id
+			WHERE c.status = 'AWARDED')`).Scan(ctx, &offers, &awarded, &awardedTTC)
+	if err != nil {
+		return nil, fmt.Errorf("count consultation offers and awards: %w", err)
+	}
+	differ("consultation offers received (unsealed)", model.XPF(consultations.OffersReceived), model.XPF(offers))
+	differ("consultations awarded", model.XPF(consultations.Awarded), model.XPF(awarded))
+	differ("consultations awarded amount TTC", consultations.AwardedAmountTTC, awardedTTC)
 	businesses, err := s.DashboardBusinesses(ctx, sc)
 	if err != nil {
 		return nil, err

@@ -356,9 +356,9 @@ func TestDashboardInvoicesByHand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if done.InvoiceCount != 3 || done.Total != 300_000 || done.CreditSud != 180_000 || done.OutsideCreditSud() != 120_000 {
+	if done.InvoiceCount != 3 || done.Total() != 300_000 || done.CreditSud != 180_000 || done.OutsideCreditSud() != 120_000 {
 		t.Errorf("business done = %d invoices, %d XPF, %d CréditSud, %d outside; want 3, 300,000, 180,000, 120,000",
-			done.InvoiceCount, done.Total, done.CreditSud, done.OutsideCreditSud())
+			done.InvoiceCount, done.Total(), done.CreditSud, done.OutsideCreditSud())
 	}
 	conns, err = st.DashboardInvoiceRecords(ctx, scopeOf(w.f1), model.DrillBusinessDone, []string{""}, model.Page{Limit: 10}, true)
 	if err != nil {

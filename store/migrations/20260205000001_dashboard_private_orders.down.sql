@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS private_orders_ordered_idx;
