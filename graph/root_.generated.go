@@ -58,6 +58,7 @@ type ResolverRoot interface {
 	Sector() SectorResolver
 	SectorFacet() SectorFacetResolver
 	Session() SessionResolver
+	Subscription() SubscriptionResolver
 	TgcAmount() TgcAmountResolver
 	Viewer() ViewerResolver
 }
@@ -773,6 +774,12 @@ type ComplexityRoot struct {
 	SessionPayload struct {
 		Session    func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	Subscription struct {
+		ConsultationPublished func(childComplexity int, sectors []string) int
+		InvoiceUpdated        func(childComplexity int, id *string) int
+		SessionEnvelope       func(childComplexity int, id string) int
 	}
 
 	SuggestionReason struct {
@@ -4008,6 +4015,40 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SessionPayload.UserErrors(childComplexity), true
 
+	case "Subscription.consultationPublished":
+		if e.ComplexityRoot.Subscription.ConsultationPublished == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_consultationPublished_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ConsultationPublished(childComplexity, args["sectors"].([]string)), true
+	case "Subscription.invoiceUpdated":
+		if e.ComplexityRoot.Subscription.InvoiceUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_invoiceUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.InvoiceUpdated(childComplexity, args["id"].(*string)), true
+	case "Subscription.sessionEnvelope":
+		if e.ComplexityRoot.Subscription.SessionEnvelope == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_sessionEnvelope_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.SessionEnvelope(childComplexity, args["id"].(string)), true
+
 	case "SuggestionReason.detail":
 		if e.ComplexityRoot.SuggestionReason.Detail == nil {
 			break
@@ -4228,6 +4269,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -6936,6 +6994,37 @@ extend type Mutation {
   declineContactRequest(input: AnswerContactRequestInput!): ContactRequestPayload! @auth(requires: [ENTERPRISE])
   "Records an order paid outside CréditSud against an accepted contact request (ENTERPRISE, either party)."
   recordPrivateOrder(input: RecordPrivateOrderInput!): PrivateOrderPayload! @auth(requires: [ENTERPRISE])
+}
+`, BuiltIn: false},
+	{Name: "../schema/realtime.graphqls", Input: `"""
+Live updates, over WebSocket (the graphql-transport-ws protocol of the graphql-ws client) or Server-Sent Events
+(POST /graphql with Accept: text/event-stream). Events come from PostgreSQL NOTIFY sent inside the committing
+transaction: an update is delivered if and only if its change committed. Authorization is that of the queries and is
+checked when subscribing: a subscription the caller may not make is refused then, with an error and no event.
+"""
+type Subscription {
+  """
+  An invoice after each change (issue, confirmation, control, payment, reissue). With ` + "`" + `id` + "`" + `, that invoice only;
+  without, every invoice the caller may see: its business's as seller or buyer, all of them for ADMIN and AGENT.
+  """
+  invoiceUpdated("Global ID of the invoice to watch; every visible invoice when omitted." id: ID): Invoice!
+    @auth(requires: [ADMIN, AGENT, ENTERPRISE])
+  """
+  A consultation when it is published, if it concerns one of ` + "`" + `sectors` + "`" + `. For a business, ` + "`" + `sectors` + "`" + ` defaults to its
+  own sector; for other callers, to every sector.
+  """
+  consultationPublished("Global IDs (or codes) of the sectors to watch." sectors: [ID!]): Consultation!
+    @auth(requires: [ADMIN, AGENT, CHAMBER, ENTERPRISE])
+  """
+  A session's envelope: its current state at once, then after each ledger move on it (confirmations, controls,
+  payments, top-ups), read fresh from the ledger and coalesced to at most 10 updates per second.
+  """
+  sessionEnvelope("Global ID of the session." id: ID!): SessionBudget!
+    @auth(requires: [ADMIN, AGENT, CHAMBER, ENTERPRISE])
+}
+
+extend schema {
+  subscription: Subscription
 }
 `, BuiltIn: false},
 }

@@ -87,6 +87,13 @@ type Config struct {
 	// ReadYourWrites is how long a caller's reads stay on the primary after its own mutation, when the store
 	// has a read replica (0: no tracking, for a store without one).
 	ReadYourWrites time.Duration
+	// Events, when set, feeds the subscriptions (a store.Listener); Metrics counts them in its subscriptions gauge.
+	Events graph.Events
+	// Streams ends every WebSocket and SSE stream when it is cancelled (the server's drain: http.Server.Shutdown
+	// does not wait for them); nil: streams end with their client.
+	Streams context.Context
+	// InitTimeout is how long a WebSocket client has to send connection_init (0: DefaultInitTimeout).
+	InitTimeout time.Duration
 }
 
 // New returns the HTTP handler of the whole API.
@@ -178,7 +185,13 @@ func graphQL(cfg Config) http.Handler {
 		Resolvers:  resolver,
 		Directives: graph.DirectiveRoot{Auth: graph.Auth},
 	})
+	var opened func() func()
+	if cfg.Metrics != nil {
+		opened = cfg.Metrics.SubscriptionOpened
+	}
+	resolver.WithEvents(cfg.Events, opened)
 	srv := handler.New(schema)
+	addStreamTransports(srv, cfg)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{UseGrapQLResponseJsonByDefault: true})
 	srv.AddTransport(transport.POST{UseGrapQLResponseJsonByDefault: true})
@@ -216,7 +229,15 @@ func graphQL(cfg Config) http.Handler {
 	h = withQueriesOnlyOverGET(h)
 	h = withoutDataOnFailure(h)
 	h = http.TimeoutHandler(h, cfg.RequestTimeout, `{"errors":[{"message":"request timed out","extensions":{"code":"TIMEOUT"}}]}`)
-	return withAdmission(cfg.MaxInFlight, cfg.AdmissionWait, cfg.Metrics, h)
+	h = withAdmission(cfg.MaxInFlight, cfg.AdmissionWait, cfg.Metrics, h)
+	stream := streams(cfg, srv)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isStream(r) {
+			stream.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // withAdmission lets at most max requests execute at once. A request that finds no place within wait is
@@ -248,15 +269,20 @@ func withAdmission(max int, wait time.Duration, m *metrics.Metrics, next http.Ha
 	})
 }
 
+// clientIP is the address the request came from (the anonymous callers' budget is per address).
+func clientIP(r *http.Request) string {
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return ip
+}
+
 // withRateHeaders gives each request a rate state and, once the budget has been charged, reports it in
 // x-ratelimit-* headers; a refused request becomes 429 with Retry-After.
 func withRateHeaders(m *metrics.Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ip, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			ip = r.RemoteAddr
-		}
-		ctx, state := graph.WithRateState(r.Context(), ip)
+		ctx, state := graph.WithRateState(r.Context(), clientIP(r))
 		next.ServeHTTP(&rateWriter{ResponseWriter: w, state: state, metrics: m}, r.WithContext(ctx))
 	})
 }

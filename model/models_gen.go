@@ -536,6 +536,13 @@ type SubmitOfferInput struct {
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// Live updates, over WebSocket (the graphql-transport-ws protocol of the graphql-ws client) or Server-Sent Events
+// (POST /graphql with Accept: text/event-stream). Events come from PostgreSQL NOTIFY sent inside the committing
+// transaction: an update is delivered if and only if its change committed. Authorization is that of the queries and is
+// checked when subscribing: a subscription the caller may not make is refused then, with an error and no event.
+type Subscription struct {
+}
+
 // What a business needs, for supplier suggestions. Give at least one of sectors, apeCodes and keywords.
 type SupplierNeed struct {
 	// Sectors of activity wanted (global IDs or codes such as `BTP`).
