@@ -20,6 +20,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -41,6 +42,9 @@ const (
 	MaxMutationFields = 20
 	DefaultTimeout    = 10 * time.Second
 	queryCacheEntries = 1000
+	// PersistedQueryEntries bounds the Automatic Persisted Queries cache (query texts by hash, least recently used
+	// out first).
+	PersistedQueryEntries = 1000
 	// DefaultMaxInFlight keeps the requests in progress near what the database pool can serve, so that under
 	// overload requests wait before they start, not half-way through a transaction.
 	DefaultMaxInFlight   = 64
@@ -196,6 +200,9 @@ func graphQL(cfg Config) http.Handler {
 	srv.AddTransport(transport.GET{UseGrapQLResponseJsonByDefault: true})
 	srv.AddTransport(transport.POST{UseGrapQLResponseJsonByDefault: true})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheEntries))
+	// Automatic Persisted Queries (Apollo's protocol): a client may send only its query's SHA-256; the server keeps
+	// the texts it has seen in a bounded LRU cache and asks for the text (PERSISTED_QUERY_NOT_FOUND) on a miss.
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](PersistedQueryEntries)})
 	srv.SetParserTokenLimit(MaxParserTokens)
 	srv.AroundFields(resolver.AuditMutations)
 	srv.SetErrorPresenter(graph.ErrorPresenter(cfg.Logger, RequestID))
