@@ -79,6 +79,7 @@ var settings = []setting{
 	{"SUDPRO_READ_YOUR_WRITES", "5s", "with DATABASE_READ_URL, how long a caller's reads stay on the primary after its own mutation (remembered per process and in a cookie)", "more than the replica's usual lag"},
 	{"SUDPRO_CORS_ORIGINS", "", "comma-separated browser origins allowed to call the API (e.g. https://dashboard.province-sud.nc); none: no CORS headers", "the dashboard's origin"},
 	{"SUDPRO_BUDGETS", "ANONYMOUS=1000,ENTERPRISE=10000,CHAMBER=20000,AGENT=50000,ADMIN=50000", "points per hour of each caller kind (a query costs 1 + 1 per 100 nodes, a mutation 10 per field); an API key's hourly_budget overrides CHAMBER's", "default"},
+	{"SUDPRO_PERSISTED_ONLY_ROLES", "", "comma-separated roles (e.g. AGENT) whose callers may run only the operations an admin registered with registerPersistedOperation, as API keys with persistedOnly may. Unset: no role is restricted", "the dashboard's role once its operations are registered, if it has its own"},
 	{"SUDPRO_MAX_IN_FLIGHT", "64", "GraphQL requests executing at once; others wait up to 2 s, then get 503 with Retry-After before anything runs", "about 3× SUDPRO_DB_MAX_CONNS"},
 	{"SUDPRO_DRAIN_DELAY", "", "after SIGTERM, how long /readyz answers 503 while requests are still served, so the load balancer stops sending new ones before the listener closes; then in-flight requests drain (up to SUDPRO_REQUEST_TIMEOUT + 5s). Unset: 0s in development, 10s in production", "more than the load balancer's health-check interval × its failure threshold"},
 	{"SUDPRO_SEED_PROFILE", "demo", "data seeded into an empty local database at start (development only; \"none\" to skip)", "unused"},
@@ -112,6 +113,7 @@ type config struct {
 	serviceName      string
 	maxInFlight      int
 	corsOrigins      []string
+	persistedOnly    []model.Role
 	budgets          map[model.Role]int
 	anonymousBudget  int
 	seedProfile      string
@@ -186,6 +188,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 			c.budgets[role] = points
 		default:
 			return c, fmt.Errorf("SUDPRO_BUDGETS: %q is not ANONYMOUS or a role", name)
+		}
+	}
+	if roles := get("SUDPRO_PERSISTED_ONLY_ROLES"); roles != "" {
+		for _, name := range strings.Split(roles, ",") {
+			role := model.Role(strings.ToUpper(strings.TrimSpace(name)))
+			if !role.IsValid() {
+				return c, fmt.Errorf("SUDPRO_PERSISTED_ONLY_ROLES: %q is not a role", name)
+			}
+			c.persistedOnly = append(c.persistedOnly, role)
 		}
 	}
 	if origins := get("SUDPRO_CORS_ORIGINS"); origins != "" {
@@ -446,7 +457,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 		Store: st, Auth: authenticator, Logger: logger, RequestTimeout: cfg.requestTimeout, MaxInFlight: cfg.maxInFlight,
 		CORSOrigins: cfg.corsOrigins, Budgets: cfg.budgets, AnonymousBudget: cfg.anonymousBudget,
 		Introspection: !cfg.production, Metrics: m, ServeMetrics: cfg.metricsAddr == "", Tracer: tracer,
-		ReadYourWrites: readYourWrites, Events: events, Streams: streams,
+		ReadYourWrites: readYourWrites, Events: events, Streams: streams, PersistedOnlyRoles: cfg.persistedOnly,
 		Ready: func(ctx context.Context) error {
 			if draining.Load() {
 				return errors.New("shutting down")

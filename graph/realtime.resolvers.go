@@ -10,6 +10,50 @@ import (
 	"sudpro/model"
 )
 
+func (r *mutationResolver) RegisterPersistedOperation(ctx context.Context, input model.RegisterPersistedOperationInput) (*model.PersistedOperationPayload, error) {
+	op, _ := r.op(ctx, nil)
+	var p *model.PersistedOperation
+	err := parses(input.Query)
+	if err == nil {
+		p, err = r.store.RegisterPersistedOperation(ctx, op, input.Name, input.Query)
+	}
+	errs, err := userErrors(model.Outcome{}, err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.PersistedOperationPayload{Operation: p, UserErrors: errs}, nil
+}
+
+func (r *mutationResolver) RemovePersistedOperation(ctx context.Context, input model.RemovePersistedOperationInput) (*model.PersistedOperationPayload, error) {
+	id, err := model.ParseIntID("input.id", model.TypePersistedOperation, input.ID)
+	var p *model.PersistedOperation
+	if err == nil {
+		p, err = r.store.RemovePersistedOperation(ctx, id)
+	}
+	errs, err := userErrors(model.Outcome{}, err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.PersistedOperationPayload{Operation: p, UserErrors: errs}, nil
+}
+
+func (r *mutationResolver) SetAPIKeyPersistedOnly(ctx context.Context, input model.SetAPIKeyPersistedOnlyInput) (*model.SetAPIKeyPersistedOnlyPayload, error) {
+	id, err := model.ParseIntID("input.id", model.TypeAPIKey, input.ID)
+	var k *model.APIKey
+	if err == nil {
+		k, err = r.store.SetAPIKeyPersistedOnly(ctx, id, input.PersistedOnly)
+	}
+	errs, err := userErrors(model.Outcome{}, err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.SetAPIKeyPersistedOnlyPayload{APIKey: k, UserErrors: errs}, nil
+}
+
+func (r *queryResolver) PersistedOperations(ctx context.Context) ([]*model.PersistedOperation, error) {
+	return r.store.PersistedOperations(ctx)
+}
+
 func (r *subscriptionResolver) InvoiceUpdated(ctx context.Context, id *string) (<-chan *model.Invoice, error) {
 	return r.subscribeInvoices(ctx, id)
 }

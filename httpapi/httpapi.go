@@ -98,6 +98,9 @@ type Config struct {
 	Streams context.Context
 	// InitTimeout is how long a WebSocket client has to send connection_init (0: DefaultInitTimeout).
 	InitTimeout time.Duration
+	// PersistedOnlyRoles are the roles whose callers may run only registered operations (persisted_operations),
+	// as API keys with persisted_only may.
+	PersistedOnlyRoles []model.Role
 }
 
 // New returns the HTTP handler of the whole API.
@@ -202,6 +205,7 @@ func graphQL(cfg Config) http.Handler {
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheEntries))
 	// Automatic Persisted Queries (Apollo's protocol): a client may send only its query's SHA-256; the server keeps
 	// the texts it has seen in a bounded LRU cache and asks for the text (PERSISTED_QUERY_NOT_FOUND) on a miss.
+	srv.Use(graph.Allowlist{Roles: cfg.PersistedOnlyRoles, Lookup: cfg.Store.PersistedQuery})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](PersistedQueryEntries)})
 	srv.SetParserTokenLimit(MaxParserTokens)
 	srv.AroundFields(resolver.AuditMutations)

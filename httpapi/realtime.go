@@ -75,6 +75,9 @@ func addStreamTransports(srv *handler.Server, cfg Config) {
 	})
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		// Each event of a subscription is a request of its own for the dataloaders: nothing cached from the last.
+		if !graphql.HasOperationContext(ctx) { // a request that did not parse
+			return next(ctx)
+		}
 		if op := graphql.GetOperationContext(ctx).Operation; op != nil && op.Operation == ast.Subscription {
 			ctx = graph.WithBatchHook(graph.WithLoaders(ctx, graph.NewLoaders(cfg.Store)), batchHook(cfg.Metrics, cfg.Tracer))
 		}
