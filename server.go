@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -59,6 +60,7 @@ type setting struct {
 var settings = []setting{
 	{"DATABASE_URL", "", "PostgreSQL URL (postgres://user:pass@host:5432/db). Unset: a private local PostgreSQL in SUDPRO_DATA_DIR is started and stopped with the command", "the primary (or its PgBouncer), with sslmode=verify-full off the host"},
 	{"DATABASE_READ_URL", "", "PostgreSQL URL of a streaming read replica: directory and list reads go there, except a caller's reads for SUDPRO_READ_YOUR_WRITES after its own mutation; mutations stay on DATABASE_URL", "the replica (or its PgBouncer) when there is one"},
+	{"SUDPRO_LISTEN_URL", "", "PostgreSQL URL of the one connection per process that LISTENs for the subscriptions' events. Unset: DATABASE_URL. It must reach the primary directly (LISTEN does not work through PgBouncer in transaction mode), never a replica", "the primary itself when DATABASE_URL is a PgBouncer"},
 	{"SUDPRO_ENV", "development", "development or production. Production refuses development secrets, needs DATABASE_URL, and turns introspection off for anonymous callers", "production"},
 	{"SUDPRO_ADDR", "127.0.0.1:8080", "address the HTTP server listens on (use :8080 to listen on every interface)", ":8080 behind the load balancer"},
 	{"SUDPRO_METRICS_ADDR", "", "address of a separate listener serving only /metrics (Prometheus). Unset: /metrics is served on SUDPRO_ADDR", "an internal address, e.g. 10.0.0.5:9090, so /metrics stays off the public listener"},
@@ -77,6 +79,7 @@ var settings = []setting{
 	{"SUDPRO_READ_YOUR_WRITES", "5s", "with DATABASE_READ_URL, how long a caller's reads stay on the primary after its own mutation (remembered per process and in a cookie)", "more than the replica's usual lag"},
 	{"SUDPRO_CORS_ORIGINS", "", "comma-separated browser origins allowed to call the API (e.g. https://dashboard.province-sud.nc); none: no CORS headers", "the dashboard's origin"},
 	{"SUDPRO_BUDGETS", "ANONYMOUS=1000,ENTERPRISE=10000,CHAMBER=20000,AGENT=50000,ADMIN=50000", "points per hour of each caller kind (a query costs 1 + 1 per 100 nodes, a mutation 10 per field); an API key's hourly_budget overrides CHAMBER's", "default"},
+	{"SUDPRO_PERSISTED_ONLY_ROLES", "", "comma-separated roles (e.g. AGENT) whose callers may run only the operations an admin registered with registerPersistedOperation, as API keys with persistedOnly may. Unset: no role is restricted", "the dashboard's role once its operations are registered, if it has its own"},
 	{"SUDPRO_MAX_IN_FLIGHT", "64", "GraphQL requests executing at once; others wait up to 2 s, then get 503 with Retry-After before anything runs", "about 3× SUDPRO_DB_MAX_CONNS"},
 	{"SUDPRO_DRAIN_DELAY", "", "after SIGTERM, how long /readyz answers 503 while requests are still served, so the load balancer stops sending new ones before the listener closes; then in-flight requests drain (up to SUDPRO_REQUEST_TIMEOUT + 5s). Unset: 0s in development, 10s in production", "more than the load balancer's health-check interval × its failure threshold"},
 	{"SUDPRO_SEED_PROFILE", "demo", "data seeded into an empty local database at start (development only): demo, sudmag-2025 (SUD'MAG #26's figures), or \"none\" to skip", "unused"},
@@ -89,6 +92,7 @@ var settings = []setting{
 type config struct {
 	databaseURL      string
 	readURL          string
+	listenURL        string
 	production       bool
 	addr             string
 	metricsAddr      string
@@ -109,6 +113,7 @@ type config struct {
 	serviceName      string
 	maxInFlight      int
 	corsOrigins      []string
+	persistedOnly    []model.Role
 	budgets          map[model.Role]int
 	anonymousBudget  int
 	seedProfile      string
@@ -132,7 +137,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		databaseURL: get("DATABASE_URL"), addr: get("SUDPRO_ADDR"), dataDir: get("SUDPRO_DATA_DIR"),
 		jwtSecret: get("SUDPRO_JWT_SECRET"), jwtIssuer: get("SUDPRO_JWT_ISSUER"), jwtAudience: get("SUDPRO_JWT_AUDIENCE"),
 		jwksURL: get("SUDPRO_JWKS_URL"), jwtRoleClaim: get("SUDPRO_JWT_ROLE_CLAIM"), jwtRIDETClaim: get("SUDPRO_JWT_RIDET_CLAIM"),
-		seedProfile: get("SUDPRO_SEED_PROFILE"), readURL: get("DATABASE_READ_URL"), metricsAddr: get("SUDPRO_METRICS_ADDR"),
+		seedProfile: get("SUDPRO_SEED_PROFILE"), readURL: get("DATABASE_READ_URL"), listenURL: get("SUDPRO_LISTEN_URL"), metricsAddr: get("SUDPRO_METRICS_ADDR"),
 		queryMode: get("SUDPRO_DB_QUERY_MODE"), otlpEndpoint: get("OTEL_EXPORTER_OTLP_ENDPOINT"), serviceName: get("OTEL_SERVICE_NAME"),
 	}
 	switch env := get("SUDPRO_ENV"); env {
@@ -183,6 +188,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 			c.budgets[role] = points
 		default:
 			return c, fmt.Errorf("SUDPRO_BUDGETS: %q is not ANONYMOUS or a role", name)
+		}
+	}
+	if roles := get("SUDPRO_PERSISTED_ONLY_ROLES"); roles != "" {
+		for _, name := range strings.Split(roles, ",") {
+			role := model.Role(strings.ToUpper(strings.TrimSpace(name)))
+			if !role.IsValid() {
+				return c, fmt.Errorf("SUDPRO_PERSISTED_ONLY_ROLES: %q is not a role", name)
+			}
+			c.persistedOnly = append(c.persistedOnly, role)
 		}
 	}
 	if origins := get("SUDPRO_CORS_ORIGINS"); origins != "" {
@@ -289,14 +303,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 }
 
-// database connects to DATABASE_URL, or starts (or joins) the private local cluster; close releases both.
-func database(ctx context.Context, cfg config, logger *slog.Logger) (db *bun.DB, local bool, closeAll func(), err error) {
+// database connects to DATABASE_URL, or starts (or joins) the private local cluster, whose URL it returns as
+// localDSN; close releases both.
+func database(ctx context.Context, cfg config, logger *slog.Logger) (db *bun.DB, localDSN string, closeAll func(), err error) {
 	dsn := cfg.databaseURL
 	release := func() {}
 	if dsn == "" {
 		cluster, err := pglocal.Start(ctx, pglocal.Options{Dir: filepath.Join(cfg.dataDir, "postgres"), Logger: logger})
 		if err != nil {
-			return nil, false, nil, fmt.Errorf("start local PostgreSQL: %w", err)
+			return nil, "", nil, fmt.Errorf("start local PostgreSQL: %w", err)
 		}
 		release = func() {
 			if err := cluster.Close(); err != nil {
@@ -305,16 +320,16 @@ func database(ctx context.Context, cfg config, logger *slog.Logger) (db *bun.DB,
 		}
 		if err := ensureDatabase(ctx, cluster.DSN("postgres"), "sudpro"); err != nil {
 			release()
-			return nil, false, nil, err
+			return nil, "", nil, err
 		}
-		dsn, local = cluster.DSN("sudpro"), true
+		dsn, localDSN = cluster.DSN("sudpro"), cluster.DSN("sudpro")
 	}
 	db, err = store.Open(dsn, cfg.storeOptions(false))
 	if err != nil {
 		release()
-		return nil, false, nil, err
+		return nil, "", nil, err
 	}
-	return db, local, func() { _ = db.Close(); release() }, nil
+	return db, localDSN, func() { _ = db.Close(); release() }, nil
 }
 
 // storeOptions are the connection settings of the primary, or of the replica.
@@ -372,11 +387,15 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 	}
 	defer stopTracing()
 	cfg.tracer = tracer
-	db, local, closeDB, err := database(ctx, cfg, logger)
+	db, localDSN, closeDB, err := database(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
+	local, listenDSN := localDSN != "", cmp.Or(cfg.listenURL, cfg.databaseURL)
+	if local {
+		listenDSN = localDSN
+	}
 	st := store.New(db)
 	m := metrics.New()
 	if err := m.RegisterDB("primary", db.DB); err != nil {
@@ -426,13 +445,19 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 		return fmt.Errorf("authentication: %w", err)
 	}
 	defer authenticator.Close()
+	// One LISTEN connection per process, on the primary itself (not the pool, never the replica), feeds the
+	// subscriptions; streams end when the drain starts, since Shutdown does not wait for them.
+	events := store.Listen(listenDSN, logger)
+	defer events.Close()
+	streams, closeStreams := context.WithCancel(context.Background())
+	defer closeStreams()
 	// draining turns readiness off from SIGTERM on, so the load balancer stops sending requests here.
 	var draining atomic.Bool
 	handler := httpapi.New(httpapi.Config{
 		Store: st, Auth: authenticator, Logger: logger, RequestTimeout: cfg.requestTimeout, MaxInFlight: cfg.maxInFlight,
 		CORSOrigins: cfg.corsOrigins, Budgets: cfg.budgets, AnonymousBudget: cfg.anonymousBudget,
 		Introspection: !cfg.production, Metrics: m, ServeMetrics: cfg.metricsAddr == "", Tracer: tracer,
-		ReadYourWrites: readYourWrites,
+		ReadYourWrites: readYourWrites, Events: events, Streams: streams, PersistedOnlyRoles: cfg.persistedOnly,
 		Ready: func(ctx context.Context) error {
 			if draining.Load() {
 				return errors.New("shutting down")
@@ -464,6 +489,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 		BaseContext:       func(net.Listener) context.Context { return base },
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(closeStreams)
 	servers := []*http.Server{srv}
 	serveErr := make(chan error, 2)
 	if cfg.metricsAddr != "" {

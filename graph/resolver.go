@@ -14,6 +14,8 @@ type Resolver struct {
 	store     *store.Store
 	logger    *slog.Logger
 	requestID RequestIDFunc
+	events    Events        // subscriptions' notifications (WithEvents)
+	opened    func() func() // counts open subscriptions, or nil
 }
 
 // NewResolver returns the root resolver over st; requestID names the request of a context in the ledger.

@@ -59,6 +59,7 @@ type ResolverRoot interface {
 	Sector() SectorResolver
 	SectorFacet() SectorFacetResolver
 	Session() SessionResolver
+	Subscription() SubscriptionResolver
 	TgcAmount() TgcAmountResolver
 	Viewer() ViewerResolver
 }
@@ -78,14 +79,15 @@ type ComplexityRoot struct {
 	}
 
 	ApiKey struct {
-		CreatedAt  func(childComplexity int) int
-		CreatedBy  func(childComplexity int) int
-		LastUsedAt func(childComplexity int) int
-		Name       func(childComplexity int) int
-		NodeID     func(childComplexity int) int
-		Prefix     func(childComplexity int) int
-		RevokedAt  func(childComplexity int) int
-		Scopes     func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		CreatedBy     func(childComplexity int) int
+		LastUsedAt    func(childComplexity int) int
+		Name          func(childComplexity int) int
+		NodeID        func(childComplexity int) int
+		PersistedOnly func(childComplexity int) int
+		Prefix        func(childComplexity int) int
+		RevokedAt     func(childComplexity int) int
+		Scopes        func(childComplexity int) int
 	}
 
 	AuditEntry struct {
@@ -549,38 +551,41 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AcceptContactRequest  func(childComplexity int, input model.AnswerContactRequestInput) int
-		AnswerQuestion        func(childComplexity int, input model.AnswerQuestionInput) int
-		ApproveInvoice        func(childComplexity int, input model.InvoiceControlInput) int
-		AskQuestion           func(childComplexity int, input model.AskQuestionInput) int
-		AwardConsultation     func(childComplexity int, input model.AwardConsultationInput) int
-		CancelConsultation    func(childComplexity int, input model.ConsultationDecisionInput) int
-		ConfirmInvoice        func(childComplexity int, input model.ConfirmInvoiceInput) int
-		CreateAPIKey          func(childComplexity int, input model.CreateAPIKeyInput) int
-		CreateConsultation    func(childComplexity int, input model.CreateConsultationInput) int
-		CreateProgramme       func(childComplexity int, input model.CreateProgrammeInput) int
-		CreateSession         func(childComplexity int, input model.CreateSessionInput) int
-		DeclareUnsuccessful   func(childComplexity int, input model.ConsultationDecisionInput) int
-		DeclineContactRequest func(childComplexity int, input model.AnswerContactRequestInput) int
-		ExtendDeadline        func(childComplexity int, input model.ExtendDeadlineInput) int
-		GrantAllocations      func(childComplexity int, input model.GrantAllocationsInput) int
-		IssueInvoice          func(childComplexity int, input model.IssueInvoiceInput) int
-		MarkInvoicesPaid      func(childComplexity int, input model.MarkInvoicesPaidInput) int
-		MarkOffer             func(childComplexity int, input model.MarkOfferInput) int
-		PublishConsultation   func(childComplexity int, input model.ConsultationInput) int
-		RecordPrivateOrder    func(childComplexity int, input model.RecordPrivateOrderInput) int
-		ReissueInvoice        func(childComplexity int, input model.ReissueInvoiceInput) int
-		RejectInvoice         func(childComplexity int, input model.RejectInvoiceInput) int
-		ReturnInvoice         func(childComplexity int, input model.InvoiceControlInput) int
-		ReviseOffer           func(childComplexity int, input model.ReviseOfferInput) int
-		RevokeAPIKey          func(childComplexity int, input model.RevokeAPIKeyInput) int
-		SendContactRequest    func(childComplexity int, input model.SendContactRequestInput) int
-		SubmitOffer           func(childComplexity int, input model.SubmitOfferInput) int
-		TopUpSession          func(childComplexity int, input model.TopUpSessionInput) int
-		UpdateConsultation    func(childComplexity int, input model.UpdateConsultationInput) int
-		UpdateProgramme       func(childComplexity int, input model.UpdateProgrammeInput) int
-		UpdateSession         func(childComplexity int, input model.UpdateSessionInput) int
-		WithdrawOffer         func(childComplexity int, input model.WithdrawOfferInput) int
+		AcceptContactRequest       func(childComplexity int, input model.AnswerContactRequestInput) int
+		AnswerQuestion             func(childComplexity int, input model.AnswerQuestionInput) int
+		ApproveInvoice             func(childComplexity int, input model.InvoiceControlInput) int
+		AskQuestion                func(childComplexity int, input model.AskQuestionInput) int
+		AwardConsultation          func(childComplexity int, input model.AwardConsultationInput) int
+		CancelConsultation         func(childComplexity int, input model.ConsultationDecisionInput) int
+		ConfirmInvoice             func(childComplexity int, input model.ConfirmInvoiceInput) int
+		CreateAPIKey               func(childComplexity int, input model.CreateAPIKeyInput) int
+		CreateConsultation         func(childComplexity int, input model.CreateConsultationInput) int
+		CreateProgramme            func(childComplexity int, input model.CreateProgrammeInput) int
+		CreateSession              func(childComplexity int, input model.CreateSessionInput) int
+		DeclareUnsuccessful        func(childComplexity int, input model.ConsultationDecisionInput) int
+		DeclineContactRequest      func(childComplexity int, input model.AnswerContactRequestInput) int
+		ExtendDeadline             func(childComplexity int, input model.ExtendDeadlineInput) int
+		GrantAllocations           func(childComplexity int, input model.GrantAllocationsInput) int
+		IssueInvoice               func(childComplexity int, input model.IssueInvoiceInput) int
+		MarkInvoicesPaid           func(childComplexity int, input model.MarkInvoicesPaidInput) int
+		MarkOffer                  func(childComplexity int, input model.MarkOfferInput) int
+		PublishConsultation        func(childComplexity int, input model.ConsultationInput) int
+		RecordPrivateOrder         func(childComplexity int, input model.RecordPrivateOrderInput) int
+		RegisterPersistedOperation func(childComplexity int, input model.RegisterPersistedOperationInput) int
+		ReissueInvoice             func(childComplexity int, input model.ReissueInvoiceInput) int
+		RejectInvoice              func(childComplexity int, input model.RejectInvoiceInput) int
+		RemovePersistedOperation   func(childComplexity int, input model.RemovePersistedOperationInput) int
+		ReturnInvoice              func(childComplexity int, input model.InvoiceControlInput) int
+		ReviseOffer                func(childComplexity int, input model.ReviseOfferInput) int
+		RevokeAPIKey               func(childComplexity int, input model.RevokeAPIKeyInput) int
+		SendContactRequest         func(childComplexity int, input model.SendContactRequestInput) int
+		SetAPIKeyPersistedOnly     func(childComplexity int, input model.SetAPIKeyPersistedOnlyInput) int
+		SubmitOffer                func(childComplexity int, input model.SubmitOfferInput) int
+		TopUpSession               func(childComplexity int, input model.TopUpSessionInput) int
+		UpdateConsultation         func(childComplexity int, input model.UpdateConsultationInput) int
+		UpdateProgramme            func(childComplexity int, input model.UpdateProgrammeInput) int
+		UpdateSession              func(childComplexity int, input model.UpdateSessionInput) int
+		WithdrawOffer              func(childComplexity int, input model.WithdrawOfferInput) int
 	}
 
 	Offer struct {
@@ -643,6 +648,20 @@ type ComplexityRoot struct {
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
+	}
+
+	PersistedOperation struct {
+		CreatedAt func(childComplexity int) int
+		CreatedBy func(childComplexity int) int
+		Hash      func(childComplexity int) int
+		Name      func(childComplexity int) int
+		NodeID    func(childComplexity int) int
+		Query     func(childComplexity int) int
+	}
+
+	PersistedOperationPayload struct {
+		Operation  func(childComplexity int) int
+		UserErrors func(childComplexity int) int
 	}
 
 	Posting struct {
@@ -718,6 +737,7 @@ type ComplexityRoot struct {
 		LedgerEntries                   func(childComplexity int, invoice *string, account *string, first *int, after *string, last *int, before *string) int
 		Node                            func(childComplexity int, id string) int
 		Nodes                           func(childComplexity int, ids []string) int
+		PersistedOperations             func(childComplexity int) int
 		Programmes                      func(childComplexity int, first *int, after *string, last *int, before *string) int
 		RateLimit                       func(childComplexity int) int
 		Sectors                         func(childComplexity int) int
@@ -802,6 +822,17 @@ type ComplexityRoot struct {
 	SessionPayload struct {
 		Session    func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	SetApiKeyPersistedOnlyPayload struct {
+		APIKey     func(childComplexity int) int
+		UserErrors func(childComplexity int) int
+	}
+
+	Subscription struct {
+		ConsultationPublished func(childComplexity int, sectors []string) int
+		InvoiceUpdated        func(childComplexity int, id *string) int
+		SessionEnvelope       func(childComplexity int, id string) int
 	}
 
 	SuggestionReason struct {
@@ -924,6 +955,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApiKey.NodeID(childComplexity), true
+	case "ApiKey.persistedOnly":
+		if e.ComplexityRoot.ApiKey.PersistedOnly == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiKey.PersistedOnly(childComplexity), true
 	case "ApiKey.prefix":
 		if e.ComplexityRoot.ApiKey.Prefix == nil {
 			break
@@ -3110,6 +3147,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordPrivateOrder(childComplexity, args["input"].(model.RecordPrivateOrderInput)), true
+	case "Mutation.registerPersistedOperation":
+		if e.ComplexityRoot.Mutation.RegisterPersistedOperation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_registerPersistedOperation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RegisterPersistedOperation(childComplexity, args["input"].(model.RegisterPersistedOperationInput)), true
 	case "Mutation.reissueInvoice":
 		if e.ComplexityRoot.Mutation.ReissueInvoice == nil {
 			break
@@ -3132,6 +3180,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RejectInvoice(childComplexity, args["input"].(model.RejectInvoiceInput)), true
+	case "Mutation.removePersistedOperation":
+		if e.ComplexityRoot.Mutation.RemovePersistedOperation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removePersistedOperation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemovePersistedOperation(childComplexity, args["input"].(model.RemovePersistedOperationInput)), true
 	case "Mutation.returnInvoice":
 		if e.ComplexityRoot.Mutation.ReturnInvoice == nil {
 			break
@@ -3176,6 +3235,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SendContactRequest(childComplexity, args["input"].(model.SendContactRequestInput)), true
+	case "Mutation.setApiKeyPersistedOnly":
+		if e.ComplexityRoot.Mutation.SetAPIKeyPersistedOnly == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setApiKeyPersistedOnly_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetAPIKeyPersistedOnly(childComplexity, args["input"].(model.SetAPIKeyPersistedOnlyInput)), true
 	case "Mutation.submitOffer":
 		if e.ComplexityRoot.Mutation.SubmitOffer == nil {
 			break
@@ -3495,6 +3565,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "PersistedOperation.createdAt":
+		if e.ComplexityRoot.PersistedOperation.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperation.CreatedAt(childComplexity), true
+	case "PersistedOperation.createdBy":
+		if e.ComplexityRoot.PersistedOperation.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperation.CreatedBy(childComplexity), true
+	case "PersistedOperation.hash":
+		if e.ComplexityRoot.PersistedOperation.Hash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperation.Hash(childComplexity), true
+	case "PersistedOperation.name":
+		if e.ComplexityRoot.PersistedOperation.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperation.Name(childComplexity), true
+	case "PersistedOperation.id":
+		if e.ComplexityRoot.PersistedOperation.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperation.NodeID(childComplexity), true
+	case "PersistedOperation.query":
+		if e.ComplexityRoot.PersistedOperation.Query == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperation.Query(childComplexity), true
+
+	case "PersistedOperationPayload.operation":
+		if e.ComplexityRoot.PersistedOperationPayload.Operation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperationPayload.Operation(childComplexity), true
+	case "PersistedOperationPayload.userErrors":
+		if e.ComplexityRoot.PersistedOperationPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperationPayload.UserErrors(childComplexity), true
 
 	case "Posting.account":
 		if e.ComplexityRoot.Posting.Account == nil {
@@ -3831,6 +3951,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]string)), true
+	case "Query.persistedOperations":
+		if e.ComplexityRoot.Query.PersistedOperations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.PersistedOperations(childComplexity), true
 	case "Query.programmes":
 		if e.ComplexityRoot.Query.Programmes == nil {
 			break
@@ -4174,6 +4300,53 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SessionPayload.UserErrors(childComplexity), true
 
+	case "SetApiKeyPersistedOnlyPayload.apiKey":
+		if e.ComplexityRoot.SetApiKeyPersistedOnlyPayload.APIKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetApiKeyPersistedOnlyPayload.APIKey(childComplexity), true
+	case "SetApiKeyPersistedOnlyPayload.userErrors":
+		if e.ComplexityRoot.SetApiKeyPersistedOnlyPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetApiKeyPersistedOnlyPayload.UserErrors(childComplexity), true
+
+	case "Subscription.consultationPublished":
+		if e.ComplexityRoot.Subscription.ConsultationPublished == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_consultationPublished_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ConsultationPublished(childComplexity, args["sectors"].([]string)), true
+	case "Subscription.invoiceUpdated":
+		if e.ComplexityRoot.Subscription.InvoiceUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_invoiceUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.InvoiceUpdated(childComplexity, args["id"].(*string)), true
+	case "Subscription.sessionEnvelope":
+		if e.ComplexityRoot.Subscription.SessionEnvelope == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_sessionEnvelope_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.SessionEnvelope(childComplexity, args["id"].(string)), true
+
 	case "SuggestionReason.detail":
 		if e.ComplexityRoot.SuggestionReason.Detail == nil {
 			break
@@ -4338,11 +4511,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("OfferMarkInput", ec.unmarshalInputOfferMarkInput),
 			graphql.NewInputUnmarshaler("OfferTermsInput", ec.unmarshalInputOfferTermsInput),
 			graphql.NewInputUnmarshaler("RecordPrivateOrderInput", ec.unmarshalInputRecordPrivateOrderInput),
+			graphql.NewInputUnmarshaler("RegisterPersistedOperationInput", ec.unmarshalInputRegisterPersistedOperationInput),
 			graphql.NewInputUnmarshaler("ReissueInvoiceInput", ec.unmarshalInputReissueInvoiceInput),
 			graphql.NewInputUnmarshaler("RejectInvoiceInput", ec.unmarshalInputRejectInvoiceInput),
+			graphql.NewInputUnmarshaler("RemovePersistedOperationInput", ec.unmarshalInputRemovePersistedOperationInput),
 			graphql.NewInputUnmarshaler("ReviseOfferInput", ec.unmarshalInputReviseOfferInput),
 			graphql.NewInputUnmarshaler("RevokeApiKeyInput", ec.unmarshalInputRevokeApiKeyInput),
 			graphql.NewInputUnmarshaler("SendContactRequestInput", ec.unmarshalInputSendContactRequestInput),
+			graphql.NewInputUnmarshaler("SetApiKeyPersistedOnlyInput", ec.unmarshalInputSetApiKeyPersistedOnlyInput),
 			graphql.NewInputUnmarshaler("SubmitOfferInput", ec.unmarshalInputSubmitOfferInput),
 			graphql.NewInputUnmarshaler("SupplierNeed", ec.unmarshalInputSupplierNeed),
 			graphql.NewInputUnmarshaler("TopUpSessionInput", ec.unmarshalInputTopUpSessionInput),
@@ -4394,6 +4570,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -7185,6 +7378,114 @@ extend type Mutation {
   recordPrivateOrder(input: RecordPrivateOrderInput!): PrivateOrderPayload! @auth(requires: [ENTERPRISE])
 }
 `, BuiltIn: false},
+	{Name: "../schema/realtime.graphqls", Input: `"""
+Live updates, over WebSocket (the graphql-transport-ws protocol of the graphql-ws client) or Server-Sent Events
+(POST /graphql with Accept: text/event-stream). Events come from PostgreSQL NOTIFY sent inside the committing
+transaction: an update is delivered if and only if its change committed. Authorization is that of the queries and is
+checked when subscribing: a subscription the caller may not make is refused then, with an error and no event.
+"""
+type Subscription {
+  """
+  An invoice after each change (issue, confirmation, control, payment, reissue). With ` + "`" + `id` + "`" + `, that invoice only;
+  without, every invoice the caller may see: its business's as seller or buyer, all of them for ADMIN and AGENT.
+  """
+  invoiceUpdated("Global ID of the invoice to watch; every visible invoice when omitted." id: ID): Invoice!
+    @auth(requires: [ADMIN, AGENT, ENTERPRISE])
+  """
+  A consultation when it is published, if it concerns one of ` + "`" + `sectors` + "`" + `. For a business, ` + "`" + `sectors` + "`" + ` defaults to its
+  own sector; for other callers, to every sector.
+  """
+  consultationPublished("Global IDs (or codes) of the sectors to watch." sectors: [ID!]): Consultation!
+    @auth(requires: [ADMIN, AGENT, CHAMBER, ENTERPRISE])
+  """
+  A session's envelope: its current state at once, then after each ledger move on it (confirmations, controls,
+  payments, top-ups), read fresh from the ledger and coalesced to at most 10 updates per second.
+  """
+  sessionEnvelope("Global ID of the session." id: ID!): SessionBudget!
+    @auth(requires: [ADMIN, AGENT, CHAMBER, ENTERPRISE])
+}
+
+extend schema {
+  subscription: Subscription
+}
+
+"""
+A GraphQL document the Province registered on the allowlist. Callers restricted to persisted operations (an API
+key with ` + "`" + `persistedOnly` + "`" + `, or a role the server's SUDPRO_PERSISTED_ONLY_ROLES lists) may run these and nothing
+else, sending the text or only its hash (` + "`" + `extensions.persistedQuery.sha256Hash` + "`" + `, Apollo's protocol).
+"""
+type PersistedOperation {
+  "Opaque global identifier."
+  id: ID!
+  "SHA-256 of the document's text, in lowercase hex."
+  hash: String!
+  "What it is for, e.g. ` + "`" + `dashboard: envelope by sector` + "`" + `."
+  name: String!
+  "The document."
+  query: String!
+  "When it was registered."
+  createdAt: DateTime!
+  "Who registered it (token subject)."
+  createdBy: String!
+}
+
+extend type ApiKey {
+  "Whether the key may run only the registered operations (` + "`" + `persistedOperations` + "`" + `)."
+  persistedOnly: Boolean!
+}
+
+extend type Query {
+  "The allowlist of registered operations, newest first."
+  persistedOperations: [PersistedOperation!]! @auth(requires: [ADMIN])
+}
+
+"A document to register."
+input RegisterPersistedOperationInput {
+  "What it is for (1 to 200 characters)."
+  name: String!
+  "The GraphQL document, exactly as clients will send it (its SHA-256 is its key)."
+  query: String!
+}
+
+"An operation to take off the allowlist."
+input RemovePersistedOperationInput {
+  "Global ID of the operation."
+  id: ID!
+}
+
+"A key to restrict to the allowlist, or to free from it."
+input SetApiKeyPersistedOnlyInput {
+  "Global ID of the key."
+  id: ID!
+  "True: only registered operations run with this key."
+  persistedOnly: Boolean!
+}
+
+"A registered operation, or why the mutation could not be done."
+type PersistedOperationPayload {
+  "The operation registered or removed; null when nothing was done."
+  operation: PersistedOperation
+  "What was wrong with the input; empty on success."
+  userErrors: [UserError!]!
+}
+
+"A key after the change, or why it could not be done."
+type SetApiKeyPersistedOnlyPayload {
+  "The key; null when it could not be found."
+  apiKey: ApiKey
+  "What was wrong with the input; empty on success."
+  userErrors: [UserError!]!
+}
+
+extend type Mutation {
+  "Registers a GraphQL document on the allowlist (the same text twice is one entry)."
+  registerPersistedOperation("The document." input: RegisterPersistedOperationInput!): PersistedOperationPayload! @auth(requires: [ADMIN])
+  "Takes an operation off the allowlist: restricted callers can no longer run it."
+  removePersistedOperation("The operation." input: RemovePersistedOperationInput!): PersistedOperationPayload! @auth(requires: [ADMIN])
+  "Restricts an API key to the registered operations, or frees it (e.g. the Province's dashboard key)."
+  setApiKeyPersistedOnly("The key and the setting." input: SetApiKeyPersistedOnlyInput!): SetApiKeyPersistedOnlyPayload! @auth(requires: [ADMIN])
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -7228,6 +7529,8 @@ func (ec *executionContext) childFields_ApiKey(ctx context.Context, field graphq
 		return ec.fieldContext_ApiKey_lastUsedAt(ctx, field)
 	case "revokedAt":
 		return ec.fieldContext_ApiKey_revokedAt(ctx, field)
+	case "persistedOnly":
+		return ec.fieldContext_ApiKey_persistedOnly(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ApiKey", field.Name)
 }
@@ -8276,6 +8579,34 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PersistedOperation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PersistedOperation_id(ctx, field)
+	case "hash":
+		return ec.fieldContext_PersistedOperation_hash(ctx, field)
+	case "name":
+		return ec.fieldContext_PersistedOperation_name(ctx, field)
+	case "query":
+		return ec.fieldContext_PersistedOperation_query(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_PersistedOperation_createdAt(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_PersistedOperation_createdBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersistedOperation", field.Name)
+}
+
+func (ec *executionContext) childFields_PersistedOperationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "operation":
+		return ec.fieldContext_PersistedOperationPayload_operation(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_PersistedOperationPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersistedOperationPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Posting(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "account":
@@ -8544,6 +8875,16 @@ func (ec *executionContext) childFields_SessionPayload(ctx context.Context, fiel
 		return ec.fieldContext_SessionPayload_userErrors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SessionPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SetApiKeyPersistedOnlyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "apiKey":
+		return ec.fieldContext_SetApiKeyPersistedOnlyPayload_apiKey(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SetApiKeyPersistedOnlyPayload_userErrors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetApiKeyPersistedOnlyPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_SuggestionReason(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

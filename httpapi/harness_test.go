@@ -62,7 +62,12 @@ func newAPIWith(t *testing.T, configure func(*httpapi.Config)) *api {
 	db := dbtest.New(t)
 	st := store.New(db)
 	logs := &syncBuffer{}
-	h := testHandler(t, st, logs, configure)
+	return serveAPI(t, st, logs, testHandler(t, st, logs, configure))
+}
+
+// serveAPI serves h, the API's handler over st, to the test, with a token for each staff role.
+func serveAPI(t *testing.T, st *store.Store, logs *syncBuffer, h http.Handler) *api {
+	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	a := &api{t: t, url: srv.URL, store: st, logs: logs, tokens: map[string]string{}}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -41,6 +42,9 @@ const (
 	MaxMutationFields = 20
 	DefaultTimeout    = 10 * time.Second
 	queryCacheEntries = 1000
+	// PersistedQueryEntries bounds the Automatic Persisted Queries cache (query texts by hash, least recently used
+	// out first).
+	PersistedQueryEntries = 1000
 	// DefaultMaxInFlight keeps the requests in progress near what the database pool can serve, so that under
 	// overload requests wait before they start, not half-way through a transaction.
 	DefaultMaxInFlight   = 64
@@ -87,6 +91,16 @@ type Config struct {
 	// ReadYourWrites is how long a caller's reads stay on the primary after its own mutation, when the store
 	// has a read replica (0: no tracking, for a store without one).
 	ReadYourWrites time.Duration
+	// Events, when set, feeds the subscriptions (a store.Listener); Metrics counts them in its subscriptions gauge.
+	Events graph.Events
+	// Streams ends every WebSocket and SSE stream when it is cancelled (the server's drain: http.Server.Shutdown
+	// does not wait for them); nil: streams end with their client.
+	Streams context.Context
+	// InitTimeout is how long a WebSocket client has to send connection_init (0: DefaultInitTimeout).
+	InitTimeout time.Duration
+	// PersistedOnlyRoles are the roles whose callers may run only registered operations (persisted_operations),
+	// as API keys with persisted_only may.
+	PersistedOnlyRoles []model.Role
 }
 
 // New returns the HTTP handler of the whole API.
@@ -186,11 +200,21 @@ func graphQL(cfg Config) http.Handler {
 		Resolvers:  resolver,
 		Directives: graph.DirectiveRoot{Auth: graph.Auth},
 	})
+	var opened func() func()
+	if cfg.Metrics != nil {
+		opened = cfg.Metrics.SubscriptionOpened
+	}
+	resolver.WithEvents(cfg.Events, opened)
 	srv := handler.New(schema)
+	addStreamTransports(srv, cfg)
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{UseGrapQLResponseJsonByDefault: true})
 	srv.AddTransport(transport.POST{UseGrapQLResponseJsonByDefault: true})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheEntries))
+	// Automatic Persisted Queries (Apollo's protocol): a client may send only its query's SHA-256; the server keeps
+	// the texts it has seen in a bounded LRU cache and asks for the text (PERSISTED_QUERY_NOT_FOUND) on a miss.
+	srv.Use(graph.Allowlist{Roles: cfg.PersistedOnlyRoles, Lookup: cfg.Store.PersistedQuery})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](PersistedQueryEntries)})
 	srv.SetParserTokenLimit(MaxParserTokens)
 	srv.AroundFields(resolver.AuditMutations)
 	srv.SetErrorPresenter(graph.ErrorPresenter(cfg.Logger, RequestID))
@@ -224,7 +248,15 @@ func graphQL(cfg Config) http.Handler {
 	h = withQueriesOnlyOverGET(h)
 	h = withoutDataOnFailure(h)
 	h = http.TimeoutHandler(h, cfg.RequestTimeout, `{"errors":[{"message":"request timed out","extensions":{"code":"TIMEOUT"}}]}`)
-	return withAdmission(cfg.MaxInFlight, cfg.AdmissionWait, cfg.Metrics, h)
+	h = withAdmission(cfg.MaxInFlight, cfg.AdmissionWait, cfg.Metrics, h)
+	stream := streams(cfg, srv)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isStream(r) {
+			stream.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // withAdmission lets at most max requests execute at once. A request that finds no place within wait is
@@ -256,15 +288,20 @@ func withAdmission(max int, wait time.Duration, m *metrics.Metrics, next http.Ha
 	})
 }
 
+// clientIP is the address the request came from (the anonymous callers' budget is per address).
+func clientIP(r *http.Request) string {
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return ip
+}
+
 // withRateHeaders gives each request a rate state and, once the budget has been charged, reports it in
 // x-ratelimit-* headers; a refused request becomes 429 with Retry-After.
 func withRateHeaders(m *metrics.Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ip, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			ip = r.RemoteAddr
-		}
-		ctx, state := graph.WithRateState(r.Context(), ip)
+		ctx, state := graph.WithRateState(r.Context(), clientIP(r))
 		next.ServeHTTP(&rateWriter{ResponseWriter: w, state: state, metrics: m}, r.WithContext(ctx))
 	})
 }

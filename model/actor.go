@@ -14,6 +14,8 @@ type Actor struct {
 	EnterpriseID int64  // set for RoleEnterprise only
 	APIKeyID     int64  // set when a chamber calls with an API key
 	Scopes       string // the API key's scopes, comma-separated (kept a string so Actor stays comparable)
+	// PersistedOnly: the caller may run only registered operations (its API key's persisted_only).
+	PersistedOnly bool
 }
 
 // HasScope reports whether the actor's API key has a scope.

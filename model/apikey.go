@@ -31,6 +31,8 @@ type APIKey struct {
 	RevokedAt  *time.Time `bun:"revoked_at"`
 	// HourlyBudget, when set, replaces the CHAMBER role's points per hour for this key.
 	HourlyBudget *int `bun:"hourly_budget"`
+	// PersistedOnly restricts the key to the registered operations (persisted_operations).
+	PersistedOnly bool `bun:"persisted_only"`
 }
 
 // NodeID is the key's global ID.

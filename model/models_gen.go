@@ -417,6 +417,14 @@ type OfferTermsInput struct {
 	Documents []*ConsultationDocumentInput `json:"documents,omitempty"`
 }
 
+// A registered operation, or why the mutation could not be done.
+type PersistedOperationPayload struct {
+	// The operation registered or removed; null when nothing was done.
+	Operation *PersistedOperation `json:"operation,omitempty"`
+	// What was wrong with the input; empty on success.
+	UserErrors []*Error `json:"userErrors"`
+}
+
 // Result of recordPrivateOrder.
 type PrivateOrderPayload struct {
 	// The recorded order; null when refused.
@@ -460,6 +468,14 @@ type RecordPrivateOrderInput struct {
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
+// A document to register.
+type RegisterPersistedOperationInput struct {
+	// What it is for (1 to 200 characters).
+	Name string `json:"name"`
+	// The GraphQL document, exactly as clients will send it (its SHA-256 is its key).
+	Query string `json:"query"`
+}
+
 // A corrected invoice replacing a RETURNED one.
 type ReissueInvoiceInput struct {
 	// The RETURNED invoice (global ID).
@@ -484,6 +500,12 @@ type RejectInvoiceInput struct {
 	Note *string `json:"note,omitempty"`
 	// Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// An operation to take off the allowlist.
+type RemovePersistedOperationInput struct {
+	// Global ID of the operation.
+	ID string `json:"id"`
 }
 
 // New terms for the caller's standing offer.
@@ -526,6 +548,22 @@ type SessionPayload struct {
 	UserErrors []*Error `json:"userErrors"`
 }
 
+// A key to restrict to the allowlist, or to free from it.
+type SetAPIKeyPersistedOnlyInput struct {
+	// Global ID of the key.
+	ID string `json:"id"`
+	// True: only registered operations run with this key.
+	PersistedOnly bool `json:"persistedOnly"`
+}
+
+// A key after the change, or why it could not be done.
+type SetAPIKeyPersistedOnlyPayload struct {
+	// The key; null when it could not be found.
+	APIKey *APIKey `json:"apiKey,omitempty"`
+	// What was wrong with the input; empty on success.
+	UserErrors []*Error `json:"userErrors"`
+}
+
 // A new offer from the caller's business.
 type SubmitOfferInput struct {
 	// The consultation answered (global ID).
@@ -534,6 +572,13 @@ type SubmitOfferInput struct {
 	Terms *OfferTermsInput `json:"terms"`
 	// Makes a retry safe: the same key returns the first result; reused with other input it is a CONFLICT.
 	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+}
+
+// Live updates, over WebSocket (the graphql-transport-ws protocol of the graphql-ws client) or Server-Sent Events
+// (POST /graphql with Accept: text/event-stream). Events come from PostgreSQL NOTIFY sent inside the committing
+// transaction: an update is delivered if and only if its change committed. Authorization is that of the queries and is
+// checked when subscribing: a subscription the caller may not make is refused then, with an error and no event.
+type Subscription struct {
 }
 
 // What a business needs, for supplier suggestions. Give at least one of sectors, apeCodes and keywords.

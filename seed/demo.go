@@ -246,6 +246,9 @@ func insertDemo(ctx context.Context, tx *store.Store, d *demoData) (Summary, err
 	if err := insertDirectoryDemo(ctx, tx, d.enterprises); err != nil {
 		return Summary{}, err
 	}
+	if err := insertRealtimeDemo(ctx, tx); err != nil {
+		return Summary{}, err
+	}
 	return Summary{
 		Enterprises:   len(d.enterprises),
 		Programmes:    1,

@@ -82,7 +82,7 @@ func (s *Store) APIKeyActor(ctx context.Context, key string) (model.Actor, error
 		scopes[i] = string(sc)
 	}
 	return model.Actor{Role: model.RoleChamber, Subject: "key:" + k.Name + ":" + strconv.FormatInt(k.ID, 10),
-		APIKeyID: k.ID, Scopes: strings.Join(scopes, ",")}, nil
+		APIKeyID: k.ID, Scopes: strings.Join(scopes, ","), PersistedOnly: k.PersistedOnly}, nil
 }
 
 // APIKeysByIDs returns the API keys with the given ids, keyed by id.

@@ -92,8 +92,14 @@ func (s *Store) applyMoves(ctx context.Context, postings []posting) error {
 	if len(accountIDs) == 0 {
 		return nil
 	}
+	// The sessions whose envelope moves are told in the same statement (no extra round trip in a rush): one
+	// NOTIFY per transaction's moves, delivered at COMMIT only (store/events.go).
 	var failed int
-	if err := s.db.NewRaw("SELECT move_balances(CAST(? AS bigint[]), CAST(? AS bigint[]))", pgIDs(accountIDs), pgIDs(amounts)).Scan(ctx, &failed); err != nil {
+	query, args := "SELECT move_balances(CAST(? AS bigint[]), CAST(? AS bigint[]))", []any{pgIDs(accountIDs), pgIDs(amounts)}
+	if sessions := sessionsPayload(ordered); sessions != "" {
+		query, args = "SELECT move_balances(CAST(? AS bigint[]), CAST(? AS bigint[])) FROM pg_notify(?, ?)", append(args, SessionEnvelopeChannel, sessions)
+	}
+	if err := s.db.NewRaw(query, args...).Scan(ctx, &failed); err != nil {
 		return fmt.Errorf("move balances: %w", err)
 	}
 	if failed == 0 {
