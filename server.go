@@ -541,8 +541,12 @@ func seedCommand(ctx context.Context, cfg config, logger *slog.Logger, args []st
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "seeded profile %s (seed %d): %d businesses, %d programmes, %d sessions, %d allocations, %d invoices, %d consultations\n",
+	fmt.Fprintf(stdout, "seeded profile %s (seed %d): %d businesses, %d programmes, %d sessions, %d allocations, %d invoices, %d consultations",
 		*profile, *seedValue, summary.Enterprises, summary.Programmes, summary.Sessions, summary.Allocations, summary.Invoices, summary.Consultations)
+	if summary.Offers+summary.ContactRequests > 0 {
+		fmt.Fprintf(stdout, ", %d offers, %d contact requests", summary.Offers, summary.ContactRequests)
+	}
+	fmt.Fprintln(stdout)
 	return nil
 }
 

@@ -17,18 +17,22 @@ import (
 // Summary counts what a seed run created.
 type Summary struct {
 	Enterprises, Programmes, Sessions, Allocations, Invoices, Consultations int
+	Offers, ContactRequests                                                 int
 }
 
 // profile is a named data set and the function that generates and inserts it inside the seed transaction.
 type profile struct {
 	name string
 	run  func(ctx context.Context, tx *store.Store, seed int64) (Summary, error)
+	// bulk profiles write with COPY (store.InBulkTx).
+	bulk bool
 }
 
 // profiles lists the known profiles; later ones ("sudmag-2025", "nc-scale") are added here.
 func profiles() []profile {
 	return []profile{
 		{name: "demo", run: runDemo},
+		{name: "nc-scale", run: runNCScale, bulk: true},
 	}
 }
 
@@ -56,8 +60,21 @@ func Run(ctx context.Context, st *store.Store, profileName string, seed int64) (
 		return Summary{}, model.Invalid("profile", "unknown seed profile %q (known profiles: %s)",
 			profileName, strings.Join(Profiles(), ", "))
 	}
+	sum, err := fill(ctx, st, p.bulk, func(tx *store.Store) (Summary, error) { return p.run(ctx, tx, seed) })
+	if err != nil {
+		return Summary{}, fmt.Errorf("seed profile %s with seed %d: %w", profileName, seed, err)
+	}
+	return sum, nil
+}
+
+// fill runs gen in one transaction (InBulkTx when bulk) on an empty database, then analyzes the tables.
+func fill(ctx context.Context, st *store.Store, bulk bool, gen func(tx *store.Store) (Summary, error)) (Summary, error) {
+	inTx := st.InTx
+	if bulk {
+		inTx = st.InBulkTx
+	}
 	var sum Summary
-	err := st.InTx(ctx, func(tx *store.Store) error {
+	err := inTx(ctx, func(tx *store.Store) error {
 		empty, err := Empty(ctx, tx)
 		if err != nil {
 			return err
@@ -67,11 +84,15 @@ func Run(ctx context.Context, st *store.Store, profileName string, seed int64) (
 		}
 		// A retried transaction regenerates the same data from the same seed, so sum is always that of the
 		// attempt that committed.
-		sum, err = p.run(ctx, tx, seed)
+		sum, err = gen(tx)
+		if err == nil && bulk {
+			// Inside the transaction, where a bulk load has no statement timeout.
+			err = tx.Analyze(ctx)
+		}
 		return err
 	})
-	if err != nil {
-		return Summary{}, fmt.Errorf("seed profile %s with seed %d: %w", profileName, seed, err)
+	if err != nil || bulk {
+		return sum, err
 	}
 	return sum, st.Analyze(ctx)
 }
