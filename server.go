@@ -342,7 +342,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 	handler := httpapi.New(httpapi.Config{
 		Store: st, Auth: authenticator, Logger: logger, RequestTimeout: cfg.requestTimeout, MaxInFlight: cfg.maxInFlight,
 		CORSOrigins: cfg.corsOrigins, Budgets: cfg.budgets, AnonymousBudget: cfg.anonymousBudget,
-		Introspection: !cfg.production,
+		Introspection: !cfg.production, LocalProfiling: !cfg.production,
 		Ready: func(ctx context.Context) error {
 			if err := st.Ping(ctx); err != nil {
 				return err

@@ -75,6 +75,9 @@ type Config struct {
 	AdmissionWait time.Duration
 	// Ready reports whether the service can take traffic (database reachable, migrations at head).
 	Ready func(context.Context) error
+	// LocalProfiling opens the Go profiles under /debug/pprof/ to every caller (local mode); without it they are
+	// for ADMIN tokens only.
+	LocalProfiling bool
 }
 
 // New returns the HTTP handler of the whole API.
@@ -91,6 +94,7 @@ func New(cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", graphQL(cfg))
 	mux.Handle("GET /export/directory.csv", withActor(cfg.Auth, exportDirectory(cfg.Store)))
+	mux.Handle("/debug/pprof/", profiling(cfg.Auth, cfg.LocalProfiling))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeText(w, http.StatusOK, "ok\n")
 	})
