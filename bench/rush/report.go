@@ -532,7 +532,7 @@ func (rp report) markdown() string {
 		"make bench                                   # everything below, about 15 minutes; rewrites BENCHMARKS.md\n" +
 		"go run ./bench/rush -h                       # every flag\n" +
 		"go run ./bench/rush -runs 1 -scale 20 -shape-duration 2s -rush=false -out /tmp/B.md   # a short run while developing\n" +
-		"go test -run '^$' -bench . -benchmem -count 10 ./graph ./store ./httpapi > new.txt   # the Go micro-benchmarks\n" +
+		"go test -run '^$' -bench . -benchmem -count 10 ./graph ./model ./store > new.txt   # the Go micro-benchmarks\n" +
 		"go tool benchstat old.txt new.txt            # compare two commits (run the line above on each)\n```\n\n")
 	if rp.scale != nil {
 		w("%s", rp.shapesMarkdown())
