@@ -61,16 +61,18 @@ type shapeTarget struct {
 
 // scaleResults are the shapes' measurements and how the data set was made.
 type scaleResults struct {
-	Size        string             `json:"size"`
-	SeedSeconds float64            `json:"seed_s"`
-	Counts      seed.Summary       `json:"counts"`
-	Runs        []*shapeRun        `json:"runs"`
-	PeerVersion string             `json:"postgraphile_version"`
-	PeerNote    string             `json:"postgraphile_note"`
-	NodeVersion string             `json:"node_version"`
-	PGBench     string             `json:"pgbench"`
-	PGBenchNote string             `json:"pgbench_note"`
-	ShapeStmts  map[string]float64 `json:"statements_single"`
+	Size        string       `json:"size"`
+	SeedSeconds float64      `json:"seed_s"`
+	Counts      seed.Summary `json:"counts"`
+	Runs        []*shapeRun  `json:"runs"`
+	PeerVersion string       `json:"postgraphile_version"`
+	PeerNote    string       `json:"postgraphile_note"`
+	NodeVersion string       `json:"node_version"`
+	PGBench     string       `json:"pgbench"`
+	PGBenchNote string       `json:"pgbench_note"`
+	// Profiles are the API server's CPU profiles of the first maximum-throughput attack of each shape, as
+	// `go tool pprof -top -cum` prints them (the profiles themselves are in .data/bench/cpu-<shape>.pprof).
+	Profiles map[string]string `json:"profiles"`
 }
 
 // scaleDB creates and fills the shapes' database (nc-scale, divided by opts.scaleDiv) and settles it.
@@ -337,7 +339,7 @@ func rssMB(pid int) float64 {
 
 // shapes is the whole shapes benchmark: data, the API, the peer, the ceiling, opts.runs times each.
 func (b *bench) shapes(ctx context.Context) (*scaleResults, error) {
-	res := &scaleResults{ShapeStmts: map[string]float64{}}
+	res := &scaleResults{Profiles: map[string]string{}}
 	db, err := b.scaleDB(ctx, res)
 	if err != nil {
 		return nil, err
@@ -410,10 +412,18 @@ func (b *bench) shapes(ctx context.Context) (*scaleResults, error) {
 				return nil
 			}
 			maxN := o.shapeWorkers * 2000
+			var profiled chan string
+			if run == 1 {
+				profiled = make(chan string, 1)
+				go func() { profiled <- b.profile(ctx, srv.url, header, t.letter) }()
+			}
 			if err := add(b.measure(ctx, db, run, t.letter, "sudpro", "max", srv.pid(), func() []outcome {
 				return graphqlAttack(ctx, srv.url+"/graphql", header, t.bodies, o.shapeWorkers, 0, o.shapeDuration, maxN)
 			})); err != nil {
 				return nil, err
+			}
+			if profiled != nil {
+				res.Profiles[t.letter] = <-profiled
 			}
 			if err := add(b.measure(ctx, db, run, t.letter, "sudpro", "rate", srv.pid(), func() []outcome {
 				return graphqlAttack(ctx, srv.url+"/graphql", header, t.bodies, 0, o.shapeRate, o.shapeDuration, o.shapeRate*int(o.shapeDuration.Seconds()+1))
@@ -439,6 +449,40 @@ func (b *bench) shapes(ctx context.Context) (*scaleResults, error) {
 		}
 	}
 	return res, nil
+}
+
+// profile takes a CPU profile of the API server (through its ADMIN-only /debug/pprof/) while an attack runs, and
+// returns its top functions by cumulative time, or why there is none.
+func (b *bench) profile(ctx context.Context, url string, header http.Header, letter string) string {
+	seconds := max(1, int(b.opts.shapeDuration.Seconds())-1)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", url, seconds), nil)
+	if err != nil {
+		return err.Error()
+	}
+	req.Header.Set("Authorization", header.Get("Authorization"))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err.Error()
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Sprintf("profile: HTTP %d", res.StatusCode)
+	}
+	path := filepath.Join(b.logDir, "cpu-"+letter+".pprof")
+	f, err := os.Create(path)
+	if err != nil {
+		return err.Error()
+	}
+	if _, err := f.ReadFrom(res.Body); err != nil {
+		_ = f.Close()
+		return err.Error()
+	}
+	_ = f.Close()
+	out, err := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", "-cum", "-nodecount=30", b.serverBin, path).Output()
+	if err != nil {
+		return fmt.Sprintf("go tool pprof: %v", err)
+	}
+	return string(out)
 }
 
 // findPGBench finds PostgreSQL's pgbench next to the server binaries.

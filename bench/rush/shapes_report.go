@@ -177,6 +177,16 @@ func (rp report) shapesMarkdown() string {
 		w("| %d | %s | %s | %s | %d | %s | %s | %s | %d | %.1f / %.1f / %.1f / %.1f / %.1f |\n", r.Run, r.Shape, r.Target, r.Load, r.Requests, num(r.RPS, 0),
 			p(r.P50), p(r.P99), r.Errors, r.CPU.Server, r.CPU.Postgres, r.CPU.Client, r.CPU.Other, r.CPU.Idle)
 	}
+	if len(s.Profiles) > 0 {
+		w("\n### Where the API server's CPU goes (pprof, first maximum-throughput attack of each shape)\n\n")
+		w("Taken through the server's ADMIN-only `/debug/pprof/profile` during the attack; the profiles are in `.data/bench/cpu-<shape>.pprof` " +
+			"(`go tool pprof -http :0 <binary> .data/bench/cpu-C.pprof`).\n\n")
+		for _, shape := range []string{"A", "B", "C", "D", "E"} {
+			if p, ok := s.Profiles[shape]; ok {
+				w("<details><summary>%s — top functions by cumulative CPU</summary>\n\n```\n%s```\n\n</details>\n\n", shape, p)
+			}
+		}
+	}
 	w("\npgbench reports a mean latency only (shown as p50); its \"server\" CPU is not measured (PostgreSQL only). The load generator, the server under test and PostgreSQL share the machine's %d CPUs.\n\n", rp.machine.CPUs)
 	return b.String()
 }
