@@ -540,7 +540,7 @@ func (rp report) markdown() string {
 	if len(rp.results) == 0 {
 		return b.String()
 	}
-	w("## The CréditSud session-opening rush through the GraphQL API\n\n")
+	w("## F. The CréditSud session-opening rush through the GraphQL API\n\n")
 	w("One CréditSud session with an envelope of **%s XPF**, opened a minute ago, with the rules of the 2025 phase-2 sessions "+
 		"(sellers of the priority sectors, beneficiaries who have not used their credit, operating costs and hardware excluded). "+
 		"**%s eligible buyers** (patentés, %s XPF allocation each) each confirm one ISSUED invoice from one of %s sellers with "+
