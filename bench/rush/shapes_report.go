@@ -120,6 +120,12 @@ func (rp report) shapesMarkdown() string {
 		w("| %s: p99 at %d req/s, errors | %.1f ms, %.0f errors (worst run) | < %.0f ms, none | %s |\n", t.shape, o.shapeRate, p99, errs, t.p99,
 			metOrNot(p99 < t.p99 && errs == 0))
 	}
+	for _, shape := range []string{"A", "B", "C", "D", "E"} {
+		if f, ok := s.Failures[shape]; ok {
+			w("| %s: the API answers without errors | **fails at this scale**: `%.400s` (server log: `.data/bench/sudpro-shapes.log`) | no errors | **not met** |\n",
+				shape, strings.ReplaceAll(f, "|", "/"))
+		}
+	}
 	rss := s.maxOf("sudpro", func(r *shapeRun) float64 { return r.RSSMB })
 	w("| API server RSS under load (max over all attacks) | %.0f MB | < 200 MB | %s |\n\n", rss, metOrNot(rss > 0 && rss < 200))
 
