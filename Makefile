@@ -31,7 +31,7 @@ check-generated: ## fail when go generate changes a tracked file
 	$(GO) generate $(PKGS)
 	git diff --exit-code
 
-bench: postgres ## the CréditSud session-opening rush through the API (3 runs, about 5 minutes); rewrites BENCHMARKS.md
+bench: postgres ## query shapes A–E at New Caledonia scale beside PostGraphile and pgbench, then the rush F (3 runs, under 20 minutes); rewrites BENCHMARKS.md
 	$(GO) run ./bench/rush -runs 3 -out BENCHMARKS.md
 
 postgres: ## install PostgreSQL server binaries when missing (apt on Debian/Ubuntu)

@@ -82,7 +82,7 @@ var settings = []setting{
 	{"SUDPRO_PERSISTED_ONLY_ROLES", "", "comma-separated roles (e.g. AGENT) whose callers may run only the operations an admin registered with registerPersistedOperation, as API keys with persistedOnly may. Unset: no role is restricted", "the dashboard's role once its operations are registered, if it has its own"},
 	{"SUDPRO_MAX_IN_FLIGHT", "64", "GraphQL requests executing at once; others wait up to 2 s, then get 503 with Retry-After before anything runs", "about 3× SUDPRO_DB_MAX_CONNS"},
 	{"SUDPRO_DRAIN_DELAY", "", "after SIGTERM, how long /readyz answers 503 while requests are still served, so the load balancer stops sending new ones before the listener closes; then in-flight requests drain (up to SUDPRO_REQUEST_TIMEOUT + 5s). Unset: 0s in development, 10s in production", "more than the load balancer's health-check interval × its failure threshold"},
-	{"SUDPRO_SEED_PROFILE", "demo", "data seeded into an empty local database at start (development only): demo, sudmag-2025 (SUD'MAG #26's figures), or \"none\" to skip", "unused"},
+	{"SUDPRO_SEED_PROFILE", "demo", "data seeded into an empty local database at start (development only): demo, sudmag-2025 (SUD'MAG #26's figures), nc-scale (50,000 businesses, 500,000 invoices), or \"none\" to skip", "unused"},
 	{"OTEL_EXPORTER_OTLP_ENDPOINT", "", "OpenTelemetry collector (OTLP over HTTP, e.g. http://otel-collector:4318): traces of requests, root resolvers, dataloader batches and SQL statements are exported there. Unset: no tracing, at no cost. The exporter's other OTEL_EXPORTER_OTLP_* variables (headers, certificates, timeout) apply", "the collector, if there is one"},
 	{"OTEL_SERVICE_NAME", "sudpro", "service.name of the exported traces", "default"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error; logs are JSON lines on standard error", "info"},
@@ -456,7 +456,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 	handler := httpapi.New(httpapi.Config{
 		Store: st, Auth: authenticator, Logger: logger, RequestTimeout: cfg.requestTimeout, MaxInFlight: cfg.maxInFlight,
 		CORSOrigins: cfg.corsOrigins, Budgets: cfg.budgets, AnonymousBudget: cfg.anonymousBudget,
-		Introspection: !cfg.production, Metrics: m, ServeMetrics: cfg.metricsAddr == "", Tracer: tracer,
+		Introspection: !cfg.production, LocalProfiling: !cfg.production, Metrics: m, ServeMetrics: cfg.metricsAddr == "", Tracer: tracer,
 		ReadYourWrites: readYourWrites, Events: events, Streams: streams, PersistedOnlyRoles: cfg.persistedOnly,
 		Ready: func(ctx context.Context) error {
 			if draining.Load() {
@@ -718,8 +718,12 @@ func seedCommand(ctx context.Context, cfg config, logger *slog.Logger, args []st
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "seeded profile %s (seed %d): %d businesses, %d programmes, %d sessions, %d allocations, %d invoices, %d consultations\n",
+	fmt.Fprintf(stdout, "seeded profile %s (seed %d): %d businesses, %d programmes, %d sessions, %d allocations, %d invoices, %d consultations",
 		*profile, *seedValue, summary.Enterprises, summary.Programmes, summary.Sessions, summary.Allocations, summary.Invoices, summary.Consultations)
+	if summary.Offers+summary.ContactRequests > 0 {
+		fmt.Fprintf(stdout, ", %d offers, %d contact requests", summary.Offers, summary.ContactRequests)
+	}
+	fmt.Fprintln(stdout)
 	return nil
 }
 

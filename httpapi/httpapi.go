@@ -101,6 +101,9 @@ type Config struct {
 	// PersistedOnlyRoles are the roles whose callers may run only registered operations (persisted_operations),
 	// as API keys with persisted_only may.
 	PersistedOnlyRoles []model.Role
+	// LocalProfiling opens the Go profiles under /debug/pprof/ to every caller (local mode); without it they are
+	// for ADMIN tokens only.
+	LocalProfiling bool
 }
 
 // New returns the HTTP handler of the whole API.
@@ -120,6 +123,7 @@ func New(cfg Config) http.Handler {
 	mux.Handle("GET /export/directory.csv", withRateHeaders(cfg.Metrics, withActor(cfg.Auth, exportDirectory(cfg.Store, budgetOf(cfg)))))
 	mux.Handle("GET /export/dashboard.csv", withActor(cfg.Auth, exportDashboard(cfg.Store, false)))
 	mux.Handle("GET /export/dashboard.xlsx", withActor(cfg.Auth, exportDashboard(cfg.Store, true)))
+	mux.Handle("/debug/pprof/", profiling(cfg.Auth, cfg.LocalProfiling))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeText(w, http.StatusOK, "ok\n")
 	})

@@ -17,6 +17,7 @@ import (
 // Summary counts what a seed run created.
 type Summary struct {
 	Enterprises, Programmes, Sessions, Allocations, Invoices, Consultations int
+	Offers, ContactRequests                                                 int
 }
 
 // profile is a named data set and the function that generates and inserts it inside the seed transaction.
@@ -28,6 +29,8 @@ type profile struct {
 	// versions of the envelope's accounts (none can be pruned before the commit), so the time grows with the
 	// square of the invoices. An interrupted stepwise run leaves a partial data set, which seed then refuses.
 	stepwise bool
+	// bulk profiles write with COPY (store.InBulkTx).
+	bulk bool
 }
 
 // profiles lists the known profiles; later ones ("sudmag-2025", "nc-scale") are added here.
@@ -35,6 +38,7 @@ func profiles() []profile {
 	return []profile{
 		{name: "demo", run: runDemo},
 		{name: "sudmag-2025", run: runSudmag, stepwise: true},
+		{name: "nc-scale", run: runNCScale, bulk: true},
 	}
 }
 
@@ -63,20 +67,42 @@ func Run(ctx context.Context, st *store.Store, profileName string, seed int64) (
 			profileName, strings.Join(Profiles(), ", "))
 	}
 	var sum Summary
+	var err error
 	if p.stepwise {
-		empty, err := Empty(ctx, st)
-		if err == nil && !empty {
-			err = model.Errorf(model.CodeConflict, "", "the database already has businesses: seed only fills an empty database")
-		}
-		if err == nil {
-			sum, err = p.run(ctx, st, seed)
-		}
-		if err != nil {
-			return Summary{}, fmt.Errorf("seed profile %s with seed %d: %w", profileName, seed, err)
-		}
-		return sum, st.Analyze(ctx)
+		sum, err = fillStepwise(ctx, st, func(st *store.Store) (Summary, error) { return p.run(ctx, st, seed) })
+	} else {
+		sum, err = fill(ctx, st, p.bulk, func(tx *store.Store) (Summary, error) { return p.run(ctx, tx, seed) })
 	}
-	err := st.InTx(ctx, func(tx *store.Store) error {
+	if err != nil {
+		return Summary{}, fmt.Errorf("seed profile %s with seed %d: %w", profileName, seed, err)
+	}
+	return sum, nil
+}
+
+// fillStepwise runs gen on the store itself (it commits in steps) on an empty database, then analyzes the tables.
+func fillStepwise(ctx context.Context, st *store.Store, gen func(st *store.Store) (Summary, error)) (Summary, error) {
+	empty, err := Empty(ctx, st)
+	if err == nil && !empty {
+		err = model.Errorf(model.CodeConflict, "", "the database already has businesses: seed only fills an empty database")
+	}
+	if err != nil {
+		return Summary{}, err
+	}
+	sum, err := gen(st)
+	if err != nil {
+		return Summary{}, err
+	}
+	return sum, st.Analyze(ctx)
+}
+
+// fill runs gen in one transaction (InBulkTx when bulk) on an empty database, then analyzes the tables.
+func fill(ctx context.Context, st *store.Store, bulk bool, gen func(tx *store.Store) (Summary, error)) (Summary, error) {
+	inTx := st.InTx
+	if bulk {
+		inTx = st.InBulkTx
+	}
+	var sum Summary
+	err := inTx(ctx, func(tx *store.Store) error {
 		empty, err := Empty(ctx, tx)
 		if err != nil {
 			return err
@@ -86,11 +112,15 @@ func Run(ctx context.Context, st *store.Store, profileName string, seed int64) (
 		}
 		// A retried transaction regenerates the same data from the same seed, so sum is always that of the
 		// attempt that committed.
-		sum, err = p.run(ctx, tx, seed)
+		sum, err = gen(tx)
+		if err == nil && bulk {
+			// Inside the transaction, where a bulk load has no statement timeout.
+			err = tx.Analyze(ctx)
+		}
 		return err
 	})
-	if err != nil {
-		return Summary{}, fmt.Errorf("seed profile %s with seed %d: %w", profileName, seed, err)
+	if err != nil || bulk {
+		return sum, err
 	}
 	return sum, st.Analyze(ctx)
 }

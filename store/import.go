@@ -44,10 +44,7 @@ func (s *Store) ImportInvoice(ctx context.Context, op model.Op, inv *model.Invoi
 		}
 		e := entry(op, model.EntryReservation, sess.ProgrammeID, nil)
 		e.SessionID, e.InvoiceID, e.CreatedAt = &sess.ID, &inv.ID, at
-		err = tx.post(ctx, e, []posting{
-			{buyer[model.AccountCreditAvailable], -credit}, {buyer[model.AccountCreditReserved], credit},
-			{session[model.AccountSessionAvailable], -credit}, {session[model.AccountSessionReserved], credit},
-		})
+		err = tx.post(ctx, e, reservationPostings(credit, buyer, session))
 		if err != nil {
 			return fmt.Errorf("import invoice %s: %w", inv.Number, err)
 		}

@@ -165,10 +165,7 @@ func (s *Store) ConfirmInvoice(ctx context.Context, op model.Op, invoiceID int64
 		}
 		e := entry(op, model.EntryReservation, sess.ProgrammeID, keyID)
 		e.SessionID, e.InvoiceID = &sess.ID, &inv.ID
-		err = tx.post(ctx, e, []posting{
-			{accts[model.AccountCreditAvailable], -credit}, {accts[model.AccountCreditReserved], credit},
-			{accts[model.AccountSessionAvailable], -credit}, {accts[model.AccountSessionReserved], credit},
-		})
+		err = tx.post(ctx, e, reservationPostings(credit, accts, accts))
 		if err != nil {
 			return model.Outcome{}, err
 		}
@@ -332,7 +329,6 @@ func (s *Store) record(ctx context.Context, op model.Op, inv *model.Invoice, to 
 }
 
 func (s *Store) transitionPostings(ctx context.Context, inv *model.Invoice, sess *model.Session, to model.InvoiceStatus) (model.EntryKind, []posting, error) {
-	x := inv.CreditAmount
 	buyer, err := s.accounts(ctx, sess.ProgrammeID, 0, inv.BuyerID, model.AccountCreditAvailable, model.AccountCreditReserved, model.AccountCreditUsed)
 	if err != nil {
 		return "", nil, err
@@ -345,6 +341,21 @@ func (s *Store) transitionPostings(ctx context.Context, inv *model.Invoice, sess
 	if err != nil {
 		return "", nil, err
 	}
+	return controlPostings(to, inv.CreditAmount, buyer, session, payable)
+}
+
+// reservationPostings is the ledger rule of a confirmation: x moves from the buyer's available credit and the
+// session's available envelope to their reserved accounts. ConfirmInvoice, ImportInvoice and ImportInvoices share it.
+func reservationPostings(x model.XPF, buyer, session map[model.AccountKind]*model.Account) []posting {
+	return []posting{
+		{buyer[model.AccountCreditAvailable], -x}, {buyer[model.AccountCreditReserved], x},
+		{session[model.AccountSessionAvailable], -x}, {session[model.AccountSessionReserved], x},
+	}
+}
+
+// controlPostings is the ledger rule of a control step of an invoice holding x of credit: the entry's kind and
+// postings when it becomes to (approval, payment, return, rejection).
+func controlPostings(to model.InvoiceStatus, x model.XPF, buyer, session map[model.AccountKind]*model.Account, payable *model.Account) (model.EntryKind, []posting, error) {
 	release := []posting{
 		{buyer[model.AccountCreditReserved], -x}, {buyer[model.AccountCreditAvailable], x},
 		{session[model.AccountSessionReserved], -x}, {session[model.AccountSessionAvailable], x},

@@ -14,7 +14,12 @@ import (
 func (s *Store) Spend(ctx context.Context, caller string, limit, points int, now time.Time) (used int, resetAt time.Time, ok bool, err error) {
 	window := now.UTC().Truncate(time.Hour)
 	resetAt = window.Add(time.Hour)
-	err = s.db.NewRaw(`INSERT INTO rate_limit_windows (caller, window_start, used) VALUES (?, ?, ?)
+	// Every request spends, reads included, so this statement must not wait for the disk: it commits without
+	// waiting for its WAL flush (synchronous_commit off for its own implicit transaction, set by the FROM clause).
+	// A crash can then forget the last few milliseconds of spent points, which only lets those callers spend them
+	// again; the ledger's transactions keep their own durable commits.
+	err = s.db.NewRaw(`INSERT INTO rate_limit_windows (caller, window_start, used)
+		SELECT ?, ?, ? FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async
 		ON CONFLICT (caller, window_start) DO UPDATE SET used = rate_limit_windows.used + EXCLUDED.used
 		WHERE rate_limit_windows.used + EXCLUDED.used <= ?
 		RETURNING used`, caller, window, points, limit).Scan(ctx, &used)

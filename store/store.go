@@ -28,6 +28,8 @@ type Store struct {
 	replica bun.IDB
 	// deferred, when set (inside once), collects the balance moves of posted entries so they run last.
 	deferred *[]posting
+	// conn, set by InBulkTx, is the transaction's connection, for COPY.
+	conn *bun.Conn
 }
 
 // New returns a store over db (a *bun.DB or a bun.Tx).

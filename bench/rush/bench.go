@@ -93,12 +93,21 @@ func run(ctx context.Context, opts options, stdout io.Writer) error {
 	_, _ = rand.Read(secret)
 	b := &bench{opts: opts, pg: pg, serverBin: bin, logDir: logDir, jwtSecret: hex.EncodeToString(secret), stdout: stdout}
 
+	if opts.peerDir != "" {
+		b.opts.peerDir = resolve(root, opts.peerDir)
+	}
+	var scale *scaleResults
+	if opts.shapes {
+		if scale, err = b.shapes(ctx); err != nil {
+			return fmt.Errorf("query shapes: %w", err)
+		}
+	}
 	loads := []load{{Name: fmt.Sprintf("max-%d", opts.workers), Workers: opts.workers}}
 	for _, r := range opts.rates {
 		loads = append(loads, load{Name: fmt.Sprintf("rate-%d", r), Rate: r})
 	}
 	var results []*phaseResult
-	for runNo := 1; runNo <= opts.runs; runNo++ {
+	for runNo := 1; runNo <= opts.runs && opts.rush; runNo++ {
 		for _, l := range loads {
 			res, err := b.phase(ctx, runNo, l)
 			if err != nil {
@@ -114,9 +123,9 @@ func run(ctx context.Context, opts options, stdout io.Writer) error {
 	}
 
 	machine := describeMachine(ctx, root, pg)
-	rep := report{opts: opts, machine: machine, loads: loads, results: results, took: time.Since(began)}
+	rep := report{opts: b.opts, machine: machine, loads: loads, results: results, took: time.Since(began), scale: scale}
 	if opts.jsonOut != "" {
-		if err := writeJSON(resolve(root, opts.jsonOut), machine, results); err != nil {
+		if err := writeJSON(resolve(root, opts.jsonOut), machine, results, scale); err != nil {
 			return err
 		}
 	}
@@ -285,8 +294,8 @@ func (b *bench) check(ctx context.Context, db *bun.DB, fx *fixture, res *phaseRe
 }
 
 // writeJSON saves the raw results, for comparisons between commits.
-func writeJSON(path string, m machineInfo, results []*phaseResult) error {
-	b, err := json.MarshalIndent(map[string]any{"machine": m, "results": results}, "", "  ")
+func writeJSON(path string, m machineInfo, results []*phaseResult, scale *scaleResults) error {
+	b, err := json.MarshalIndent(map[string]any{"machine": m, "results": results, "shapes": scale}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode results: %w", err)
 	}

@@ -13,14 +13,10 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"sudpro/auth"
+	"sudpro/bench/queries"
 	"sudpro/model"
 	"sudpro/store"
 )
-
-// confirmQuery is the buyer's mutation, as a client would send it: the confirmed invoice's status and amount, or
-// the user errors.
-const confirmQuery = `mutation Confirm($in: ConfirmInvoiceInput!) { confirmInvoice(input: $in) {
-  invoice { id status creditAmount } userErrors { field code message } } }`
 
 // phase2Sectors is the sector allow-list of the 2025 phase-2 sessions, applied to the seller (domain.md).
 func phase2Sectors() []string {
@@ -71,6 +67,11 @@ func asks(n int, minAsk, maxAsk model.XPF, seed uint64) []model.XPF {
 // credit), the sellers and eligible buyers (patentés, ACTIVE), everyone's allocation, and one ISSUED invoice per
 // buyer whose TTC covers the buyer's ask.
 func buildFixture(ctx context.Context, db *bun.DB, spec fixtureSpec) (*fixture, error) {
+	// The buyer's mutation, as a client sends it: the confirmed invoice's status and amount, or the user errors.
+	confirmQuery, err := queries.Document("F")
+	if err != nil {
+		return nil, err
+	}
 	st := store.New(db)
 	admin := model.Op{Actor: model.Actor{Role: model.RoleAdmin, Subject: "bench-admin"}, RequestID: "bench-setup"}
 	fx := &fixture{}

@@ -1,4 +1,7 @@
-// Command rush benchmarks the CréditSud session-opening rush through the GraphQL API: thousands of eligible
+// Command rush is `make bench`: the query shapes A–E at New Caledonia scale beside PostGraphile and pgbench
+// (shapes.go), then F, the CréditSud session-opening rush, into one BENCHMARKS.md.
+//
+// F benchmarks the CréditSud session-opening rush through the GraphQL API: thousands of eligible
 // buyers confirming their invoices at once against one session envelope of 120,000,000 XPF.
 //
 // For every run and every load pattern it creates a fresh bench_rush database on a private PostgreSQL
@@ -12,7 +15,7 @@
 //
 // Usage (make bench runs it with its defaults):
 //
-//	go run ./bench/rush [-runs 3] [-buyers 3500] [-workers 32] [-rates 300,600] [-out BENCHMARKS.md]
+//	go run ./bench/rush [-runs 3] [-scale 1] [-shape-duration 5s] [-buyers 3500] [-workers 32] [-rates 300,600] [-out BENCHMARKS.md]
 package main
 
 import (
@@ -66,6 +69,14 @@ type options struct {
 	out        string        // Markdown report to write ("" for none)
 	jsonOut    string        // raw results as JSON ("" for none)
 	timeout    time.Duration // the whole benchmark stops after this
+	// The query shapes A–E (shapes.go).
+	shapes        bool          // measure A–E at New Caledonia scale
+	rush          bool          // measure F, the rush
+	scaleDiv      int           // nc-scale divided by this (1: the full profile)
+	shapeWorkers  int           // clients of the maximum-throughput attacks
+	shapeRate     int           // arrival rate of the latency attacks
+	shapeDuration time.Duration // length of each attack
+	peerDir       string        // PostGraphile's npm cache folder ("" leaves the peer out)
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -91,7 +102,14 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.statements, "statements", true, "collect pg_stat_statements and sample pg_stat_activity")
 	fs.StringVar(&o.out, "out", "BENCHMARKS.md", "Markdown report to write (empty: none)")
 	fs.StringVar(&o.jsonOut, "json", ".data/bench/rush.json", "raw results as JSON (empty: none)")
-	fs.DurationVar(&o.timeout, "timeout", 9*time.Minute, "the whole benchmark gives up after this")
+	fs.DurationVar(&o.timeout, "timeout", 20*time.Minute, "the whole benchmark gives up after this")
+	fs.BoolVar(&o.shapes, "shapes", true, "measure the query shapes A–E on the nc-scale data, with PostGraphile and pgbench")
+	fs.BoolVar(&o.rush, "rush", true, "measure F, the session-opening rush")
+	fs.IntVar(&o.scaleDiv, "scale", 1, "divide the nc-scale profile by this for a short run (1: 50,000 businesses, 500,000 invoices)")
+	fs.IntVar(&o.shapeWorkers, "shape-workers", 32, "shapes: concurrent clients of the maximum-throughput attacks (and pgbench connections)")
+	fs.IntVar(&o.shapeRate, "shape-rate", 300, "shapes: requests per second of the latency attacks (open model)")
+	fs.DurationVar(&o.shapeDuration, "shape-duration", 5*time.Second, "shapes: length of each attack")
+	fs.StringVar(&o.peerDir, "postgraphile", ".data/bench/postgraphile", "npm folder where PostGraphile v5 is (or gets) installed; empty leaves the peer out")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -115,6 +133,10 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("asks must satisfy 1 <= -min-ask <= -max-ask <= 250,000 (the allocation)")
 	case o.envelope < 1:
 		return o, errors.New("-envelope must be positive")
+	case o.scaleDiv < 1 || o.shapeWorkers < 1 || o.shapeRate < 1 || o.shapeDuration < time.Second:
+		return o, errors.New("-scale, -shape-workers and -shape-rate must be positive and -shape-duration at least 1s")
+	case !o.shapes && !o.rush:
+		return o, errors.New("-shapes=false and -rush=false leave nothing to measure")
 	case o.workers < 1 || o.dbConns < 1:
 		return o, errors.New("-workers and -db-conns must be positive")
 	}

@@ -77,7 +77,7 @@ func startServer(ctx context.Context, cfg serverConfig) (*apiServer, error) {
 		"SUDPRO_DB_MAX_CONNS="+strconv.Itoa(cfg.dbConns),
 		// Every virtual client shares one address: lift the anonymous points budget so the warm-up reads are not
 		// throttled (each buyer keeps its own ENTERPRISE budget, far above one confirmation).
-		"SUDPRO_BUDGETS=ANONYMOUS=100000000",
+		"SUDPRO_BUDGETS=ANONYMOUS=100000000,ADMIN=100000000",
 		"LOG_LEVEL=warn",
 	)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
