@@ -433,13 +433,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 	authenticator, err := auth.New(ctx, auth.Options{
 		HS256Secret: secret, JWKSURL: cfg.jwksURL, Issuer: cfg.jwtIssuer, Audience: cfg.jwtAudience,
 		RoleClaim: cfg.jwtRoleClaim, RIDETClaim: cfg.jwtRIDETClaim, Logger: logger, APIKeys: st.APIKeyActor,
-		Lookup: func(ctx context.Context, r model.RIDET) (int64, error) {
-			e, err := st.EnterpriseByRIDET(ctx, r)
-			if err != nil {
-				return 0, err
-			}
-			return e.ID, nil
-		},
+		Lookup: st.EnterpriseIDByRIDET,
 	})
 	if err != nil {
 		return fmt.Errorf("authentication: %w", err)

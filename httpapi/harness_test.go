@@ -93,13 +93,7 @@ func testHandler(tb testing.TB, st *store.Store, logs io.Writer, configure func(
 	logger := slog.New(httpapi.WithRequestIDs(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	authenticator, err := auth.New(tb.Context(), auth.Options{
 		HS256Secret: testSecret, Issuer: auth.DefaultIssuer, Audience: auth.DefaultAudience, APIKeys: st.APIKeyActor,
-		Lookup: func(ctx context.Context, r model.RIDET) (int64, error) {
-			e, err := st.EnterpriseByRIDET(ctx, r)
-			if err != nil {
-				return 0, err
-			}
-			return e.ID, nil
-		}})
+		Lookup: st.EnterpriseIDByRIDET})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -234,9 +234,8 @@ func (b *demoBuilder) personalEmail(p person) string {
 	return local + "@" + pick(b.r, personalDomains)
 }
 
-// enterprises generates the demo businesses: sectors and communes dealt in their exact shares, a trade per
-// business, and the rest drawn per trade.
-func (b *demoBuilder) enterprises(n int) []*model.Enterprise {
+// dealPlaces deals n businesses' sectors and communes in the demo's exact shares, in a shuffled order.
+func dealPlaces(r *rand.Rand, n int) ([]string, []communeInfo) {
 	sectorWeights := make([]int, len(demoSectorShares))
 	sectorCodes := make([]string, len(demoSectorShares))
 	for i, s := range demoSectorShares {
@@ -246,8 +245,13 @@ func (b *demoBuilder) enterprises(n int) []*model.Enterprise {
 	for i, c := range demoCommunes {
 		communeWeights[i] = c.permil
 	}
-	sectors := deck(b.r, sectorCodes, sectorWeights, n)
-	communes := deck(b.r, demoCommunes, communeWeights, n)
+	return deck(r, sectorCodes, sectorWeights, n), deck(r, demoCommunes, communeWeights, n)
+}
+
+// enterprises generates the demo businesses: sectors and communes dealt in their exact shares, a trade per
+// business, and the rest drawn per trade.
+func (b *demoBuilder) enterprises(n int) []*model.Enterprise {
+	sectors, communes := dealPlaces(b.r, n)
 	// Farms, fishing and gîtes are mostly in the brousse: move most of those dealt to Nouméa to a rural
 	// commune, swapping with a town business there, so that the commune shares stay exact.
 	for i := range n {

@@ -122,17 +122,7 @@ func runScale(ctx context.Context, tx *store.Store, seed int64, size scaleSize, 
 // establishments need a scan of the earlier businesses).
 func (b *scaleBuilder) scaleEnterprises() []*model.Enterprise {
 	n := b.size.Enterprises
-	sectorWeights := make([]int, len(demoSectorShares))
-	sectorCodes := make([]string, len(demoSectorShares))
-	for i, s := range demoSectorShares {
-		sectorCodes[i], sectorWeights[i] = s.code, s.permil
-	}
-	communeWeights := make([]int, len(demoCommunes))
-	for i, c := range demoCommunes {
-		communeWeights[i] = c.permil
-	}
-	sectors := deck(b.r, sectorCodes, sectorWeights, n)
-	communes := deck(b.r, demoCommunes, communeWeights, n)
+	sectors, communes := dealPlaces(b.r, n)
 	bySector := map[string][]*activity{}
 	for i := range demoActivities {
 		a := &demoActivities[i]

@@ -57,6 +57,16 @@ func (s *Store) EnterpriseByRIDET(ctx context.Context, ridet model.RIDET) (*mode
 	return e, nil
 }
 
+// EnterpriseIDByRIDET returns the id of the business with this RIDET, or a NOT_FOUND error: the lookup behind a
+// business user's token, which needs nothing else.
+func (s *Store) EnterpriseIDByRIDET(ctx context.Context, ridet model.RIDET) (int64, error) {
+	var id int64
+	if err := s.db.NewRaw("SELECT id FROM enterprises WHERE ridet = ?", string(ridet)).Scan(ctx, &id); err != nil {
+		return 0, mapError(err, "enterprise")
+	}
+	return id, nil
+}
+
 // EnterprisesByIDs returns the businesses with the given ids, keyed by id.
 func (s *Store) EnterprisesByIDs(ctx context.Context, ids []int64) (map[int64]*model.Enterprise, error) {
 	return byKeys(ctx, s.db, "e.id", ids, func(e *model.Enterprise) int64 { return e.ID })
