@@ -250,13 +250,7 @@ func TestLedgerOnlyUnusedSessionAllowsOneUseUnderConcurrency(t *testing.T) {
 		wg.Go(func() { codes[i] = codeOf(st.ConfirmInvoice(ctx, as(business(buyer)), id, 10_000)) })
 	}
 	// Wait until both confirmations are blocked (one on the envelope, the other behind it on the buyer's credit).
-	deadline := time.Now().Add(10 * time.Second)
-	for count(t, st, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") < 2 {
-		if time.Now().After(deadline) {
-			t.Fatal("the confirmations never queued behind the held envelope")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitForLockWaiters(t, st, 2, "the confirmations never queued behind the held envelope")
 	if err := tx.Rollback(); err != nil {
 		t.Fatal(err)
 	}

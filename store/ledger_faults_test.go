@@ -282,13 +282,7 @@ func TestLedgerDeadlockedPaymentsAreRetried(t *testing.T) {
 		payer := model.Actor{Role: model.RoleAgent, Subject: fmt.Sprintf("agent-%d", i)}
 		wg.Go(func() { codes[i] = codeOf(st.MarkInvoicesPaid(ctx, as(payer), ids)) })
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for count(t, st, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") < 2 {
-		if time.Now().After(deadline) {
-			t.Fatal("the payments never queued behind the held accounts")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitForLockWaiters(t, st, 2, "the payments never queued behind the held accounts")
 	if err := tx.Rollback(); err != nil {
 		t.Fatal(err)
 	}

@@ -398,3 +398,15 @@ func exec(t testing.TB, st *store.Store, query string, args ...any) {
 		t.Fatalf("%s: %v", query, err)
 	}
 }
+
+// waitForLockWaiters waits until n statements of the test's database wait for a lock, or fails with what.
+func waitForLockWaiters(t testing.TB, st *store.Store, n int, what string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for count(t, st, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") < n {
+		if time.Now().After(deadline) {
+			t.Fatal(what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
