@@ -505,6 +505,8 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 		printWelcome(ctx, stdout, url, secret, cfg, st)
 	}
 	go func() { serveErr <- srv.Serve(listener) }()
+	// The dashboard's rollups gain a row per ledger change; merging them keeps the dashboard's reads small.
+	go st.KeepDashboardCompact(streams, time.Minute, logger)
 	select {
 	case err := <-serveErr:
 		return fmt.Errorf("serve: %w", err)

@@ -6634,7 +6634,9 @@ Every amount comes from the CréditSud ledger: it is a sum of postings of the jo
 figures add up with each other and with the ledger (` + "`" + `sudpro ledger check` + "`" + ` verifies it). "CréditSud spent" on an
 invoice always means its CréditSud amount taken from a session's envelope by its confirmation and not given back
 by a return or a rejection: the opposite of the postings of the invoice's entries on the envelope's available
-account (so reserved, owed and paid amounts all count, released ones do not).
+account (so reserved, owed and paid amounts all count, released ones do not). The figures are read from rollups of
+the ledger by Nouméa day, kept in the ledger's own transactions, which ` + "`" + `sudpro ledger check` + "`" + ` compares with the
+postings: they are never behind the ledger.
 
 The drill-down connections (` + "`" + `enterprises` + "`" + `, ` + "`" + `invoices` + "`" + `, ` + "`" + `ledgerEntries` + "`" + `) list the records behind a figure with the
 same scope, so that their ` + "`" + `totalCount` + "`" + ` (and the sum of their amounts) is the figure; they are for ADMIN and AGENT

@@ -92,7 +92,15 @@ func fillStepwise(ctx context.Context, st *store.Store, gen func(st *store.Store
 	if err != nil {
 		return Summary{}, err
 	}
-	return sum, st.Analyze(ctx)
+	return sum, settle(ctx, st)
+}
+
+// settle merges the dashboard's rollups the seed grew and refreshes the planner's statistics.
+func settle(ctx context.Context, st *store.Store) error {
+	if _, err := st.CompactDashboard(ctx); err != nil {
+		return err
+	}
+	return st.Analyze(ctx)
 }
 
 // fill runs gen in one transaction (InBulkTx when bulk) on an empty database, then analyzes the tables.
@@ -115,14 +123,14 @@ func fill(ctx context.Context, st *store.Store, bulk bool, gen func(tx *store.St
 		sum, err = gen(tx)
 		if err == nil && bulk {
 			// Inside the transaction, where a bulk load has no statement timeout.
-			err = tx.Analyze(ctx)
+			err = settle(ctx, tx)
 		}
 		return err
 	})
 	if err != nil || bulk {
 		return sum, err
 	}
-	return sum, st.Analyze(ctx)
+	return sum, settle(ctx, st)
 }
 
 // Empty reports whether the database has no business yet (make run seeds only an empty database).

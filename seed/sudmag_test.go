@@ -3,6 +3,7 @@ package seed
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"os"
 	"slices"
 	"testing"
@@ -170,5 +171,87 @@ func TestSudmag2025PublishedFigures(t *testing.T) {
 		if slices.Contains(s.SectorCodes, sectorCommerce) || !slices.Contains(s.SectorCodes, sectorBTP) {
 			t.Errorf("phase 2 sectors = %v, want the priority sectors without commerce", s.SectorCodes)
 		}
+	}
+}
+
+// The dashboard's rollups, kept by triggers in the ledger's transactions, give every figure the ledger's own sums
+// give, for the whole programme, each session and random windows of days, before and after they are compacted,
+// and after businesses change sector, commune and size (their CréditSud spent moves with them).
+func TestDashboardRollupsEqualTheLedger(t *testing.T) {
+	db := dbtest.New(t)
+	st := store.New(db)
+	ctx := context.Background()
+	if _, err := generateSudmag(ctx, st, 11, sudmagScaled); err != nil {
+		t.Fatal(err)
+	}
+	var scopes []model.DashboardScope
+	var sessions []struct {
+		ID          int64 `bun:"id"`
+		ProgrammeID int64 `bun:"programme_id"`
+	}
+	if err := db.NewRaw("SELECT id, programme_id FROM sessions ORDER BY id").Scan(ctx, &sessions); err != nil {
+		t.Fatal(err)
+	}
+	scopes = append(scopes, model.DashboardScope{}, model.DashboardScope{ProgrammeID: sessions[0].ProgrammeID})
+	for _, s := range sessions {
+		scopes = append(scopes, model.DashboardScope{ProgrammeID: s.ProgrammeID, SessionID: s.ID})
+	}
+	var first, last time.Time
+	if err := db.NewRaw("SELECT min(created_at), max(created_at) FROM journal_entries").Scan(ctx, &first, &last); err != nil {
+		t.Fatal(err)
+	}
+	days := int(last.Sub(first).Hours()/24) + 2
+	day := func(n int) *time.Time {
+		d := time.Date(first.In(model.Noumea).Year(), first.In(model.Noumea).Month(), first.In(model.Noumea).Day()+n, 0, 0, 0, 0, model.Noumea)
+		return &d
+	}
+	r := rand.New(rand.NewPCG(7, 7))
+	for range 12 {
+		from, to := r.IntN(days), r.IntN(days)
+		if to < from {
+			from, to = to, from
+		}
+		for _, sc := range scopes[:3] {
+			windowed, err := model.NewDashboardScope(sc.ProgrammeID, sc.SessionID, day(from), day(to))
+			if err != nil {
+				t.Fatal(err)
+			}
+			scopes = append(scopes, windowed)
+		}
+		opened, _ := model.NewDashboardScope(0, 0, day(from), nil)
+		scopes = append(scopes, opened)
+	}
+	compare := func(when string) {
+		t.Helper()
+		for _, sc := range scopes {
+			differences, err := st.CheckDashboardRollups(ctx, sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range differences {
+				t.Errorf("%s, scope %+v: %s", when, sc, d.Detail)
+			}
+		}
+	}
+	compare("as the triggers left them")
+	// Businesses that sold and bought with CréditSud change sector, commune and size.
+	_, err := db.NewRaw(`UPDATE enterprises SET sector_code = CASE WHEN sector_code = 'COMMERCE' THEN 'BTP' ELSE 'COMMERCE' END,
+		commune_code = '98829', headcount = CASE WHEN headcount > 9 THEN 1 ELSE 25 END, legal_form = 'SARL'
+		WHERE id IN ((SELECT seller_id FROM invoices WHERE credit_amount > 0 ORDER BY id LIMIT 40)
+		             UNION (SELECT buyer_id FROM invoices WHERE credit_amount > 0 ORDER BY id DESC LIMIT 40))`).Exec(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compare("after businesses changed")
+	merged, err := st.CompactDashboard(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if merged == 0 {
+		t.Error("compaction merged no rows")
+	}
+	compare("after compaction")
+	if violations, err := st.CheckLedger(ctx); err != nil || len(violations) > 0 {
+		t.Fatalf("ledger check: %v %v", violations, err)
 	}
 }

@@ -24,9 +24,10 @@ func noumeaDay(column string) string {
 	return "to_char((" + column + " AT TIME ZONE 'UTC') + interval '11 hours', 'YYYY-MM-DD')"
 }
 
-// smallSQL is model.Enterprise.IsSmallBusiness on the business aliased alias.
+// smallSQL is model.Enterprise.IsSmallBusiness on the business aliased alias (the function sudpro_small_business,
+// which the rollup of the CréditSud spent uses too; TestSmallBusinessSQL keeps it in step).
 func smallSQL(alias string) string {
-	return "(" + alias + ".legal_form = 'PATENTE' OR " + alias + ".headcount <= " + strconv.Itoa(model.SmallBusinessMaxHeadcount) + ")"
+	return "sudpro_small_business(" + alias + ".legal_form, " + alias + ".headcount)"
 }
 
 // entriesIn restricts journal entries j to the scope's programme and session, recorded from from (when given)
@@ -60,20 +61,25 @@ func (s *Store) spentQuery(sc model.DashboardScope, from *time.Time) *bun.Select
 	return entriesIn(q, sc, from).GroupExpr("j.invoice_id").Having("sum(p.amount) <> 0")
 }
 
-// invoicesIn restricts invoices i to the scope's programme or session (through the session the invoice was
-// confirmed in) and to the window on column (issued_at or confirmed_at).
-func invoicesIn(q *bun.SelectQuery, sc model.DashboardScope, column string) *bun.SelectQuery {
+// invoicesIn restricts invoices i (the table, or its rollup dashboard_invoice_rollup) to the scope's programme or
+// session (through the session the invoice was confirmed in) and to the window on column: an instant (issued_at,
+// confirmed_at), or a Nouméa day of the rollup (issued_on, confirmed_on) when days is true.
+func invoicesIn(q *bun.SelectQuery, sc model.DashboardScope, column string, days bool) *bun.SelectQuery {
 	switch {
 	case sc.SessionID != 0:
 		q.Where("i.session_id = ?", sc.SessionID)
 	case sc.ProgrammeID != 0:
 		q.Where("i.session_id IN (SELECT id FROM sessions WHERE programme_id = ?)", sc.ProgrammeID)
 	}
+	bound := func(t time.Time) any { return t }
+	if days {
+		bound = func(t time.Time) any { return bun.SafeQuery("CAST(? AS date)", noumeaDate(t)) }
+	}
 	if sc.From != nil {
-		q.Where("? >= ?", bun.Safe(column), *sc.From)
+		q.Where("? >= ?", bun.Safe(column), bound(*sc.From))
 	}
 	if sc.Until != nil {
-		q.Where("? < ?", bun.Safe(column), *sc.Until)
+		q.Where("? < ?", bun.Safe(column), bound(*sc.Until))
 	}
 	return q
 }
@@ -111,20 +117,53 @@ var businessKeys = []string{model.BusinessesRegistered, model.BusinessesEligible
 	model.BusinessesProjectsFunded, model.BusinessesNotUsedYet}
 
 // DashboardBusinesses counts the businesses registered, eligible, supported, that used their credit and that
-// have not yet, at the end of the scope's window, in one statement.
+// have not yet, at the end of the scope's window, in one statement: from the rollups when the window runs until
+// now, from the ledger otherwise.
 func (s *Store) DashboardBusinesses(ctx context.Context, sc model.DashboardScope) (*model.DashboardBusinesses, error) {
-	base, byKey := s.businessFigures(sc)
-	q := s.readDB(ctx).NewSelect().TableExpr("enterprises AS e").Where("?", base)
-	for i, k := range businessKeys {
-		q.ColumnExpr("count(*) FILTER (WHERE ?) AS ?", byKey[k], bun.Ident("n"+strconv.Itoa(i)))
+	source := fromLedger
+	if sc.Until == nil {
+		source = fromRollups
 	}
+	return s.dashboardBusinesses(ctx, sc, source)
+}
+
+func (s *Store) dashboardBusinesses(ctx context.Context, sc model.DashboardScope, source dashboardSource) (*model.DashboardBusinesses, error) {
 	counts := make([]int, len(businessKeys))
 	dest := make([]any, len(counts))
 	for i := range counts {
 		dest[i] = &counts[i]
 	}
+	var q *bun.SelectQuery
+	if source == fromRollups {
+		// Now: the beneficiaries holding CréditSud on an invoice (every one of them was granted an allocation
+		// first, the only way to credit), and the allocations from journal_entries_allocation_key.
+		allocated := s.db.NewSelect().TableExpr("journal_entries AS j").ColumnExpr("count(DISTINCT j.enterprise_id)").Where("j.kind = 'ALLOCATION'")
+		holding := s.db.NewSelect().TableExpr("dashboard_buyer_rollup AS r").ColumnExpr("r.enterprise_id").
+			GroupExpr("r.enterprise_id").Having("sum(r.holding) > 0")
+		if sc.ProgrammeID != 0 {
+			allocated.Where("j.programme_id = ?", sc.ProgrammeID)
+			holding.Where("r.programme_id = ?", sc.ProgrammeID)
+		}
+		if sc.SessionID != 0 {
+			holding.Where("r.session_id = ?", sc.SessionID)
+		}
+		q = s.readDB(ctx).NewSelect().TableExpr("dashboard_enterprise_rollup AS r").
+			ColumnExpr("coalesce(sum(r.enterprises), 0), coalesce(sum(r.enterprises) FILTER (WHERE r.eligible), 0)").
+			ColumnExpr("(?) AS supported", allocated).
+			ColumnExpr("(SELECT count(*) FROM (?) AS h) AS funded", holding)
+		dest = dest[:4]
+	} else {
+		base, byKey := s.businessFigures(sc)
+		q = s.readDB(ctx).NewSelect().TableExpr("enterprises AS e").Where("?", base)
+		for i, k := range businessKeys {
+			q.ColumnExpr("count(*) FILTER (WHERE ?) AS ?", byKey[k], bun.Ident("n"+strconv.Itoa(i)))
+		}
+	}
 	if err := q.Scan(ctx, dest...); err != nil {
 		return nil, fmt.Errorf("count dashboard businesses: %w", err)
+	}
+	if source == fromRollups {
+		counts[4] = counts[2] - counts[3]
 	}
 	figure := func(i int) *model.DashboardCount {
 		return &model.DashboardCount{Count: counts[i], Drill: model.Drill{Scope: sc, Set: model.DrillBusinesses, Key: businessKeys[i]}}
@@ -140,26 +179,46 @@ func (s *Store) DashboardBusinesses(ctx context.Context, sc model.DashboardScope
 // of the window (postings on the sessions' accounts), with when each envelope was first exhausted, in one
 // statement. Programmes are the sums of their sessions, most recent programme first.
 func (s *Store) DashboardBudget(ctx context.Context, sc model.DashboardScope) ([]*model.DashboardProgrammeBudget, error) {
-	sums := entriesIn(s.readDB(ctx).NewSelect().TableExpr("postings AS p").
-		Join("JOIN accounts AS a ON a.id = p.account_id").
-		Join("JOIN journal_entries AS j ON j.id = p.entry_id").
-		ColumnExpr("a.session_id").
-		ColumnExpr("sum(p.amount) FILTER (WHERE a.kind = 'SESSION_AVAILABLE' AND j.kind = 'ENVELOPE_FUNDING') AS engaged").
-		ColumnExpr("sum(p.amount) FILTER (WHERE a.kind = 'SESSION_RESERVED') AS reserved").
-		ColumnExpr("sum(p.amount) FILTER (WHERE a.kind = 'SELLER_PAYABLE') AS payable").
-		ColumnExpr("sum(p.amount) FILTER (WHERE a.kind = 'SESSION_PAID') AS paid").
-		ColumnExpr("sum(p.amount) FILTER (WHERE a.kind = 'SESSION_AVAILABLE') AS remaining").
-		Where("a.session_id IS NOT NULL"), sc, nil).
-		GroupExpr("a.session_id")
-	// The available balance after each entry, in ledger order; the first entry leaving nothing exhausts it.
-	running := entriesIn(s.readDB(ctx).NewSelect().TableExpr("postings AS p").
-		Join("JOIN accounts AS a ON a.id = p.account_id AND a.kind = 'SESSION_AVAILABLE'").
-		Join("JOIN journal_entries AS j ON j.id = p.entry_id").
-		ColumnExpr("a.session_id, j.id AS entry_id, j.created_at, p.amount").
-		ColumnExpr("sum(p.amount) OVER (PARTITION BY a.session_id ORDER BY j.id, p.id) AS balance"), sc, nil)
-	exhausted := s.readDB(ctx).NewSelect().TableExpr("(?) AS r", running).
-		DistinctOn("r.session_id").ColumnExpr("r.session_id, r.created_at AS exhausted_at").
-		Where("r.amount < 0 AND r.balance <= 0").OrderExpr("r.session_id, r.entry_id")
+	return s.dashboardBudget(ctx, sc, sourceFor(sc))
+}
+
+func (s *Store) dashboardBudget(ctx context.Context, sc model.DashboardScope, source dashboardSource) ([]*model.DashboardProgrammeBudget, error) {
+	var sums, exhausted *bun.SelectQuery
+	if source == fromRollups {
+		sums = s.readDB(ctx).NewSelect().TableExpr("dashboard_ledger_rollup AS r").ColumnExpr("r.session_id").
+			ColumnExpr("sum(r.amount) FILTER (WHERE r.account_kind = 'SESSION_AVAILABLE' AND r.entry_kind = 'ENVELOPE_FUNDING') AS engaged").
+			ColumnExpr("sum(r.amount) FILTER (WHERE r.account_kind = 'SESSION_RESERVED') AS reserved").
+			ColumnExpr("sum(r.amount) FILTER (WHERE r.account_kind = 'SELLER_PAYABLE') AS payable").
+			ColumnExpr("sum(r.amount) FILTER (WHERE r.account_kind = 'SESSION_PAID') AS paid").
+			ColumnExpr("sum(r.amount) FILTER (WHERE r.account_kind = 'SESSION_AVAILABLE') AS remaining").
+			GroupExpr("r.session_id")
+		rollupDays(sums, nil, sc.Until)
+		exhausted = s.readDB(ctx).NewSelect().TableExpr("session_exhaustion AS x").ColumnExpr("x.session_id, x.exhausted_at")
+		if sc.Until != nil {
+			exhausted.Where("x.exhausted_at < ?", *sc.Until)
+		}
+	} else {
+		sums = entriesIn(s.readDB(ctx).NewSelect().TableExpr("postings AS p").
+			Join("JOIN accounts AS a ON a.id = p.account_id").
+			Join("JOIN journal_entries AS j ON j.id = p.entry_id").
+			ColumnExpr("a.session_id").
+			ColumnExpr("sum(p.amount) FILTER (WHERE a.kind = 'SESSION_AVAILABLE' AND j.kind = 'ENVELOPE_FUNDING') AS engaged").
+			ColumnExpr("sum(p.amount) FILTER (WHERE a.kind = 'SESSION_RESERVED') AS reserved").
+			ColumnExpr("sum(p.amount) FILTER (WHERE a.kind = 'SELLER_PAYABLE') AS payable").
+			ColumnExpr("sum(p.amount) FILTER (WHERE a.kind = 'SESSION_PAID') AS paid").
+			ColumnExpr("sum(p.amount) FILTER (WHERE a.kind = 'SESSION_AVAILABLE') AS remaining").
+			Where("a.session_id IS NOT NULL"), sc, nil).
+			GroupExpr("a.session_id")
+		// The available balance after each entry, in ledger order; the first entry leaving nothing exhausts it.
+		running := entriesIn(s.readDB(ctx).NewSelect().TableExpr("postings AS p").
+			Join("JOIN accounts AS a ON a.id = p.account_id AND a.kind = 'SESSION_AVAILABLE'").
+			Join("JOIN journal_entries AS j ON j.id = p.entry_id").
+			ColumnExpr("a.session_id, j.id AS entry_id, j.created_at, p.amount").
+			ColumnExpr("sum(p.amount) OVER (PARTITION BY a.session_id ORDER BY j.id, p.id) AS balance"), sc, nil)
+		exhausted = s.readDB(ctx).NewSelect().TableExpr("(?) AS r", running).
+			DistinctOn("r.session_id").ColumnExpr("r.session_id, r.created_at AS exhausted_at").
+			Where("r.amount < 0 AND r.balance <= 0").OrderExpr("r.session_id, r.entry_id")
+	}
 	q := s.readDB(ctx).NewSelect().TableExpr("sessions AS s").
 		Join("LEFT JOIN (?) AS b ON b.session_id = s.id", sums).
 		Join("LEFT JOIN (?) AS x ON x.session_id = s.id", exhausted).
@@ -223,37 +282,57 @@ var spentGroups = []struct {
 }
 
 // DashboardSpent breaks the CréditSud spent within the window down by the seller's and the buyer's sector and
-// commune and by whether both parties are small businesses, in one statement (GROUPING SETS over the spent
-// invoices). Every sector and commune of the reference tables has a row, zero included.
+// commune and by whether both parties are small businesses, in one statement. Every sector and commune of the
+// reference tables has a row, zero included.
 func (s *Store) DashboardSpent(ctx context.Context, sc model.DashboardScope) (*model.DashboardSpent, error) {
-	spent := s.readDB(ctx).NewSelect().TableExpr("(?) AS sp", s.spentQuery(sc, sc.From)).
-		Join("JOIN invoices AS i ON i.id = sp.invoice_id").
-		Join("JOIN enterprises AS se ON se.id = i.seller_id").
-		Join("JOIN enterprises AS be ON be.id = i.buyer_id").
-		ColumnExpr("sp.amount")
-	var sets, groups []string
-	for n, g := range spentGroups {
-		spent.ColumnExpr("? AS ?", bun.Safe(g.column), bun.Ident("g"+strconv.Itoa(n)))
-		sets = append(sets, fmt.Sprintf("WHEN grouping(g%d) = 0 THEN '%s'", n, g.set))
-		groups = append(groups, fmt.Sprintf("(g%d)", n))
+	return s.dashboardSpent(ctx, sc, sourceFor(sc))
+}
+
+// spentRow is one figure of the CréditSud spent: a breakdown's set (” for the total) and key, the amount and how
+// many invoices it was spent on.
+type spentRow struct {
+	Set    string    `bun:"set"`
+	Key    string    `bun:"key"`
+	Amount model.XPF `bun:"amount"`
+	Count  int       `bun:"n"`
+}
+
+func (s *Store) dashboardSpent(ctx context.Context, sc model.DashboardScope, source dashboardSource) (*model.DashboardSpent, error) {
+	var q *bun.SelectQuery
+	if source == fromRollups {
+		// The invoices whose CréditSud spent within the window is not zero: the takes and the gives of the window,
+		// less the invoices taken and given back within it (see the dashboard_spent_rollup table).
+		both := bun.SafeQuery("TRUE")
+		if sc.From != nil {
+			both = bun.SafeQuery("r.reserved_on >= ?", noumeaDate(*sc.From))
+		}
+		q = rollupDays(s.readDB(ctx).NewSelect().TableExpr("dashboard_spent_rollup AS r").
+			ColumnExpr("r.dimension AS set, r.key, sum(r.amount) AS amount").
+			ColumnExpr("sum(r.takes) + sum(r.gives) - 2 * coalesce(sum(r.gives) FILTER (WHERE ?), 0) AS n", both).
+			GroupExpr("r.dimension, r.key"), sc.From, sc.Until)
+		rollupScope(q, sc)
+	} else {
+		// GROUPING SETS over the spent invoices.
+		spent := s.readDB(ctx).NewSelect().TableExpr("(?) AS sp", s.spentQuery(sc, sc.From)).
+			Join("JOIN invoices AS i ON i.id = sp.invoice_id").
+			Join("JOIN enterprises AS se ON se.id = i.seller_id").
+			Join("JOIN enterprises AS be ON be.id = i.buyer_id").
+			ColumnExpr("sp.amount")
+		var sets, groups, keys []string
+		for n, g := range spentGroups {
+			spent.ColumnExpr("? AS ?", bun.Safe(g.column), bun.Ident("g"+strconv.Itoa(n)))
+			sets = append(sets, fmt.Sprintf("WHEN grouping(g%d) = 0 THEN '%s'", n, g.set))
+			groups = append(groups, fmt.Sprintf("(g%d)", n))
+			keys = append(keys, "g"+strconv.Itoa(n))
+		}
+		q = s.readDB(ctx).NewSelect().TableExpr("(?) AS x", spent).
+			ColumnExpr("CASE " + strings.Join(sets, " ") + " ELSE '' END AS set").
+			ColumnExpr("coalesce(" + strings.Join(keys, ", ") + ", '') AS key").
+			ColumnExpr("sum(x.amount) AS amount, count(*) AS n").
+			GroupExpr("GROUPING SETS (" + strings.Join(groups, ", ") + ", ())")
 	}
-	var keys []string
-	for n := range spentGroups {
-		keys = append(keys, "g"+strconv.Itoa(n))
-	}
-	var rows []struct {
-		Set    string    `bun:"set"`
-		Key    string    `bun:"key"`
-		Amount model.XPF `bun:"amount"`
-		Count  int       `bun:"n"`
-	}
-	err := s.readDB(ctx).NewSelect().TableExpr("(?) AS x", spent).
-		ColumnExpr("CASE "+strings.Join(sets, " ")+" ELSE '' END AS set").
-		ColumnExpr("coalesce("+strings.Join(keys, ", ")+", '') AS key").
-		ColumnExpr("sum(x.amount) AS amount, count(*) AS n").
-		GroupExpr("GROUPING SETS ("+strings.Join(groups, ", ")+", ())").
-		Scan(ctx, &rows)
-	if err != nil {
+	var rows []spentRow
+	if err := q.Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("read dashboard CréditSud spent: %w", err)
 	}
 	type figure struct {
@@ -314,15 +393,25 @@ func (s *Store) DashboardSpent(ctx context.Context, sc model.DashboardScope) (*m
 // DashboardInvoices counts the invoices issued within the window by status and the rejected ones by reason, in
 // one statement. Every status and reason has a row, zero included.
 func (s *Store) DashboardInvoices(ctx context.Context, sc model.DashboardScope) (*model.DashboardInvoices, error) {
+	return s.dashboardInvoices(ctx, sc, sourceFor(sc))
+}
+
+func (s *Store) dashboardInvoices(ctx context.Context, sc model.DashboardScope, source dashboardSource) (*model.DashboardInvoices, error) {
 	var rows []struct {
 		Status   model.InvoiceStatus    `bun:"status"`
 		Reason   *model.RejectionReason `bun:"rejection_reason"`
 		Count    int                    `bun:"n"`
 		TotalTTC model.XPF              `bun:"total_ttc"`
 	}
-	q := invoicesIn(s.readDB(ctx).NewSelect().TableExpr("invoices AS i"), sc, "i.issued_at").
-		ColumnExpr("i.status, i.rejection_reason, count(*) AS n, sum(i.total_ttc) AS total_ttc").
-		GroupExpr("i.status, i.rejection_reason")
+	var q *bun.SelectQuery
+	if source == fromRollups {
+		q = invoicesIn(s.readDB(ctx).NewSelect().TableExpr("dashboard_invoice_rollup AS i"), sc, "i.issued_on", true).
+			ColumnExpr("i.status, i.rejection_reason, sum(i.invoices) AS n, sum(i.total_ttc) AS total_ttc")
+	} else {
+		q = invoicesIn(s.readDB(ctx).NewSelect().TableExpr("invoices AS i"), sc, "i.issued_at", false).
+			ColumnExpr("i.status, i.rejection_reason, count(*) AS n, sum(i.total_ttc) AS total_ttc")
+	}
+	q.GroupExpr("i.status, i.rejection_reason")
 	if err := q.Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("count dashboard invoices: %w", err)
 	}
@@ -363,15 +452,28 @@ const businessDoneCondition = "i.status IN ('CONFIRMED', 'APPROVED', 'PAID')"
 // window that are confirmed, approved or paid now, and the CréditSud spent on them (from the ledger); and the
 // private orders of the window (see privateOrdersIn), in one statement.
 func (s *Store) DashboardBusinessDone(ctx context.Context, sc model.DashboardScope) (*model.DashboardBusinessDone, error) {
+	return s.dashboardBusinessDone(ctx, sc, sourceFor(sc))
+}
+
+func (s *Store) dashboardBusinessDone(ctx context.Context, sc model.DashboardScope, source dashboardSource) (*model.DashboardBusinessDone, error) {
 	out := &model.DashboardBusinessDone{Drill: model.Drill{Scope: sc, Set: model.DrillBusinessDone},
 		OrdersDrill: model.Drill{Scope: sc, Set: model.DrillPrivateOrders}}
-	// The CréditSud of each of these invoices: its entries of every time (a confirmed invoice is never released).
-	ledger := sc
-	ledger.Until = nil
-	invoices := invoicesIn(s.readDB(ctx).NewSelect().TableExpr("invoices AS i"), sc, "i.confirmed_at").
-		Join("LEFT JOIN (?) AS sp ON sp.invoice_id = i.id", s.spentQuery(ledger, nil)).
-		ColumnExpr("count(*) AS n, coalesce(sum(i.total_ttc), 0) AS total, coalesce(sum(sp.amount), 0) AS credit").
-		Where(businessDoneCondition)
+	var invoices *bun.SelectQuery
+	if source == fromRollups {
+		// The CréditSud of a confirmed, approved or paid invoice is its credit amount, reserved by its
+		// confirmation and never released (sudpro ledger check compares it with the ledger).
+		invoices = invoicesIn(s.readDB(ctx).NewSelect().TableExpr("dashboard_invoice_rollup AS i"), sc, "i.confirmed_on", true).
+			ColumnExpr("coalesce(sum(i.invoices), 0) AS n, coalesce(sum(i.total_ttc), 0) AS total, coalesce(sum(i.credit_amount), 0) AS credit").
+			Where(businessDoneCondition)
+	} else {
+		// The CréditSud of each of these invoices: its entries of every time (a confirmed invoice is never released).
+		ledger := sc
+		ledger.Until = nil
+		invoices = invoicesIn(s.readDB(ctx).NewSelect().TableExpr("invoices AS i"), sc, "i.confirmed_at", false).
+			Join("LEFT JOIN (?) AS sp ON sp.invoice_id = i.id", s.spentQuery(ledger, nil)).
+			ColumnExpr("count(*) AS n, coalesce(sum(i.total_ttc), 0) AS total, coalesce(sum(sp.amount), 0) AS credit").
+			Where(businessDoneCondition)
+	}
 	orders := privateOrdersIn(s.readDB(ctx).NewSelect().TableExpr("private_orders AS po"), sc).
 		ColumnExpr("count(*) AS n, coalesce(sum(po.amount_ttc), 0) AS total")
 	q := s.readDB(ctx).NewSelect().TableExpr("(?) AS inv, (?) AS ord", invoices, orders).
@@ -456,6 +558,10 @@ func (s *Store) DashboardConsultations(ctx context.Context, sc model.DashboardSc
 // DashboardDaily returns, for each Nouméa day of the window with CréditSud movement on invoices, the
 // confirmations with CréditSud and the amounts reserved, released and paid, oldest first, in one statement.
 func (s *Store) DashboardDaily(ctx context.Context, sc model.DashboardScope) ([]*model.DashboardDay, error) {
+	return s.dashboardDaily(ctx, sc, sourceFor(sc))
+}
+
+func (s *Store) dashboardDaily(ctx context.Context, sc model.DashboardScope, source dashboardSource) ([]*model.DashboardDay, error) {
 	var rows []struct {
 		Day           string    `bun:"day"`
 		Confirmations int       `bun:"confirmations"`
@@ -463,16 +569,29 @@ func (s *Store) DashboardDaily(ctx context.Context, sc model.DashboardScope) ([]
 		Released      model.XPF `bun:"released"`
 		Paid          model.XPF `bun:"paid"`
 	}
-	q := entriesIn(s.readDB(ctx).NewSelect().TableExpr("journal_entries AS j").
-		Join("JOIN postings AS p ON p.entry_id = j.id").
-		Join("JOIN accounts AS a ON a.id = p.account_id").
-		ColumnExpr(noumeaDay("j.created_at")+" AS day").
-		ColumnExpr("count(*) FILTER (WHERE j.kind = 'RESERVATION' AND a.kind = 'SESSION_RESERVED') AS confirmations").
-		ColumnExpr("coalesce(sum(p.amount) FILTER (WHERE j.kind = 'RESERVATION' AND a.kind = 'SESSION_RESERVED'), 0) AS confirmed").
-		ColumnExpr("coalesce(sum(p.amount) FILTER (WHERE j.kind IN ('RETURN_RELEASE', 'REJECTION_RELEASE') AND a.kind = 'SESSION_AVAILABLE'), 0) AS released").
-		ColumnExpr("coalesce(sum(p.amount) FILTER (WHERE j.kind = 'PAYMENT' AND a.kind = 'SESSION_PAID'), 0) AS paid").
-		Where("j.invoice_id IS NOT NULL"), sc, sc.From).
-		GroupExpr("day").OrderExpr("day")
+	var q *bun.SelectQuery
+	if source == fromRollups {
+		// Every entry of an invoice moves a session's account, so the rollup of those accounts has every day.
+		q = rollupDays(s.readDB(ctx).NewSelect().TableExpr("dashboard_ledger_rollup AS r").
+			ColumnExpr("to_char(r.day, 'YYYY-MM-DD') AS day").
+			ColumnExpr("coalesce(sum(r.postings) FILTER (WHERE r.entry_kind = 'RESERVATION' AND r.account_kind = 'SESSION_RESERVED'), 0) AS confirmations").
+			ColumnExpr("coalesce(sum(r.amount) FILTER (WHERE r.entry_kind = 'RESERVATION' AND r.account_kind = 'SESSION_RESERVED'), 0) AS confirmed").
+			ColumnExpr("coalesce(sum(r.amount) FILTER (WHERE r.entry_kind IN ('RETURN_RELEASE', 'REJECTION_RELEASE') AND r.account_kind = 'SESSION_AVAILABLE'), 0) AS released").
+			ColumnExpr("coalesce(sum(r.amount) FILTER (WHERE r.entry_kind = 'PAYMENT' AND r.account_kind = 'SESSION_PAID'), 0) AS paid").
+			Where("r.entry_kind IN (?)", bun.List(invoiceEntryKinds)), sc.From, sc.Until)
+		rollupScope(q, sc).GroupExpr("r.day").OrderExpr("r.day")
+	} else {
+		q = entriesIn(s.readDB(ctx).NewSelect().TableExpr("journal_entries AS j").
+			Join("JOIN postings AS p ON p.entry_id = j.id").
+			Join("JOIN accounts AS a ON a.id = p.account_id").
+			ColumnExpr(noumeaDay("j.created_at")+" AS day").
+			ColumnExpr("count(*) FILTER (WHERE j.kind = 'RESERVATION' AND a.kind = 'SESSION_RESERVED') AS confirmations").
+			ColumnExpr("coalesce(sum(p.amount) FILTER (WHERE j.kind = 'RESERVATION' AND a.kind = 'SESSION_RESERVED'), 0) AS confirmed").
+			ColumnExpr("coalesce(sum(p.amount) FILTER (WHERE j.kind IN ('RETURN_RELEASE', 'REJECTION_RELEASE') AND a.kind = 'SESSION_AVAILABLE'), 0) AS released").
+			ColumnExpr("coalesce(sum(p.amount) FILTER (WHERE j.kind = 'PAYMENT' AND a.kind = 'SESSION_PAID'), 0) AS paid").
+			Where("j.invoice_id IS NOT NULL"), sc, sc.From).
+			GroupExpr("day").OrderExpr("day")
+	}
 	if err := q.Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("read dashboard daily series: %w", err)
 	}
@@ -560,19 +679,19 @@ func (s *Store) DashboardInvoiceRecords(ctx context.Context, sc model.DashboardS
 	switch set {
 	case model.DrillInvoiceStatus:
 		base = func() *bun.SelectQuery {
-			return invoicesIn(s.readDB(ctx).NewSelect().Model((*model.Invoice)(nil)), sc, "i.issued_at")
+			return invoicesIn(s.readDB(ctx).NewSelect().Model((*model.Invoice)(nil)), sc, "i.issued_at", false)
 		}
 		cond = func(key schema.QueryWithArgs) schema.QueryWithArgs { return bun.SafeQuery("i.status = ?", key) }
 	case model.DrillRejected:
 		base = func() *bun.SelectQuery {
-			return invoicesIn(s.readDB(ctx).NewSelect().Model((*model.Invoice)(nil)), sc, "i.issued_at").Where("i.status = 'REJECTED'")
+			return invoicesIn(s.readDB(ctx).NewSelect().Model((*model.Invoice)(nil)), sc, "i.issued_at", false).Where("i.status = 'REJECTED'")
 		}
 		cond = func(key schema.QueryWithArgs) schema.QueryWithArgs {
 			return bun.SafeQuery("(?0 = '' OR i.rejection_reason = ?0)", key) // "": every reason
 		}
 	case model.DrillBusinessDone:
 		base = func() *bun.SelectQuery {
-			return invoicesIn(s.readDB(ctx).NewSelect().Model((*model.Invoice)(nil)), sc, "i.confirmed_at").Where(businessDoneCondition)
+			return invoicesIn(s.readDB(ctx).NewSelect().Model((*model.Invoice)(nil)), sc, "i.confirmed_at", false).Where(businessDoneCondition)
 		}
 		cond = everyKey
 	default:

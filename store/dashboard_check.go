@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"sudpro/model"
@@ -11,17 +13,20 @@ import (
 const dashboardInvariant = "7. the dashboard's figures equal the sums of the ledger"
 
 // checkDashboard verifies invariant 7 on the whole database: the dashboard's figures, computed by its own queries
-// (sums of postings), equal the ledger read another way (account balances, allocation entries), and its
-// breakdowns add up to its totals.
+// from the ledger (sums of postings), equal the ledger read another way (account balances, allocation entries),
+// its breakdowns add up to its totals, and its rollups give every figure the ledger gives (checkRollups).
 func (s *Store) checkDashboard(ctx context.Context) ([]Violation, error) {
-	var out []Violation
+	out, err := s.CheckDashboardRollups(ctx, model.DashboardScope{})
+	if err != nil {
+		return nil, err
+	}
 	differ := func(what string, got, want model.XPF) {
 		if got != want {
 			out = append(out, Violation{dashboardInvariant, fmt.Sprintf("%s: dashboard %d, ledger %d", what, got, want)})
 		}
 	}
 	var sc model.DashboardScope
-	budget, err := s.DashboardBudget(ctx, sc)
+	budget, err := s.dashboardBudget(ctx, sc, fromLedger)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +54,7 @@ func (s *Store) checkDashboard(ctx context.Context) ([]Violation, error) {
 			paid += b.Paid
 		}
 	}
-	breakdowns, err := s.DashboardSpent(ctx, sc)
+	breakdowns, err := s.dashboardSpent(ctx, sc, fromLedger)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +79,7 @@ func (s *Store) checkDashboard(ctx context.Context) ([]Violation, error) {
 	differ("CréditSud spent by buyer's sector", sum(byBuyerSector...), spent)
 	differ("CréditSud spent by seller's commune", sum(bySellerCommune...), spent)
 	differ("CréditSud spent by buyer's commune", sum(byBuyerCommune...), spent)
-	days, err := s.DashboardDaily(ctx, sc)
+	days, err := s.dashboardDaily(ctx, sc, fromLedger)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +90,7 @@ func (s *Store) checkDashboard(ctx context.Context) ([]Violation, error) {
 	}
 	differ("daily confirmed − released", net, spent)
 	differ("daily paid", dailyPaid, paid)
-	done, err := s.DashboardBusinessDone(ctx, sc)
+	done, err := s.dashboardBusinessDone(ctx, sc, fromLedger)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +121,7 @@ func (s *Store) checkDashboard(ctx context.Context) ([]Violation, error) {
 	differ("consultation offers received (unsealed)", model.XPF(consultations.OffersReceived), model.XPF(offers))
 	differ("consultations awarded", model.XPF(consultations.Awarded), model.XPF(awarded))
 	differ("consultations awarded amount TTC", consultations.AwardedAmountTTC, awardedTTC)
-	businesses, err := s.DashboardBusinesses(ctx, sc)
+	businesses, err := s.dashboardBusinesses(ctx, sc, fromLedger)
 	if err != nil {
 		return nil, err
 	}
@@ -132,4 +137,60 @@ func (s *Store) checkDashboard(ctx context.Context) ([]Violation, error) {
 	differ("supported = projects funded + not used yet", model.XPF(businesses.Supported.Count),
 		model.XPF(businesses.ProjectsFunded.Count+businesses.NotUsedYet.Count))
 	return out, nil
+}
+
+// CheckDashboardRollups compares every figure of the dashboard for a scope whose window is made of whole Nouméa
+// days as its rollups give it and as the ledger's postings and the invoices give it, and returns the figures
+// that differ. `sudpro ledger check` runs it over everything.
+func (s *Store) CheckDashboardRollups(ctx context.Context, sc model.DashboardScope) ([]Violation, error) {
+	if sourceFor(sc) != fromRollups {
+		return nil, fmt.Errorf("the rollups only answer windows of whole Nouméa days")
+	}
+	type figure struct {
+		name string
+		read func(source dashboardSource) (any, error)
+	}
+	var figures []figure
+	if sc.Until == nil { // businesses are positions the rollups give now only
+		figures = append(figures, figure{"businesses", func(src dashboardSource) (any, error) { return s.dashboardBusinesses(ctx, sc, src) }})
+	}
+	figures = append(figures, []figure{
+		{"budget", func(src dashboardSource) (any, error) { return s.dashboardBudget(ctx, sc, src) }},
+		{"CréditSud spent", func(src dashboardSource) (any, error) { return s.dashboardSpent(ctx, sc, src) }},
+		{"invoices by status", func(src dashboardSource) (any, error) { return s.dashboardInvoices(ctx, sc, src) }},
+		{"business done", func(src dashboardSource) (any, error) { return s.dashboardBusinessDone(ctx, sc, src) }},
+		{"daily series", func(src dashboardSource) (any, error) { return s.dashboardDaily(ctx, sc, src) }},
+	}...)
+	var out []Violation
+	for _, f := range figures {
+		rollup, err := f.read(fromRollups)
+		if err != nil {
+			return nil, err
+		}
+		ledger, err := f.read(fromLedger)
+		if err != nil {
+			return nil, err
+		}
+		got, err := json.Marshal(rollup)
+		if err != nil {
+			return nil, fmt.Errorf("compare the %s: %w", f.name, err)
+		}
+		want, err := json.Marshal(ledger)
+		if err != nil {
+			return nil, fmt.Errorf("compare the %s: %w", f.name, err)
+		}
+		if !bytes.Equal(got, want) {
+			out = append(out, Violation{dashboardInvariant, fmt.Sprintf("%s: the rollups give %s, the ledger %s", f.name, clip(got), clip(want))})
+		}
+	}
+	return out, nil
+}
+
+// clip shortens a figure's JSON for a violation's detail.
+func clip(b []byte) string {
+	const most = 400
+	if len(b) > most {
+		return string(b[:most]) + "…"
+	}
+	return string(b)
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"sudpro/dbtest"
 	"sudpro/model"
 )
 
@@ -451,4 +452,22 @@ func differs(want, got any) string {
 func startOfYesterday() time.Time {
 	y := time.Now().In(model.Noumea).AddDate(0, 0, -1)
 	return time.Date(y.Year(), y.Month(), y.Day(), 0, 0, 0, 0, model.Noumea)
+}
+
+// The SQL twin of model.Enterprise.IsSmallBusiness, which the dashboard's queries and its rollup's triggers use,
+// says what the model says for every legal form and the headcounts around the threshold.
+func TestSmallBusinessSQL(t *testing.T) {
+	db := dbtest.New(t)
+	for _, form := range model.AllLegalForms {
+		for _, headcount := range []int{0, 1, model.SmallBusinessMaxHeadcount, model.SmallBusinessMaxHeadcount + 1, 250} {
+			e := model.Enterprise{LegalForm: form, Headcount: headcount}
+			var small bool
+			if err := db.NewRaw("SELECT sudpro_small_business(?, ?)", string(form), headcount).Scan(context.Background(), &small); err != nil {
+				t.Fatal(err)
+			}
+			if small != e.IsSmallBusiness() {
+				t.Errorf("%s with %d employees: SQL says small = %v, the model %v", form, headcount, small, e.IsSmallBusiness())
+			}
+		}
+	}
 }

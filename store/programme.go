@@ -209,10 +209,9 @@ func (s *Store) checkSectors(ctx context.Context, field string, codes []string) 
 	return nil
 }
 
-// eligibleSQL is model.Enterprise.Eligibility as SQL, for set-based grants; TestGrantAllocationsMatchesEligibility
-// keeps the two in step.
-const eligibleSQL = "e.status = 'ACTIVE' AND e.commune_code IS NOT NULL AND (e.legal_form = 'PATENTE' OR e.headcount <= " +
-	"2)"
+// eligibleSQL is model.Enterprise.Eligibility as SQL (the function sudpro_eligible, which the dashboard's rollup
+// of businesses uses too), for set-based grants; TestGrantAllocationsMatchesEligibility keeps the two in step.
+const eligibleSQL = "sudpro_eligible(e.status, e.commune_code, e.legal_form, e.headcount)"
 
 // historyAt is the time a mutation loading history dates its entries with, nil for a live one (now).
 func historyAt(op model.Op) *time.Time {
