@@ -221,7 +221,7 @@ func graphQL(cfg Config, budget *graph.Budget) http.Handler {
 	srv.Use(graph.Allowlist{Roles: cfg.PersistedOnlyRoles, Lookup: cfg.Store.PersistedQuery})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](PersistedQueryEntries)})
 	srv.SetParserTokenLimit(MaxParserTokens)
-	srv.AroundFields(resolver.AuditMutations)
+	srv.Use(graph.MutationAudit{Resolver: resolver}) // the audit, as a field middleware of mutation operations only
 	srv.SetErrorPresenter(graph.ErrorPresenter(cfg.Logger, RequestID))
 	srv.SetRecoverFunc(graph.RecoverFunc(cfg.Logger, RequestID))
 	observe(srv, cfg)
