@@ -7,13 +7,44 @@ import (
 	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"sudpro/model"
 )
 
+// MutationAudit is the gqlgen extension that records every mutation call in the audit log (AuditMutations). It
+// decides once per operation: a mutation operation gets the audit as its field middleware, a query or a
+// subscription none, so read paths do not pay for a middleware call on every field they resolve.
+type MutationAudit struct{ Resolver *Resolver }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+} = MutationAudit{}
+
+// ExtensionName names the extension for gqlgen.
+func (MutationAudit) ExtensionName() string { return "SudProMutationAudit" }
+
+// Validate accepts any schema.
+func (MutationAudit) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationContext puts the audit around the fields of a mutation operation.
+func (a MutationAudit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	if oc.Operation == nil || oc.Operation.Operation != ast.Mutation {
+		return nil
+	}
+	inner := oc.ResolverMiddleware
+	oc.ResolverMiddleware = func(ctx context.Context, next graphql.Resolver) (any, error) {
+		return a.Resolver.AuditMutations(ctx, func(ctx context.Context) (any, error) { return inner(ctx, next) })
+	}
+	return nil
+}
+
 // AuditMutations records every mutation call in the audit log, whatever its outcome: the actor, the operation,
 // the objects concerned, the input with secrets removed, the result and the request ID. It is a gqlgen field
-// middleware: it sees the @auth refusals too, since directives run inside the field's resolver.
+// middleware of mutation operations (MutationAudit), acting on their root fields: it sees the @auth refusals
+// too, since directives run inside the field's resolver.
 func (r *Resolver) AuditMutations(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil || fc.Object != "Mutation" {

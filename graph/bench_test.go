@@ -8,6 +8,7 @@ import (
 
 	"sudpro/bench/queries"
 	"sudpro/graph"
+	"sudpro/store"
 )
 
 // BenchmarkDecodeAndValidate is the work a request's document costs before any resolver runs, when the server's
@@ -41,5 +42,19 @@ func BenchmarkDecodeAndValidate(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkNewLoaders is the per-request set of dataloaders every GraphQL request makes (httpapi's withLoaders)
+// before anything is loaded.
+//
+//	go test -run '^$' -bench NewLoaders -benchmem ./graph
+func BenchmarkNewLoaders(b *testing.B) {
+	st := store.New(nil) // the loaders only keep the store's methods; nothing is fetched
+	b.ReportAllocs()
+	for b.Loop() {
+		if graph.NewLoaders(st) == nil {
+			b.Fatal("no loaders")
+		}
 	}
 }

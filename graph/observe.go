@@ -2,9 +2,10 @@ package graph
 
 import (
 	"context"
-	"fmt"
+	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/graph-gophers/dataloader/v7"
 )
@@ -35,9 +36,18 @@ func observed[K comparable, V any](batch dataloader.BatchFunc[K, V]) dataloader.
 }
 
 // loaderName names a loader after the Go type of its values, without packages or pointers: "Enterprise",
-// "[]InvoiceLine", "Connection[Invoice]". The set is fixed by the code, so it is a bounded metric label.
+// "[]InvoiceLine", "Connection[Invoice]". The set is fixed by the code, so it is a bounded metric label. Every
+// request makes its loaders, so each name is worked out once per process (loaderNames), not per request.
 func loaderName[V any]() string {
-	return typeQualifiers.ReplaceAllString(strings.ReplaceAll(fmt.Sprintf("%T", *new(V)), "*", ""), "")
+	t := reflect.TypeFor[V]()
+	if name, ok := loaderNames.Load(t); ok {
+		return name.(string)
+	}
+	name := typeQualifiers.ReplaceAllString(strings.ReplaceAll(t.String(), "*", ""), "")
+	loaderNames.Store(t, name)
+	return name
 }
+
+var loaderNames sync.Map // reflect.Type → string
 
 var typeQualifiers = regexp.MustCompile(`[\w/.-]*/|\w+\.`)

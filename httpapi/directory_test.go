@@ -175,6 +175,7 @@ func TestDirectoryExportStreamsManyRows(t *testing.T) {
 func TestDirectorySearchStatementsDoNotGrowWithPageSize(t *testing.T) {
 	a := newAPI(t)
 	seedFixture(t, a.store, 40)
+	a.leased(a.tokens["CHAMBER"])
 	counts := map[int]int64{}
 	for _, n := range []int{2, 30} {
 		r := a.query(a.tokens["CHAMBER"], directorySearchQuery, map[string]any{"s": "plomberie dupont", "n": n})

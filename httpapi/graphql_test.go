@@ -20,6 +20,7 @@ func TestStatementCountDoesNotGrowWithPageSize(t *testing.T) {
 		name sector { name } commune { name postalCode }
 		invoices(first: 5) { nodes { number totalTTC buyer { name sector { code } } lines { designation tgcRate { percent } } } }
 	} } }`
+	a.leased(a.tokens["ADMIN"])
 	counts := map[int]int64{}
 	for _, n := range []int{10, 100} {
 		r := a.query(a.tokens["ADMIN"], q, map[string]any{"n": n})
@@ -35,6 +36,25 @@ func TestStatementCountDoesNotGrowWithPageSize(t *testing.T) {
 	}
 	if counts[10] <= 0 || counts[10] != counts[100] {
 		t.Errorf("SQL statements: first 10 → %d, first 100 → %d; want equal and positive", counts[10], counts[100])
+	}
+}
+
+// A caller's points budget costs one SQL statement per lease of its points, not per request: once this process
+// holds a lease, a read runs its own statements only.
+func TestReadsRunNoBudgetStatementUnderALease(t *testing.T) {
+	a := newAPI(t)
+	const q = `{ sectors { code } }`
+	first := a.query(a.tokens["AGENT"], q, nil)
+	first.mustData(t)
+	for i := range 3 {
+		r := a.query(a.tokens["AGENT"], q, nil)
+		r.mustData(t)
+		if r.Statements != first.Statements-1 || r.Statements <= 0 {
+			t.Errorf("request %d: %d SQL statements, the first (which took the lease) %d; want one fewer", i+2, r.Statements, first.Statements)
+		}
+		if r.Header.Get("X-RateLimit-Used") != fmt.Sprint(2*(i+2)) { // 2 points a request (one root field)
+			t.Errorf("request %d: X-RateLimit-Used %q, want the points spent so far", i+2, r.Header.Get("X-RateLimit-Used"))
+		}
 	}
 }
 

@@ -161,6 +161,13 @@ func (a *api) do(req *http.Request) response {
 	return r
 }
 
+// leased makes token's first request of the hour, which takes this process's lease of the caller's points
+// budget (one SQL statement, graph.Budget), so that the statements of the requests that follow are theirs alone.
+func (a *api) leased(token string) {
+	a.t.Helper()
+	a.query(token, `{ rateLimit { used } }`, nil).mustData(a.t)
+}
+
 // statementsOf reads the SQL statement count of a request from the request log line.
 func (a *api) statementsOf(requestID string) int64 {
 	if n, ok := a.requestLog(requestID)["sql_statements"].(float64); ok {
@@ -221,7 +228,7 @@ type fixture struct {
 }
 
 // seedFixture registers businesses (some listed, one not, many with the same name) and invoices between them.
-func seedFixture(t *testing.T, st *store.Store, twins int) fixture {
+func seedFixture(t testing.TB, st *store.Store, twins int) fixture {
 	t.Helper()
 	ctx := context.Background()
 	base := time.Date(2025, 5, 1, 8, 0, 0, 0, time.UTC)

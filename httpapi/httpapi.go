@@ -118,9 +118,10 @@ func New(cfg Config) http.Handler {
 		cfg.AnonymousBudget = DefaultAnonymousBudget
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", graphQL(cfg))
+	budget := budgetOf(cfg) // one per process: its point leases serve GraphQL and exports alike
+	mux.Handle("/graphql", graphQL(cfg, budget))
 	// Exports are charged to the same hourly budget as GraphQL: 1 point plus 1 per 100 rows.
-	mux.Handle("GET /export/directory.csv", withRateHeaders(cfg.Metrics, withActor(cfg.Auth, exportDirectory(cfg.Store, budgetOf(cfg)))))
+	mux.Handle("GET /export/directory.csv", withRateHeaders(cfg.Metrics, withActor(cfg.Auth, exportDirectory(cfg.Store, budget))))
 	mux.Handle("GET /export/dashboard.csv", withActor(cfg.Auth, exportDashboard(cfg.Store, false)))
 	mux.Handle("GET /export/dashboard.xlsx", withActor(cfg.Auth, exportDashboard(cfg.Store, true)))
 	mux.Handle("/debug/pprof/", profiling(cfg.Auth, cfg.LocalProfiling))
@@ -192,13 +193,13 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 	})
 }
 
-// graphQL builds the gqlgen server behind the GraphQL middleware.
 // budgetOf is the hourly points budget of cfg's callers.
 func budgetOf(cfg Config) *graph.Budget {
-	return &graph.Budget{PerRole: cfg.Budgets, Anonymous: cfg.AnonymousBudget, Spend: cfg.Store.Spend, KeyBudget: cfg.Store.APIKeyBudget}
+	return &graph.Budget{PerRole: cfg.Budgets, Anonymous: cfg.AnonymousBudget, Lease: cfg.Store.Lease, KeyBudget: cfg.Store.APIKeyBudget}
 }
 
-func graphQL(cfg Config) http.Handler {
+// graphQL builds the gqlgen server behind the GraphQL middleware, charging operations to budget.
+func graphQL(cfg Config, budget *graph.Budget) http.Handler {
 	resolver := graph.NewResolver(cfg.Store, cfg.Logger, RequestID)
 	schema := graph.NewExecutableSchema(graph.Config{
 		Resolvers:  resolver,
@@ -220,12 +221,12 @@ func graphQL(cfg Config) http.Handler {
 	srv.Use(graph.Allowlist{Roles: cfg.PersistedOnlyRoles, Lookup: cfg.Store.PersistedQuery})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](PersistedQueryEntries)})
 	srv.SetParserTokenLimit(MaxParserTokens)
-	srv.AroundFields(resolver.AuditMutations)
+	srv.Use(graph.MutationAudit{Resolver: resolver}) // the audit, as a field middleware of mutation operations only
 	srv.SetErrorPresenter(graph.ErrorPresenter(cfg.Logger, RequestID))
 	srv.SetRecoverFunc(graph.RecoverFunc(cfg.Logger, RequestID))
 	observe(srv, cfg)
 	srv.Use(graph.Limits{MaxDepth: MaxDepth, MaxCost: MaxCost, MaxMutationFields: MaxMutationFields, PublicSchema: cfg.Introspection,
-		Budget: budgetOf(cfg)})
+		Budget: budget})
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		resp := next(ctx)
 		if resp != nil && resp.Extensions == nil {

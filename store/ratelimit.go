@@ -8,34 +8,56 @@ import (
 	"time"
 )
 
-// Spend takes points from a caller's budget for the current hour, unless that would exceed limit. It returns the
-// points used in the window after the call (or as they stand, when refused), the window's end, and whether the
-// points were taken. Old windows are removed now and then by the same statement's caller (PruneRateLimits).
-func (s *Store) Spend(ctx context.Context, caller string, limit, points int, now time.Time) (used int, resetAt time.Time, ok bool, err error) {
+// Lease takes points from a caller's budget for the current hour for a process to spend on its own: at least
+// need points and up to chunk, as many as the window still has below limit. It returns the points granted (0 when
+// the window has fewer than need left: nothing is taken), the points taken from the window after the call (or as
+// they stand, when refused) and the window's end. The window's used never exceeds limit, whatever the number of
+// processes leasing at once: the grant is computed under the row's lock.
+//
+// One statement: cur locks the caller's row of the hour if there is one, upd grows it, ins creates it otherwise.
+// A concurrent first lease of the same hour in another process can make ins do nothing; Lease then retries once.
+func (s *Store) Lease(ctx context.Context, caller string, limit, need, chunk int, now time.Time) (granted, used int, resetAt time.Time, err error) {
 	window := now.UTC().Truncate(time.Hour)
 	resetAt = window.Add(time.Hour)
-	// Every request spends, reads included, so this statement must not wait for the disk: it commits without
-	// waiting for its WAL flush (synchronous_commit off for its own implicit transaction, set by the FROM clause).
-	// A crash can then forget the last few milliseconds of spent points, which only lets those callers spend them
-	// again; the ledger's transactions keep their own durable commits.
-	err = s.db.NewRaw(`INSERT INTO rate_limit_windows (caller, window_start, used)
-		SELECT ?, ?, ? FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async
-		ON CONFLICT (caller, window_start) DO UPDATE SET used = rate_limit_windows.used + EXCLUDED.used
-		WHERE rate_limit_windows.used + EXCLUDED.used <= ?
-		RETURNING used`, caller, window, points, limit).Scan(ctx, &used)
-	if err == nil {
-		if used > limit { // a first request alone can be over the limit
-			return used, resetAt, false, nil
+	if need < 1 || need > limit {
+		var current sql.NullInt64
+		err := s.db.NewRaw("SELECT used FROM rate_limit_windows WHERE caller = ? AND window_start = ?", caller, window).Scan(ctx, &current)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, 0, resetAt, fmt.Errorf("read points: %w", err)
 		}
-		return used, resetAt, true, nil
+		return 0, int(current.Int64), resetAt, nil
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return 0, resetAt, false, fmt.Errorf("spend points: %w", err)
+	grant := max(need, chunk)
+	for range 2 {
+		// The statement commits without waiting for its WAL flush (synchronous_commit off for its own implicit
+		// transaction, set in the final SELECT, which always returns one row): a crash only forgets points, which
+		// the unlogged table forgets anyway.
+		err = s.db.NewRaw(`WITH cur AS (
+				SELECT used FROM rate_limit_windows WHERE caller = ? AND window_start = ? FOR UPDATE),
+			upd AS (
+				UPDATE rate_limit_windows w SET used = w.used + LEAST(? - cur.used, ?)
+				FROM cur WHERE w.caller = ? AND w.window_start = ? AND cur.used + ? <= ?
+				RETURNING w.used - cur.used AS granted, w.used),
+			ins AS (
+				INSERT INTO rate_limit_windows (caller, window_start, used)
+				SELECT ?, ?, LEAST(?, ?) WHERE NOT EXISTS (SELECT FROM cur)
+				ON CONFLICT (caller, window_start) DO NOTHING
+				RETURNING used AS granted, used)
+			SELECT COALESCE((SELECT granted FROM upd), (SELECT granted FROM ins), 0),
+				COALESCE((SELECT used FROM upd), (SELECT used FROM ins), (SELECT used FROM cur), -1),
+				set_config('synchronous_commit', 'off', true)`,
+			caller, window,
+			limit, grant, caller, window, need, limit,
+			caller, window, limit, grant).Scan(ctx, &granted, &used, new(string))
+		if err != nil {
+			return 0, 0, resetAt, fmt.Errorf("lease points: %w", err)
+		}
+		if used >= 0 {
+			return granted, used, resetAt, nil
+		}
+		// No row and none inserted: another process created the hour's row meanwhile; it is there now.
 	}
-	if err := s.db.NewRaw("SELECT used FROM rate_limit_windows WHERE caller = ? AND window_start = ?", caller, window).Scan(ctx, &used); err != nil {
-		return 0, resetAt, false, fmt.Errorf("read points: %w", err)
-	}
-	return used, resetAt, false, nil
+	return 0, 0, resetAt, fmt.Errorf("lease points: the window of %s could not be created", caller)
 }
 
 // APIKeyBudget returns a key's hourly budget, 0 when it has none of its own.
