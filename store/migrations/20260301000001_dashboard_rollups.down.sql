@@ -13,6 +13,7 @@ DROP FUNCTION sudpro_eligible(text, text, text, integer);
 DROP FUNCTION dashboard_invoices_changed();
 DROP FUNCTION dashboard_postings_added();
 DROP FUNCTION dashboard_add_spent(bigint[], int, bigint[], text[], text[], boolean[]);
+DROP FUNCTION dashboard_dimensions(text, text, text, text, boolean);
 DROP VIEW dashboard_spent_postings;
 DROP TABLE session_exhaustion;
 DROP TABLE dashboard_enterprise_rollup;
