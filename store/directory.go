@@ -213,9 +213,13 @@ const ExportPageSize = 1000
 // EachEnterprise calls fn for every business matching q, in q's order, reading them a page at a time (keyset,
 // one short statement per page) so that memory stays constant however many there are.
 func (s *Store) EachEnterprise(ctx context.Context, q model.EnterpriseQuery, fn func(*model.Enterprise) error) error {
+	f, err := s.enterpriseFilter(ctx, q)
+	if err != nil {
+		return err
+	}
 	page := model.Page{Limit: ExportPageSize}
 	for {
-		conn, err := s.ListEnterprises(ctx, q, page)
+		conn, err := s.listEnterprises(ctx, f, page)
 		if err != nil {
 			return err
 		}

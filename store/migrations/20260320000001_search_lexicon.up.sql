@@ -10,14 +10,13 @@
 -- index alone.
 
 -- Every distinct folded word (sudpro_fold: lower case, no accents) of the businesses' search_words (names,
--- keywords, APE label, commune), with its full-text query (its stem). Words are added as businesses are
--- registered or edited, never removed: a word no business uses any more only adds a term that matches nothing.
+-- keywords, APE label, commune) that has a letter (a number has no typos), with its full-text query (its stem).
+-- Words are added as businesses are registered or edited, never removed: a word no business uses any more only
+-- adds a term that matches nothing.
 CREATE TABLE search_lexicon (
     word  text PRIMARY KEY,
     query tsquery NOT NULL CHECK (numnode(query) > 0)
 );
--- `word <% lexicon.word` (pg_trgm word similarity) for the typo tolerance of sudpro_search_word_query.
-CREATE INDEX search_lexicon_word_trgm_idx ON search_lexicon USING gin (word gin_trgm_ops);
 
 -- Adds the words of some search_words values that the lexicon lacks, in word order so that concurrent statements
 -- take the new words' locks in the same order. A word's query is made from its tsvector: plainto_tsquery would
@@ -25,7 +24,7 @@ CREATE INDEX search_lexicon_word_trgm_idx ON search_lexicon USING gin (word gin_
 CREATE FUNCTION search_lexicon_add(texts text[]) RETURNS void LANGUAGE sql AS $$
     WITH words AS MATERIALIZED (
         SELECT DISTINCT w FROM unnest(texts) AS t, regexp_split_to_table(t, '[^[:alnum:]]+') AS w
-        WHERE w <> '' AND NOT EXISTS (SELECT 1 FROM search_lexicon l WHERE l.word = w)
+        WHERE w ~ '[[:alpha:]]' AND NOT EXISTS (SELECT 1 FROM search_lexicon l WHERE l.word = w)
     ), stems AS (
         SELECT w, tsvector_to_array(to_tsvector('sudpro_fr', w)) AS stems FROM words
     )
@@ -53,6 +52,11 @@ CREATE TRIGGER search_lexicon_update AFTER UPDATE ON enterprises
 -- The words of the businesses registered before this migration.
 SELECT search_lexicon_add(ARRAY(SELECT search_words FROM enterprises));
 
+-- `word <% lexicon.word` (pg_trgm word similarity) for the typo tolerance of sudpro_search_word_query. Built after
+-- the words are in, and without GIN's pending list (fastupdate): every search reads this index, and a pending list
+-- (new words not yet merged, until a VACUUM) is scanned in full by each read; new words are few.
+CREATE INDEX search_lexicon_word_trgm_idx ON search_lexicon USING gin (word gin_trgm_ops) WITH (fastupdate = off);
+
 -- The full-text query of one search word: its own (sudpro_word_query), or with fuzzy (a word long enough for typo
 -- tolerance) also the stems of the lexicon's words that resemble it (pg_trgm word similarity at least
 -- pg_trgm.word_similarity_threshold, set by the application), the 20 closest at most. Empty for a stop word.
@@ -70,7 +74,8 @@ BEGIN
     IF numnode(own) = 0 OR NOT fuzzy THEN
         RETURN own;
     END IF;
-    SELECT string_agg(l.query::text, ' | ') INTO near
+    -- Close words often share a stem ("paysage", "paysagiste"): each stem once keeps ts_rank's work small.
+    SELECT string_agg(DISTINCT l.query::text, ' | ') INTO near
     FROM (SELECT l.query FROM search_lexicon l WHERE sudpro_fold(w) <% l.word
           ORDER BY word_similarity(sudpro_fold(w), l.word) DESC, l.word LIMIT 20) l;
     IF near IS NULL THEN
