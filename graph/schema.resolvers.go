@@ -450,7 +450,7 @@ func (r *queryResolver) Enterprises(ctx context.Context, search *string, first *
 		return nil, err
 	}
 	// totalCount and facets, when asked for, come from the page's statement.
-	return r.store.SearchEnterprises(ctx, q, page, selects(ctx, []string{"totalCount"}, []string{"facets"}))
+	return r.store.SearchEnterprises(ctx, q, page, store.SearchCounts{Total: selects(ctx, []string{"totalCount"}), Facets: selects(ctx, []string{"facets"})})
 }
 
 func (r *queryResolver) Sectors(ctx context.Context) ([]*model.Sector, error) {

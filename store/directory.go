@@ -94,15 +94,19 @@ func whereBool(sel *bun.SelectQuery, cond string, want *bool) {
 	}
 }
 
-// SearchEnterprises returns a page of the businesses matching q, in q's order. With stats, the same statement
-// also counts them in total and by sector, commune and legal form (the connection's totalCount and the facets):
-// the matches are found once, in a CTE that the page and the counts share, instead of once per statement.
-func (s *Store) SearchEnterprises(ctx context.Context, q model.EnterpriseQuery, page model.Page, stats bool) (*model.EnterpriseSearch, error) {
+// SearchCounts says what SearchEnterprises counts besides the page: the total (the connection's totalCount), the
+// facets (which give the total too).
+type SearchCounts struct{ Total, Facets bool }
+
+// SearchEnterprises returns a page of the businesses matching q, in q's order. With counts, the same statement
+// also counts them: the matches are found once, in a CTE that the page and the counts share, instead of once per
+// statement.
+func (s *Store) SearchEnterprises(ctx context.Context, q model.EnterpriseQuery, page model.Page, counts SearchCounts) (*model.EnterpriseSearch, error) {
 	f, err := s.enterpriseFilter(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	if !stats {
+	if !counts.Total && !counts.Facets {
 		conn, err := s.listEnterprises(ctx, f, page)
 		if err != nil {
 			return nil, err
@@ -126,7 +130,7 @@ func (s *Store) SearchEnterprises(ctx context.Context, q model.EnterpriseQuery, 
 	}
 	// One row per business of the page, each with the counts; a single row of NULL business columns when the page
 	// is empty. The outer ORDER BY keeps the page's order through the joins.
-	err = withMatchStats(db, f).Join("LEFT JOIN (?) AS e ON true", rows).
+	err = withMatchStats(db, f, counts.Facets).Join("LEFT JOIN (?) AS e ON true", rows).
 		ColumnExpr("e.*, stats.total, stats.facets").OrderExpr(k.orderExpr(page)).Scan(ctx, &out)
 	if err != nil {
 		return nil, fmt.Errorf("search enterprises: %w", err)
@@ -140,13 +144,15 @@ func (s *Store) SearchEnterprises(ctx context.Context, q model.EnterpriseQuery, 
 			es = append(es, &out[i].Enterprise)
 		}
 	}
-	facets, err := out[0].facets()
-	if err != nil {
-		return nil, err
-	}
 	total := out[0].Total
-	conn := k.connection(es, page, func(context.Context) (int, error) { return total, nil })
-	return &model.EnterpriseSearch{EnterpriseConnection: conn, Query: q, Facets: facets}, nil
+	res := &model.EnterpriseSearch{Query: q,
+		EnterpriseConnection: k.connection(es, page, func(context.Context) (int, error) { return total, nil })}
+	if counts.Facets {
+		if res.Facets, err = out[0].facets(); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 // EnterpriseFacets counts the businesses matching q by sector, commune and legal form, in one statement; each
@@ -157,25 +163,28 @@ func (s *Store) EnterpriseFacets(ctx context.Context, q model.EnterpriseQuery) (
 		return nil, err
 	}
 	var st matchStats
-	if err := withMatchStats(s.readDB(ctx), f).ColumnExpr("stats.total, stats.facets").Scan(ctx, &st); err != nil {
+	if err := withMatchStats(s.readDB(ctx), f, true).ColumnExpr("stats.total, stats.facets").Scan(ctx, &st); err != nil {
 		return nil, fmt.Errorf("enterprise facets: %w", err)
 	}
 	return st.facets()
 }
 
-// withMatchStats selects from the one-row table "stats", the counts of the businesses matching f (the CTE
-// "matches" of their ids, the facets' columns, and relevance when ranked): in total and, as JSON facets, by sector, commune and legal form, largest counts first, then code.
-// GROUPING's bits say which of the three columns is NOT grouped: 0b011 = grouped by sector, and so on; 0b111 is
-// the empty grouping set, the total.
-func withMatchStats(db bun.IDB, f enterpriseFilter) *bun.SelectQuery {
-	return db.NewSelect().With("matches", f.matches(db, "e.id", "e.sector_code", "e.commune_code", "e.legal_form")).
-		With("stats", db.NewRaw(`SELECT coalesce(max(g.n) FILTER (WHERE g.grouping = 7), 0) AS total,
+// withMatchStats selects from the one-row table "stats" the counts of the businesses matching f (the CTE "matches"
+// of their ids, the facets' columns, and relevance when ranked): their total and, with facets, a JSON list of their
+// counts by sector, commune and legal form, largest first, then by code. GROUPING's bits say which of the three
+// columns is NOT grouped: 0b011 = grouped by sector, and so on; 0b111 is the empty grouping set, the total.
+func withMatchStats(db bun.IDB, f enterpriseFilter, facets bool) *bun.SelectQuery {
+	stats := "SELECT count(*) AS total, '[]' AS facets FROM matches"
+	if facets {
+		stats = `SELECT coalesce(max(g.n) FILTER (WHERE g.grouping = 7), 0) AS total,
 			coalesce(json_agg(json_build_object('grouping', g.grouping, 'code', g.code, 'n', g.n) ORDER BY g.n DESC, g.code)
 				FILTER (WHERE g.grouping <> 7), '[]') AS facets
 			FROM (SELECT GROUPING(sector_code, commune_code, legal_form) AS grouping,
 					coalesce(sector_code, commune_code, legal_form, '') AS code, count(*) AS n
-				FROM matches GROUP BY GROUPING SETS ((), (sector_code), (commune_code), (legal_form))) AS g`)).
-		TableExpr("stats")
+				FROM matches GROUP BY GROUPING SETS ((), (sector_code), (commune_code), (legal_form))) AS g`
+	}
+	return db.NewSelect().With("matches", f.matches(db, "e.id", "e.sector_code", "e.commune_code", "e.legal_form")).
+		With("stats", db.NewRaw(stats)).TableExpr("stats")
 }
 
 // matchStats is a row of withMatchStats.

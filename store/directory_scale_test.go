@@ -109,7 +109,7 @@ func generateDirectory(t *testing.T, st *store.Store, n int) {
 func searchRequest(t *testing.T, st *store.Store, q model.EnterpriseQuery) int {
 	t.Helper()
 	ctx := context.Background()
-	res, err := st.SearchEnterprises(ctx, q, model.Page{Limit: 20}, true)
+	res, err := st.SearchEnterprises(ctx, q, model.Page{Limit: 20}, store.SearchCounts{Total: true, Facets: true})
 	if err != nil {
 		t.Fatal(err)
 	}
