@@ -128,10 +128,13 @@ func (s *Store) SearchEnterprises(ctx context.Context, q model.EnterpriseQuery, 
 		model.Enterprise `bun:",extend"`
 		matchStats
 	}
-	// One row per business of the page, each with the counts; a single row of NULL business columns when the page
-	// is empty. The outer ORDER BY keeps the page's order through the joins.
+	// One row per business of the page, the first with the facets; a single row of NULL business columns when the
+	// page is empty. The outer ORDER BY keeps the page's order through the joins.
+	order := k.orderExpr(page)
 	err = withMatchStats(db, f, counts.Facets).Join("LEFT JOIN (?) AS e ON true", rows).
-		ColumnExpr("e.*, stats.total, stats.facets").OrderExpr(k.orderExpr(page)).Scan(ctx, &out)
+		ColumnExpr("e.*, stats.total").
+		ColumnExpr("CASE WHEN row_number() OVER (ORDER BY "+order+") = 1 THEN stats.facets END AS facets").
+		OrderExpr(order).Scan(ctx, &out)
 	if err != nil {
 		return nil, fmt.Errorf("search enterprises: %w", err)
 	}
