@@ -32,6 +32,10 @@ func (r *enterpriseResolver) BusinessDone(ctx context.Context, objs []*model.Ent
 func (r *enterpriseSearchConnectionResolver) Facets(ctx context.Context, objs []*model.EnterpriseSearch) ([]*model.EnterpriseFacets, error) {
 	out := make([]*model.EnterpriseFacets, len(objs))
 	for i, o := range objs {
+		if o.Facets != nil {
+			out[i] = o.Facets
+			continue
+		}
 		f, err := r.store.EnterpriseFacets(ctx, o.Query)
 		if err != nil {
 			return nil, err

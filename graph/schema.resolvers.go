@@ -449,11 +449,8 @@ func (r *queryResolver) Enterprises(ctx context.Context, search *string, first *
 	if err != nil {
 		return nil, err
 	}
-	conn, err := r.store.ListEnterprises(ctx, q, page)
-	if err != nil {
-		return nil, err
-	}
-	return &model.EnterpriseSearch{EnterpriseConnection: conn, Query: q}, nil
+	// totalCount and facets, when asked for, come from the page's statement.
+	return r.store.SearchEnterprises(ctx, q, page, store.SearchCounts{Total: selects(ctx, []string{"totalCount"}), Facets: selects(ctx, []string{"facets"})})
 }
 
 func (r *queryResolver) Sectors(ctx context.Context) ([]*model.Sector, error) {

@@ -86,8 +86,8 @@ func TestDirectoryQueryGoesToTheReplica(t *testing.T) {
 	if got := get(r.mustData(t), "enterprises", "totalCount"); got != float64(3) {
 		t.Errorf("totalCount = %v, want the 3 listed businesses", got)
 	}
-	if n := a.onReplica(r); n < 2 {
-		t.Errorf("statements on the replica = %d, want the page and its count there", n)
+	if n := a.onReplica(r); n < 1 {
+		t.Errorf("statements on the replica = %d, want the page with its count there", n)
 	}
 
 	// A business registered while the replica lags is not in the directory yet: the list comes from the replica.

@@ -74,6 +74,9 @@ func (q *EnterpriseQuery) validateSearch() error {
 type EnterpriseSearch struct {
 	*EnterpriseConnection
 	Query EnterpriseQuery
+	// Facets, when not nil, were counted with the page (the request asked for them); otherwise they are counted
+	// from Query when asked for.
+	Facets *EnterpriseFacets
 }
 
 // EnterpriseFacets count the businesses of a search (with its filters, as the caller may see them) by sector,

@@ -2,11 +2,14 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"sudpro/model"
 )
@@ -19,43 +22,56 @@ var relevanceKeyset = keyset[*model.Enterprise]{
 	rowID: func(e *model.Enterprise) int64 { return e.ID },
 }
 
-// wordQuery is the full-text query of one search word (see sudpro_word_query in the directory migration).
-const wordQuery = "sudpro_word_query(?)"
+// searchTerms are the full-text queries of a directory search, as tsquery text: match requires every word, rank
+// scores any of them. Both are empty when the search has no words, or only stop words ("de", "la"), which match
+// everything.
+type searchTerms struct{ match, rank string }
 
-// searchCondition restricts sel to the businesses matching every word of the search: each word matches the
-// French full-text document (accents, plurals and inflections ignored) or, for words long enough, a word of the
-// business with pg_trgm word similarity (typos). A stop word ("de", "la") matches everything.
-func searchCondition(sel *bun.SelectQuery, words []string) {
-	for _, w := range words {
-		if model.Fuzzy(w) {
-			sel.Where("(numnode("+wordQuery+") = 0 OR e.search_doc @@ "+wordQuery+" OR sudpro_fold(?) <% e.search_words)", w, w, w)
-		} else {
-			sel.Where("(numnode("+wordQuery+") = 0 OR e.search_doc @@ "+wordQuery+")", w, w)
+// searchTerms turns the words of a search into full-text queries, in one short statement without reading the
+// businesses: each word matches its French stems, and a word long enough for typo tolerance also the directory's
+// words that resemble it (sudpro_search_word_query in the search lexicon migration). The statements that read the
+// businesses then carry the queries as constants, which PostgreSQL plans quickly and answers from the GIN index
+// on search_doc alone.
+func (s *Store) searchTerms(ctx context.Context, search string) (searchTerms, error) {
+	words := model.SearchWords(search)
+	if len(words) == 0 {
+		return searchTerms{}, nil
+	}
+	fuzzy := make([]bool, len(words))
+	for i, w := range words {
+		fuzzy[i] = model.Fuzzy(w)
+	}
+	var queries []string
+	err := s.readDB(ctx).NewRaw("SELECT coalesce(sudpro_search_word_query(t.w, t.fuzzy)::text, '') "+
+		"FROM unnest(CAST(? AS text[]), CAST(? AS boolean[])) WITH ORDINALITY AS t(w, fuzzy, n) ORDER BY t.n",
+		pgdialect.Array(words), pgdialect.Array(fuzzy)).Scan(ctx, &queries)
+	if err != nil {
+		return searchTerms{}, fmt.Errorf("search words: %w", err)
+	}
+	var kept []string
+	for _, q := range queries {
+		if q != "" {
+			kept = append(kept, "("+q+")")
 		}
 	}
+	return searchTerms{match: strings.Join(kept, " & "), rank: strings.Join(kept, " | ")}, nil
 }
 
-// relevance is the rank of a business for the search words, in millionths: the weighted full-text rank of any
-// of the words (names weigh most, then keywords, the APE label, the description and commune), plus how closely
-// the whole search resembles the names (so that a misspelt name still comes first).
-func relevance(words []string) (string, []any) {
-	if len(words) == 0 {
+// relevance is the rank of a business for the search, in millionths: the weighted full-text rank of its words
+// (names weigh most, then keywords, the APE label, the description and commune). A misspelt name still comes
+// first, since the name's own word joins the query of the misspelt one.
+func (t searchTerms) relevance() (string, []any) {
+	if t.rank == "" {
 		return "CAST(0 AS bigint)", nil
 	}
-	parts := make([]string, len(words))
-	args := make([]any, 0, len(words)+1)
-	for i, w := range words {
-		parts[i] = wordQuery
-		args = append(args, w)
-	}
-	args = append(args, strings.Join(words, " "))
-	return "CAST(round(1000000 * (ts_rank(e.search_doc, " + strings.Join(parts, " || ") + ")" +
-		" + 0.5 * word_similarity(sudpro_fold(?), e.search_names))) AS bigint)", args
+	return "CAST(round(1000000 * ts_rank(e.search_doc, CAST(? AS tsquery))) AS bigint)", []any{t.rank}
 }
 
 // directoryFilters applies the directory's own filters (search, headcount, eligibility, use of CréditSud).
-func directoryFilters(sel *bun.SelectQuery, q model.EnterpriseQuery) {
-	searchCondition(sel, model.SearchWords(q.Search))
+func directoryFilters(sel *bun.SelectQuery, q model.EnterpriseQuery, t searchTerms) {
+	if t.match != "" {
+		sel.Where("e.search_doc @@ CAST(? AS tsquery)", t.match)
+	}
 	if q.HeadcountMin != nil {
 		sel.Where("e.headcount >= ?", *q.HeadcountMin)
 	}
@@ -78,47 +94,126 @@ func whereBool(sel *bun.SelectQuery, cond string, want *bool) {
 	}
 }
 
-// searchEnterprises is the select of a directory search ranked by relevance: the filtered businesses with
-// their rank as e.relevance, wrapped so that the keyset can compare and order on it.
-func (s *Store) searchEnterprises(ctx context.Context, q model.EnterpriseQuery) *bun.SelectQuery {
-	rank, args := relevance(model.SearchWords(q.Search))
+// SearchCounts says what SearchEnterprises counts besides the page: the total (the connection's totalCount), the
+// facets (which give the total too).
+type SearchCounts struct{ Total, Facets bool }
+
+// SearchEnterprises returns a page of the businesses matching q, in q's order. With counts, the same statement
+// also counts them: the matches are found once, in a CTE that the page and the counts share, instead of once per
+// statement.
+func (s *Store) SearchEnterprises(ctx context.Context, q model.EnterpriseQuery, page model.Page, counts SearchCounts) (*model.EnterpriseSearch, error) {
+	f, err := s.enterpriseFilter(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if !counts.Total && !counts.Facets {
+		conn, err := s.listEnterprises(ctx, f, page)
+		if err != nil {
+			return nil, err
+		}
+		return &model.EnterpriseSearch{EnterpriseConnection: conn, Query: q}, nil
+	}
 	db := s.readDB(ctx)
-	inner := db.NewSelect().Model((*model.Enterprise)(nil)).ColumnExpr("?TableColumns").ColumnExpr(rank+" AS relevance", args...)
-	filterEnterprises(inner, q)
-	return db.NewSelect().Model((*model.Enterprise)(nil)).ModelTableExpr("(?) AS e", inner).
-		ColumnExpr("?TableColumns").ColumnExpr("e.relevance")
+	k := enterpriseKeyset(q)
+	var rows *bun.SelectQuery
+	if f.ranked() {
+		// The page is cut from the ranked matches; only its businesses are then read in full.
+		ids := k.apply(db.NewSelect().TableExpr("matches AS e").Column("e.id", "e.relevance"), page)
+		rows = db.NewSelect().Model((*model.Enterprise)(nil)).ColumnExpr("?TableColumns").ColumnExpr("page.relevance").
+			Join("JOIN (?) AS page ON page.id = e.id", ids)
+	} else {
+		rows = k.apply(f.matches(db), page)
+	}
+	var out []struct {
+		model.Enterprise `bun:",extend"`
+		matchStats
+	}
+	// One row per business of the page, the first with the facets; a single row of NULL business columns when the
+	// page is empty. The outer ORDER BY keeps the page's order through the joins.
+	order := k.orderExpr(page)
+	err = withMatchStats(db, f, counts.Facets).Join("LEFT JOIN (?) AS e ON true", rows).
+		ColumnExpr("e.*, stats.total").
+		ColumnExpr("CASE WHEN row_number() OVER (ORDER BY "+order+") = 1 THEN stats.facets END AS facets").
+		OrderExpr(order).Scan(ctx, &out)
+	if err != nil {
+		return nil, fmt.Errorf("search enterprises: %w", err)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("search enterprises: no statistics row")
+	}
+	es := make([]*model.Enterprise, 0, len(out))
+	for i := range out {
+		if out[i].ID != 0 {
+			es = append(es, &out[i].Enterprise)
+		}
+	}
+	total := out[0].Total
+	res := &model.EnterpriseSearch{Query: q,
+		EnterpriseConnection: k.connection(es, page, func(context.Context) (int, error) { return total, nil })}
+	if counts.Facets {
+		if res.Facets, err = out[0].facets(); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 // EnterpriseFacets counts the businesses matching q by sector, commune and legal form, in one statement; each
 // list is by count, largest first, then code.
 func (s *Store) EnterpriseFacets(ctx context.Context, q model.EnterpriseQuery) (*model.EnterpriseFacets, error) {
-	var rows []struct {
-		Sector    string `bun:"sector_code"`
-		Commune   string `bun:"commune_code"`
-		LegalForm string `bun:"legal_form"`
-		Grouping  int    `bun:"grouping"`
-		N         int    `bun:"n"`
+	f, err := s.enterpriseFilter(ctx, q)
+	if err != nil {
+		return nil, err
 	}
-	sel := s.readDB(ctx).NewSelect().Model((*model.Enterprise)(nil)).
-		ColumnExpr("coalesce(e.sector_code, '') AS sector_code, coalesce(e.commune_code, '') AS commune_code").
-		ColumnExpr("coalesce(e.legal_form, '') AS legal_form").
-		ColumnExpr("GROUPING(e.sector_code, e.commune_code, e.legal_form) AS grouping, count(*) AS n").
-		GroupExpr("GROUPING SETS ((e.sector_code), (e.commune_code), (e.legal_form))").
-		OrderExpr("n DESC, 1, 2, 3")
-	filterEnterprises(sel, q)
-	if err := sel.Scan(ctx, &rows); err != nil {
+	var st matchStats
+	if err := withMatchStats(s.readDB(ctx), f, true).ColumnExpr("stats.total, stats.facets").Scan(ctx, &st); err != nil {
+		return nil, fmt.Errorf("enterprise facets: %w", err)
+	}
+	return st.facets()
+}
+
+// withMatchStats selects from the one-row table "stats" the counts of the businesses matching f (the CTE "matches"
+// of their ids, the facets' columns, and relevance when ranked): their total and, with facets, a JSON list of their
+// counts by sector, commune and legal form, largest first, then by code. GROUPING's bits say which of the three
+// columns is NOT grouped: 0b011 = grouped by sector, and so on; 0b111 is the empty grouping set, the total.
+func withMatchStats(db bun.IDB, f enterpriseFilter, facets bool) *bun.SelectQuery {
+	stats := "SELECT count(*) AS total, '[]' AS facets FROM matches"
+	if facets {
+		stats = `SELECT coalesce(max(g.n) FILTER (WHERE g.grouping = 7), 0) AS total,
+			coalesce(json_agg(json_build_object('grouping', g.grouping, 'code', g.code, 'n', g.n) ORDER BY g.n DESC, g.code)
+				FILTER (WHERE g.grouping <> 7), '[]') AS facets
+			FROM (SELECT GROUPING(sector_code, commune_code, legal_form) AS grouping,
+					coalesce(sector_code, commune_code, legal_form, '') AS code, count(*) AS n
+				FROM matches GROUP BY GROUPING SETS ((), (sector_code), (commune_code), (legal_form))) AS g`
+	}
+	return db.NewSelect().With("matches", f.matches(db, "e.id", "e.sector_code", "e.commune_code", "e.legal_form")).
+		With("stats", db.NewRaw(stats)).TableExpr("stats")
+}
+
+// matchStats is a row of withMatchStats.
+type matchStats struct {
+	Total  int    `bun:"total,scanonly"`
+	Facets string `bun:"facets,scanonly"`
+}
+
+func (m matchStats) facets() (*model.EnterpriseFacets, error) {
+	var groups []struct {
+		Grouping int    `json:"grouping"`
+		Code     string `json:"code"`
+		N        int    `json:"n"`
+	}
+	if err := json.Unmarshal([]byte(m.Facets), &groups); err != nil {
 		return nil, fmt.Errorf("enterprise facets: %w", err)
 	}
 	f := &model.EnterpriseFacets{Sectors: []*model.SectorFacet{}, Communes: []*model.CommuneFacet{}, LegalForms: []*model.LegalFormFacet{}}
-	// GROUPING's bits say which of the three columns is NOT grouped: 0b011 = grouped by sector, and so on.
-	for _, r := range rows {
-		switch r.Grouping {
+	for _, g := range groups {
+		switch g.Grouping {
 		case 0b011:
-			f.Sectors = append(f.Sectors, &model.SectorFacet{SectorCode: r.Sector, Count: r.N})
+			f.Sectors = append(f.Sectors, &model.SectorFacet{SectorCode: g.Code, Count: g.N})
 		case 0b101:
-			f.Communes = append(f.Communes, &model.CommuneFacet{CommuneCode: r.Commune, Count: r.N})
+			f.Communes = append(f.Communes, &model.CommuneFacet{CommuneCode: g.Code, Count: g.N})
 		case 0b110:
-			f.LegalForms = append(f.LegalForms, &model.LegalFormFacet{LegalForm: model.LegalForm(r.LegalForm), Count: r.N})
+			f.LegalForms = append(f.LegalForms, &model.LegalFormFacet{LegalForm: model.LegalForm(g.Code), Count: g.N})
 		}
 	}
 	return f, nil
@@ -130,9 +225,13 @@ const ExportPageSize = 1000
 // EachEnterprise calls fn for every business matching q, in q's order, reading them a page at a time (keyset,
 // one short statement per page) so that memory stays constant however many there are.
 func (s *Store) EachEnterprise(ctx context.Context, q model.EnterpriseQuery, fn func(*model.Enterprise) error) error {
+	f, err := s.enterpriseFilter(ctx, q)
+	if err != nil {
+		return err
+	}
 	page := model.Page{Limit: ExportPageSize}
 	for {
-		conn, err := s.ListEnterprises(ctx, q, page)
+		conn, err := s.listEnterprises(ctx, f, page)
 		if err != nil {
 			return err
 		}

@@ -3,7 +3,9 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -138,14 +140,7 @@ func TestDirectoryFacetsMatchFilteredCounts(t *testing.T) {
 	for _, viewer := range []model.Actor{{}, admin} {
 		for _, s := range []string{"", "bois", "nouméa", "plombrie"} {
 			q := model.EnterpriseQuery{Search: s, Viewer: viewer}
-			f, err := st.EnterpriseFacets(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			total, err := st.CountEnterprises(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
+			total, f := counts(t, st, q)
 			check := func(kind, value string, n int, narrow func(*model.EnterpriseQuery)) {
 				nq := q
 				narrow(&nq)
@@ -173,6 +168,20 @@ func TestDirectoryFacetsMatchFilteredCounts(t *testing.T) {
 			}
 		}
 	}
+}
+
+// counts returns the total and the facets of q, each from its own statement.
+func counts(t *testing.T, st *store.Store, q model.EnterpriseQuery) (int, *model.EnterpriseFacets) {
+	t.Helper()
+	total, err := st.CountEnterprises(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := st.EnterpriseFacets(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return total, f
 }
 
 func TestDirectoryPaginationOverTies(t *testing.T) {
@@ -355,5 +364,96 @@ func TestOneOpenContactRequestPerPairUnderConcurrency(t *testing.T) {
 	}
 	if sent != 1 || conflicts != senders-1 {
 		t.Errorf("%d requests sent and %d conflicts, want 1 and %d", sent, conflicts, senders-1)
+	}
+}
+
+// A search's page, totalCount and facets counted in one statement (SearchEnterprises with counts, as a GraphQL
+// search asking for them) are those of the separate statements, for every viewer, search, order, page (the empty
+// page after the last one included) and choice of counts.
+func TestDirectorySearchWithCountsMatchesSeparateStatements(t *testing.T) {
+	st := newStore(t)
+	es := seedDirectory(t, st, directoryFixture)
+	ctx := context.Background()
+	owner := model.Actor{Role: model.RoleEnterprise, EnterpriseID: es["Atelier Caché"].ID}
+	for _, viewer := range []model.Actor{{}, owner, admin} {
+		for _, s := range []string{"", "bois", "électricité", "plombrie", "de la", "introuvable"} {
+			for _, order := range []model.EnterpriseOrder{"", model.EnterpriseOrderName, model.EnterpriseOrderRegisteredAt} {
+				q := model.EnterpriseQuery{Search: s, Viewer: viewer, Order: order}
+				wantTotal, wantFacets := counts(t, st, q)
+				page := model.Page{Limit: 2}
+				for n := 0; ; n++ {
+					want := search(t, st, q, page)
+					for _, c := range []store.SearchCounts{{Total: true}, {Facets: true}, {Total: true, Facets: true}} {
+						got, err := st.SearchEnterprises(ctx, q, page, c)
+						if err != nil {
+							t.Fatal(err)
+						}
+						total, _ := got.TotalCount(ctx)
+						facets := wantFacets
+						if !c.Facets {
+							facets = nil
+						}
+						if !slices.Equal(names(got.EnterpriseConnection), names(want)) || got.PageInfo.HasNextPage != want.PageInfo.HasNextPage ||
+							total != wantTotal || !reflect.DeepEqual(got.Facets, facets) {
+							t.Fatalf("viewer %q, search %q, order %q, page %d, %+v: %v (more: %v), total %d, facets %s; want %v (more: %v), total %d, facets %s",
+								viewer.Role, s, order, n, c, names(got.EnterpriseConnection), got.PageInfo.HasNextPage, total, facetsString(got.Facets),
+								names(want), want.PageInfo.HasNextPage, wantTotal, facetsString(facets))
+						}
+					}
+					if len(want.Edges) == 0 {
+						break
+					}
+					c := decode(t, *want.PageInfo.EndCursor)
+					page.After = &c
+				}
+			}
+		}
+	}
+}
+
+func facetsString(f *model.EnterpriseFacets) string {
+	if f == nil {
+		return "nil"
+	}
+	var b strings.Builder
+	for _, s := range f.Sectors {
+		fmt.Fprintf(&b, "%s:%d ", s.SectorCode, s.Count)
+	}
+	for _, c := range f.Communes {
+		fmt.Fprintf(&b, "%s:%d ", c.CommuneCode, c.Count)
+	}
+	for _, l := range f.LegalForms {
+		fmt.Fprintf(&b, "%s:%d ", l.LegalForm, l.Count)
+	}
+	return b.String()
+}
+
+// Typo tolerance knows the words of businesses registered or renamed after the others: the search lexicon
+// follows the enterprises table.
+func TestDirectoryTypoToleranceKnowsNewWords(t *testing.T) {
+	st := newStore(t)
+	es := seedDirectory(t, st, directoryFixture)
+	ctx := context.Background()
+	find := func(s string) []string { return names(search(t, st, model.EnterpriseQuery{Search: s}, model.Page{})) }
+	if got := find("wayenesse"); len(got) != 0 {
+		t.Fatalf("wayenesse before any business is called so: %v", got)
+	}
+	late := *es["Snack Le Cagou"]
+	late.ID, late.RIDET, late.Name, late.Description = 0, "3999999001", "Vannerie Wayenece", "Paniers tressés."
+	if err := st.InsertEnterprises(ctx, []*model.Enterprise{&late}); err != nil {
+		t.Fatal(err)
+	}
+	if got := find("wayenesse"); !slices.Equal(got, []string{"Vannerie Wayenece"}) {
+		t.Errorf("typo of a registered business's name: %v, want [Vannerie Wayenece]", got)
+	}
+	if got := find("hnatalo"); len(got) != 0 {
+		t.Fatalf("hnatalo before the renaming: %v", got)
+	}
+	if _, err := st.DB().NewUpdate().Table("enterprises").Set("name = ?", "SARL Wamytan Hnathalo").
+		Where("id = ?", es["SARL Wamytan"].ID).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := find("hnatalo"); !slices.Equal(got, []string{"SARL Wamytan Hnathalo"}) {
+		t.Errorf("typo of a renamed business's name: %v, want [SARL Wamytan Hnathalo]", got)
 	}
 }

@@ -74,15 +74,21 @@ func (s *Store) EnterprisesByIDs(ctx context.Context, ids []int64) (map[int64]*m
 
 // ListEnterprises returns a page of the businesses matching q, in q's order.
 func (s *Store) ListEnterprises(ctx context.Context, q model.EnterpriseQuery, page model.Page) (*model.EnterpriseConnection, error) {
-	var sel *bun.SelectQuery
-	if q.OrderOrDefault() == model.EnterpriseOrderRelevance {
-		sel = s.searchEnterprises(ctx, q)
-	} else {
-		sel = s.readDB(ctx).NewSelect().Model((*model.Enterprise)(nil))
-		filterEnterprises(sel, q)
+	f, err := s.enterpriseFilter(ctx, q)
+	if err != nil {
+		return nil, err
 	}
-	conn, err := list(ctx, sel, enterpriseKeyset(q), page, func(ctx context.Context) (int, error) {
-		return s.CountEnterprises(ctx, q)
+	return s.listEnterprises(ctx, f, page)
+}
+
+func (s *Store) listEnterprises(ctx context.Context, f enterpriseFilter, page model.Page) (*model.EnterpriseConnection, error) {
+	db := s.readDB(ctx)
+	sel := f.matches(db)
+	if f.ranked() {
+		sel = rankedEnterprises(db, "(?) AS e", sel)
+	}
+	conn, err := list(ctx, sel, enterpriseKeyset(f.q), page, func(ctx context.Context) (int, error) {
+		return s.countEnterprises(ctx, f)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list enterprises: %w", err)
@@ -92,8 +98,16 @@ func (s *Store) ListEnterprises(ctx context.Context, q model.EnterpriseQuery, pa
 
 // CountEnterprises counts the businesses matching q.
 func (s *Store) CountEnterprises(ctx context.Context, q model.EnterpriseQuery) (int, error) {
+	f, err := s.enterpriseFilter(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	return s.countEnterprises(ctx, f)
+}
+
+func (s *Store) countEnterprises(ctx context.Context, f enterpriseFilter) (int, error) {
 	sel := s.readDB(ctx).NewSelect().Model((*model.Enterprise)(nil))
-	filterEnterprises(sel, q)
+	f.apply(sel)
 	n, err := sel.Count(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("count enterprises: %w", err)
@@ -101,7 +115,53 @@ func (s *Store) CountEnterprises(ctx context.Context, q model.EnterpriseQuery) (
 	return int(n), nil
 }
 
-func filterEnterprises(sel *bun.SelectQuery, q model.EnterpriseQuery) {
+// enterpriseFilter is an EnterpriseQuery ready to apply to selects of enterprises "e": its search already turned
+// into full-text queries.
+type enterpriseFilter struct {
+	q     model.EnterpriseQuery
+	terms searchTerms
+}
+
+// enterpriseFilter prepares q: one short statement for a search (searchTerms), none otherwise.
+func (s *Store) enterpriseFilter(ctx context.Context, q model.EnterpriseQuery) (enterpriseFilter, error) {
+	terms, err := s.searchTerms(ctx, q.Search)
+	if err != nil {
+		return enterpriseFilter{}, err
+	}
+	return enterpriseFilter{q: q, terms: terms}, nil
+}
+
+// ranked reports whether the list is ordered by relevance.
+func (f enterpriseFilter) ranked() bool {
+	return f.q.OrderOrDefault() == model.EnterpriseOrderRelevance
+}
+
+// matches selects the columns (all by default) of the businesses matching f, with their rank as relevance when
+// the list is ordered by it.
+func (f enterpriseFilter) matches(db bun.IDB, columns ...string) *bun.SelectQuery {
+	sel := db.NewSelect().Model((*model.Enterprise)(nil))
+	if len(columns) == 0 {
+		sel.ColumnExpr("?TableColumns")
+	} else {
+		sel.Column(columns...)
+	}
+	if f.ranked() {
+		rank, args := f.terms.relevance()
+		sel.ColumnExpr(rank+" AS relevance", args...)
+	}
+	f.apply(sel)
+	return sel
+}
+
+// rankedEnterprises selects the businesses and their relevance from table (matches with relevance, aliased e), so
+// that the keyset can compare and order on e.relevance.
+func rankedEnterprises(db bun.IDB, table string, args ...any) *bun.SelectQuery {
+	return db.NewSelect().Model((*model.Enterprise)(nil)).ModelTableExpr(table, args...).
+		ColumnExpr("?TableColumns").ColumnExpr("e.relevance")
+}
+
+func (f enterpriseFilter) apply(sel *bun.SelectQuery) {
+	q := f.q
 	if !q.Viewer.IsStaff() {
 		// Everyone but Province staff sees the directory, plus a business user its own record.
 		if q.Viewer.Role == model.RoleEnterprise && q.Viewer.EnterpriseID != 0 {
@@ -130,7 +190,7 @@ func filterEnterprises(sel *bun.SelectQuery, q model.EnterpriseQuery) {
 		// Accents and case ignored; answered from the trigram index on search_names.
 		sel.Where("e.search_names LIKE sudpro_fold(?)", "%"+escapeLike(q.NameContains)+"%")
 	}
-	directoryFilters(sel, q)
+	directoryFilters(sel, q, f.terms)
 }
 
 func escapeLike(s string) string {
@@ -144,10 +204,14 @@ func (s *Store) EnterprisesByParents(ctx context.Context, by EnterpriseParent, c
 	if by == ByCommune {
 		column, parentOf = "e.commune_code", func(e *model.Enterprise) string { return e.CommuneCode }
 	}
+	f, err := s.enterpriseFilter(ctx, q)
+	if err != nil {
+		return nil, err
+	}
 	pp := parentPages[*model.Enterprise, string]{
 		inner: func() *bun.SelectQuery {
 			sel := s.db.NewSelect().Model((*model.Enterprise)(nil)).Where(column + " = parent.id")
-			filterEnterprises(sel, q)
+			f.apply(sel)
 			return sel
 		},
 		keyType:  "text",

@@ -38,12 +38,17 @@ func (k keyset[T]) apply(q *bun.SelectQuery, page model.Page) *bun.SelectQuery {
 	if page.Before != nil {
 		q = q.Where(tuple+" "+beforeOp+" "+bound, page.Before.Key, page.Before.ID)
 	}
-	// A backward page reads the list from its end; NewConnection restores the natural order.
+	return q.OrderExpr(k.orderExpr(page)).Limit(int64(page.Limit) + 1)
+}
+
+// orderExpr is the ORDER BY of a page: the sort column, then the id. A backward page reads the list from its end;
+// NewConnection restores the natural order.
+func (k keyset[T]) orderExpr(page model.Page) string {
 	dir := "ASC"
 	if k.desc != page.Backward {
 		dir = "DESC"
 	}
-	return q.OrderExpr(k.column + " " + dir).OrderExpr(k.id + " " + dir).Limit(int64(page.Limit) + 1)
+	return k.column + " " + dir + ", " + k.id + " " + dir
 }
 
 // connection builds a page from rows fetched by apply; count is run only if the client asks for totalCount.
