@@ -36,7 +36,7 @@ type shapeRun struct {
 	Run      int     `json:"run"`
 	Shape    string  `json:"shape"`
 	Target   string  `json:"target"`
-	Load     string  `json:"load"` // "max" or "rate"
+	Load     string  `json:"load"` // "max", "rate" or "one" (one client, one request at a time)
 	Requests int     `json:"requests"`
 	Errors   int     `json:"errors"`
 	ErrHint  string  `json:"error_sample,omitempty"`
@@ -439,6 +439,12 @@ func (b *bench) shapes(ctx context.Context) (*scaleResults, error) {
 			}
 			if err := add(b.measure(ctx, db, run, t.letter, "sudpro", "rate", srv.pid(), func() []outcome {
 				return graphqlAttack(ctx, srv.url+"/graphql", header, t.bodies, 0, o.shapeRate, o.shapeDuration, o.shapeRate*int(o.shapeDuration.Seconds()+1))
+			})); err != nil {
+				return nil, err
+			}
+			// One client, one request at a time: how long a request takes when it waits for no other.
+			if err := add(b.measure(ctx, db, run, t.letter, "sudpro", "one", srv.pid(), func() []outcome {
+				return graphqlAttack(ctx, srv.url+"/graphql", header, t.bodies, 1, 0, o.shapeDuration, maxN)
 			})); err != nil {
 				return nil, err
 			}

@@ -120,6 +120,9 @@ func (rp report) shapesMarkdown() string {
 		w("| %s: p99 at %d req/s, errors | %.1f ms, %.0f errors (worst run) | < %.0f ms, none | %s |\n", t.shape, o.shapeRate, p99, errs, t.p99,
 			metOrNot(p99 < t.p99 && errs == 0))
 	}
+	if one, ok := s.medianOf("E", "sudpro", "one", func(r *shapeRun) float64 { return r.P50 }); ok {
+		w("| E: the full dashboard, median latency one request at a time | %.1f ms | < 100 ms | %s |\n", one, metOrNot(one < 100))
+	}
 	for _, shape := range []string{"A", "B", "C", "D", "E"} {
 		if f, ok := s.Failures[shape]; ok {
 			w("| %s: the API answers without errors | **fails at this scale**: `%.400s` (server log: `.data/bench/sudpro-shapes.log`) | no errors | **not met** |\n",
@@ -171,6 +174,17 @@ func (rp report) shapesMarkdown() string {
 			s.cell(shape, "sudpro", "rate", 1, func(r *shapeRun) float64 { return r.Max }), errs,
 			s.cell(shape, "sudpro", "rate", 2, serverMS), s.cell(shape, "sudpro", "rate", 2, pgMS),
 			s.cell(shape, "sudpro", "rate", 0, func(r *shapeRun) float64 { return r.RSSMB }))
+	}
+	w("\n### One request at a time (Sud Pro API, one client, closed model, ms, medians)\n\n")
+	w("How long a request takes when it waits for no other (the dashboard's speed target is the median here).\n\n")
+	w("| shape | requests/s | p50 | p90 | p99 | max | server CPU ms/req | PostgreSQL CPU ms/req |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, shape := range []string{"A", "B", "C", "D", "E"} {
+		w("| %s | %s | %s | %s | %s | %s | %s | %s |\n", shape, s.cell(shape, "sudpro", "one", 0, rps),
+			s.cell(shape, "sudpro", "one", 1, func(r *shapeRun) float64 { return r.P50 }),
+			s.cell(shape, "sudpro", "one", 1, func(r *shapeRun) float64 { return r.P90 }),
+			s.cell(shape, "sudpro", "one", 1, func(r *shapeRun) float64 { return r.P99 }),
+			s.cell(shape, "sudpro", "one", 1, func(r *shapeRun) float64 { return r.Max }),
+			s.cell(shape, "sudpro", "one", 2, serverMS), s.cell(shape, "sudpro", "one", 2, pgMS))
 	}
 	w("\n### Every measurement\n\n| run | shape | target | load | requests | req/s | p50 ms | p99 ms | errors | machine CPU: server / PostgreSQL / load generator / other / idle, s |\n|---:|---|---|---|---:|---:|---:|---:|---:|---|\n")
 	for _, r := range s.Runs {
