@@ -475,7 +475,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 	base, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelBase()
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           closingWhileDraining(handler, &draining),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      cfg.requestTimeout + 5*time.Second,
@@ -513,9 +513,6 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 	case <-ctx.Done():
 	}
 	draining.Store(true)
-	// Responses from now on close their connection, so clients and the load balancer open new ones (elsewhere)
-	// rather than reuse one that the listener's closing would cut.
-	srv.SetKeepAlivesEnabled(false)
 	logger.Info("shutting down: readiness off, still serving while the load balancer notices", "drain_delay", cfg.drainDelay.String())
 	time.Sleep(cfg.drainDelay)
 	logger.Info("shutting down: listener closed, draining in-flight requests")
@@ -801,4 +798,17 @@ func ledgerCommand(ctx context.Context, cfg config, logger *slog.Logger, args []
 	}
 	fmt.Fprintln(stdout, "ledger check: every invariant holds (balanced entries, floors, envelopes, balances = postings, one move per invoice step, one effect per idempotency key, dashboard figures = ledger sums)")
 	return nil
+}
+
+// closingWhileDraining makes every response from the start of the drain close its connection ("Connection:
+// close"), so clients open new ones (elsewhere) rather than reuse one that Shutdown would cut. Idle connections
+// stay open until Shutdown, after the drain delay: closing them at once (SetKeepAlivesEnabled(false)) raced with
+// a client sending on one at that very moment, which then read EOF.
+func closingWhileDraining(next http.Handler, draining *atomic.Bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if draining.Load() {
+			w.Header().Set("Connection", "close")
+		}
+		next.ServeHTTP(w, r)
+	})
 }
