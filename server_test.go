@@ -37,6 +37,8 @@ func TestLoadConfig(t *testing.T) {
 		{"bad timeout", map[string]string{"SUDPRO_REQUEST_TIMEOUT": "ten"}, "SUDPRO_REQUEST_TIMEOUT"},
 		{"bad log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
 		{"bad pool size", map[string]string{"SUDPRO_DB_MAX_CONNS": "0"}, "SUDPRO_DB_MAX_CONNS"},
+		{"negative memory limit", map[string]string{"SUDPRO_MEMORY_LIMIT_MB": "-5"}, "SUDPRO_MEMORY_LIMIT_MB"},
+		{"memory limit not a number", map[string]string{"SUDPRO_MEMORY_LIMIT_MB": "lots"}, "SUDPRO_MEMORY_LIMIT_MB"},
 		{"budget of an unknown role", map[string]string{"SUDPRO_BUDGETS": "ROOT=5"}, "SUDPRO_BUDGETS"},
 		{"budget that is not a number", map[string]string{"SUDPRO_BUDGETS": "CHAMBER=lots"}, "SUDPRO_BUDGETS"},
 	}
