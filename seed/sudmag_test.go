@@ -250,6 +250,16 @@ func TestDashboardRollupsEqualTheLedger(t *testing.T) {
 	if merged == 0 {
 		t.Error("compaction merged no rows")
 	}
+	if again, err := st.CompactDashboard(ctx); err != nil || again != 0 {
+		t.Errorf("a second compaction merged %d rows (%v), want 0: merged keys are left alone", again, err)
+	}
+	var rows, keys int
+	if err := db.NewRaw(`SELECT count(*), count(DISTINCT (day, programme_id, session_id, dimension, key, reserved_on)) FROM dashboard_spent_rollup`).Scan(ctx, &rows, &keys); err != nil {
+		t.Fatal(err)
+	}
+	if rows != keys {
+		t.Errorf("after compaction the spent rollup has %d rows for %d keys", rows, keys)
+	}
 	compare("after compaction")
 	if violations, err := st.CheckLedger(ctx); err != nil || len(violations) > 0 {
 		t.Fatalf("ledger check: %v %v", violations, err)

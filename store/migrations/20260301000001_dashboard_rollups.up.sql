@@ -301,9 +301,11 @@ CREATE TRIGGER accounts_session_exhausted AFTER UPDATE OF balance ON accounts
     FOR EACH ROW WHEN (NEW.kind = 'SESSION_AVAILABLE' AND NEW.balance <= 0 AND NEW.balance < OLD.balance)
     EXECUTE FUNCTION dashboard_session_exhausted();
 
--- Merges the rows of each key into one (zero rows dropped); concurrent writers keep appending meanwhile (they
--- never touch existing rows). One merger at a time (the others return at once): a second one would be correct,
--- only wasted work. Returns how many rows were merged away.
+-- Merges the rows of each key into one (zero rows dropped), touching only the keys with several rows: merged
+-- keys are left as they are, so a quiet minute writes nothing. Concurrent writers keep appending meanwhile (they
+-- never touch existing rows, and rows they add after this statement's snapshot wait for the next merge). One
+-- merger at a time (the others return at once): a second one would be correct, only wasted work. Returns how
+-- many rows were merged away.
 CREATE FUNCTION dashboard_compact() RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
     merged bigint := 0;
@@ -312,35 +314,47 @@ BEGIN
     IF NOT pg_try_advisory_xact_lock(hashtext('dashboard_compact')) THEN
         RETURN 0;
     END IF;
-    WITH d AS (DELETE FROM dashboard_ledger_rollup RETURNING *),
+    WITH d AS (DELETE FROM dashboard_ledger_rollup WHERE ctid = ANY (ARRAY(
+                   SELECT x.ctid FROM (SELECT ctid, count(*) OVER (PARTITION BY day, programme_id, session_id, entry_kind, account_kind) AS rows_of_key FROM dashboard_ledger_rollup) AS x
+                    WHERE x.rows_of_key > 1))
+               RETURNING *),
          m AS (INSERT INTO dashboard_ledger_rollup
-               SELECT day, programme_id, session_id, entry_kind, account_kind, sum(amount), sum(postings)
-                 FROM d GROUP BY 1, 2, 3, 4, 5 HAVING sum(amount) <> 0 OR sum(postings) <> 0 RETURNING 1)
+               SELECT day, programme_id, session_id, entry_kind, account_kind, sum(amount), sum(postings) FROM d GROUP BY 1, 2, 3, 4, 5 HAVING sum(amount) <> 0 OR sum(postings) <> 0 RETURNING 1)
     SELECT (SELECT count(*) FROM d) - (SELECT count(*) FROM m) INTO n;
     merged := merged + n;
-    WITH d AS (DELETE FROM dashboard_spent_rollup RETURNING *),
+    WITH d AS (DELETE FROM dashboard_spent_rollup WHERE ctid = ANY (ARRAY(
+                   SELECT x.ctid FROM (SELECT ctid, count(*) OVER (PARTITION BY day, programme_id, session_id, dimension, key, reserved_on) AS rows_of_key FROM dashboard_spent_rollup) AS x
+                    WHERE x.rows_of_key > 1))
+               RETURNING *),
          m AS (INSERT INTO dashboard_spent_rollup
-               SELECT day, programme_id, session_id, dimension, key, reserved_on, sum(amount), sum(takes), sum(gives)
-                 FROM d GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(amount) <> 0 OR sum(takes) <> 0 OR sum(gives) <> 0 RETURNING 1)
+               SELECT day, programme_id, session_id, dimension, key, reserved_on, sum(amount), sum(takes), sum(gives) FROM d GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(amount) <> 0 OR sum(takes) <> 0 OR sum(gives) <> 0 RETURNING 1)
     SELECT (SELECT count(*) FROM d) - (SELECT count(*) FROM m) INTO n;
     merged := merged + n;
-    WITH d AS (DELETE FROM dashboard_invoice_rollup RETURNING *),
+    WITH d AS (DELETE FROM dashboard_invoice_rollup WHERE ctid = ANY (ARRAY(
+                   SELECT x.ctid FROM (SELECT ctid, count(*) OVER (PARTITION BY issued_on, confirmed_on, session_id, status, rejection_reason) AS rows_of_key FROM dashboard_invoice_rollup) AS x
+                    WHERE x.rows_of_key > 1))
+               RETURNING *),
          m AS (INSERT INTO dashboard_invoice_rollup
-               SELECT issued_on, confirmed_on, session_id, status, rejection_reason, sum(invoices), sum(total_ttc), sum(credit_amount)
-                 FROM d GROUP BY 1, 2, 3, 4, 5 HAVING sum(invoices) <> 0 OR sum(total_ttc) <> 0 OR sum(credit_amount) <> 0 RETURNING 1)
+               SELECT issued_on, confirmed_on, session_id, status, rejection_reason, sum(invoices), sum(total_ttc), sum(credit_amount) FROM d GROUP BY 1, 2, 3, 4, 5 HAVING sum(invoices) <> 0 OR sum(total_ttc) <> 0 OR sum(credit_amount) <> 0 RETURNING 1)
     SELECT (SELECT count(*) FROM d) - (SELECT count(*) FROM m) INTO n;
     merged := merged + n;
-    WITH d AS (DELETE FROM dashboard_enterprise_rollup RETURNING *),
+    WITH d AS (DELETE FROM dashboard_enterprise_rollup WHERE ctid = ANY (ARRAY(
+                   SELECT x.ctid FROM (SELECT ctid, count(*) OVER (PARTITION BY registered_on, eligible) AS rows_of_key FROM dashboard_enterprise_rollup) AS x
+                    WHERE x.rows_of_key > 1))
+               RETURNING *),
          m AS (INSERT INTO dashboard_enterprise_rollup
                SELECT registered_on, eligible, sum(enterprises) FROM d GROUP BY 1, 2 HAVING sum(enterprises) <> 0 RETURNING 1)
     SELECT (SELECT count(*) FROM d) - (SELECT count(*) FROM m) INTO n;
     merged := merged + n;
-    WITH d AS (DELETE FROM dashboard_buyer_rollup RETURNING *),
+    WITH d AS (DELETE FROM dashboard_buyer_rollup WHERE ctid = ANY (ARRAY(
+                   SELECT x.ctid FROM (SELECT ctid, count(*) OVER (PARTITION BY programme_id, session_id, enterprise_id) AS rows_of_key FROM dashboard_buyer_rollup) AS x
+                    WHERE x.rows_of_key > 1))
+               RETURNING *),
          m AS (INSERT INTO dashboard_buyer_rollup
-               SELECT programme_id, session_id, enterprise_id, sum(holding)
-                 FROM d GROUP BY 1, 2, 3 HAVING sum(holding) <> 0 RETURNING 1)
+               SELECT programme_id, session_id, enterprise_id, sum(holding) FROM d GROUP BY 1, 2, 3 HAVING sum(holding) <> 0 RETURNING 1)
     SELECT (SELECT count(*) FROM d) - (SELECT count(*) FROM m) INTO n;
-    RETURN merged + n;
+    merged := merged + n;
+    RETURN merged;
 END
 $$;
 
