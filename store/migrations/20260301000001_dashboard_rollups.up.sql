@@ -172,7 +172,7 @@ BEGIN
         SELECT day, programme_id, session_id, entry_kind, account_kind, sum(amount), count(*) FROM moved GROUP BY 1, 2, 3, 4, 5
     ), buyers AS (
         INSERT INTO dashboard_buyer_rollup (programme_id, session_id, enterprise_id, holding)
-        SELECT programme_id, session_id, buyer_id, sum(takes - gives) FROM spent GROUP BY 1, 2, 3
+        SELECT programme_id, session_id, buyer_id, sum(takes - gives) FROM spent GROUP BY 1, 2, 3 HAVING sum(takes - gives) <> 0
     )
     INSERT INTO dashboard_spent_rollup (day, programme_id, session_id, dimension, key, reserved_on, amount, takes, gives)
     SELECT s.day, s.programme_id, s.session_id, d.dimension, d.key, s.reserved_on, sum(s.amount), sum(s.takes), sum(s.gives)
