@@ -173,6 +173,46 @@ func (s *Store) dashboardBusinesses(ctx context.Context, sc model.DashboardScope
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Sums of postings, from the ledger or from its rollup
+
+// postingSum is a figure summed over postings: a column alias, what it sums ("amount" or "postings") and the
+// postings it keeps, as SQL over %[1]s (the account's kind) and %[2]s (the entry's kind).
+type postingSum struct {
+	alias, of, where string
+}
+
+// envelopeSums are the budget's figures per session.
+var envelopeSums = []postingSum{
+	{"engaged", "amount", "%[1]s = 'SESSION_AVAILABLE' AND %[2]s = 'ENVELOPE_FUNDING'"},
+	{"reserved", "amount", "%[1]s = 'SESSION_RESERVED'"},
+	{"payable", "amount", "%[1]s = 'SELLER_PAYABLE'"},
+	{"paid", "amount", "%[1]s = 'SESSION_PAID'"},
+	{"remaining", "amount", "%[1]s = 'SESSION_AVAILABLE'"},
+}
+
+// dailySums are the daily series' figures per day.
+var dailySums = []postingSum{
+	{"confirmations", "postings", "%[2]s = 'RESERVATION' AND %[1]s = 'SESSION_RESERVED'"},
+	{"confirmed", "amount", "%[2]s = 'RESERVATION' AND %[1]s = 'SESSION_RESERVED'"},
+	{"released", "amount", "%[2]s IN ('RETURN_RELEASE', 'REJECTION_RELEASE') AND %[1]s = 'SESSION_AVAILABLE'"},
+	{"paid", "amount", "%[2]s = 'PAYMENT' AND %[1]s = 'SESSION_PAID'"},
+}
+
+// postingSums adds the figures to q, a query over postings (the ledger's, one row each, postings being "1") or over
+// the ledger's rollup (one row per day and kinds, postings being its count), given the SQL of each row's account
+// kind, entry kind, amount and number of postings: both sources compute a figure from one definition.
+func postingSums(q *bun.SelectQuery, accountKind, entryKind, amount, postings string, figures []postingSum) *bun.SelectQuery {
+	for _, f := range figures {
+		of := amount
+		if f.of == "postings" {
+			of = postings
+		}
+		q.ColumnExpr(fmt.Sprintf("coalesce(sum(%s) FILTER (WHERE %s), 0) AS %s", of, fmt.Sprintf(f.where, accountKind, entryKind), f.alias))
+	}
+	return q
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Budget
 
 // DashboardBudget returns the envelopes of the programmes and sessions in scope as the ledger had them at the end
@@ -186,12 +226,8 @@ func (s *Store) dashboardBudget(ctx context.Context, sc model.DashboardScope, so
 	var sums, exhausted *bun.SelectQuery
 	if source == fromRollups {
 		sums = s.readDB(ctx).NewSelect().TableExpr("dashboard_ledger_rollup AS r").ColumnExpr("r.session_id").
-			ColumnExpr("sum(r.amount) FILTER (WHERE r.account_kind = 'SESSION_AVAILABLE' AND r.entry_kind = 'ENVELOPE_FUNDING') AS engaged").
-			ColumnExpr("sum(r.amount) FILTER (WHERE r.account_kind = 'SESSION_RESERVED') AS reserved").
-			ColumnExpr("sum(r.amount) FILTER (WHERE r.account_kind = 'SELLER_PAYABLE') AS payable").
-			ColumnExpr("sum(r.amount) FILTER (WHERE r.account_kind = 'SESSION_PAID') AS paid").
-			ColumnExpr("sum(r.amount) FILTER (WHERE r.account_kind = 'SESSION_AVAILABLE') AS remaining").
 			GroupExpr("r.session_id")
+		postingSums(sums, "r.account_kind", "r.entry_kind", "r.amount", "r.postings", envelopeSums)
 		rollupDays(sums, nil, sc.Until)
 		exhausted = s.readDB(ctx).NewSelect().TableExpr("session_exhaustion AS x").ColumnExpr("x.session_id, x.exhausted_at")
 		if sc.Until != nil {
@@ -202,13 +238,9 @@ func (s *Store) dashboardBudget(ctx context.Context, sc model.DashboardScope, so
 			Join("JOIN accounts AS a ON a.id = p.account_id").
 			Join("JOIN journal_entries AS j ON j.id = p.entry_id").
 			ColumnExpr("a.session_id").
-			ColumnExpr("sum(p.amount) FILTER (WHERE a.kind = 'SESSION_AVAILABLE' AND j.kind = 'ENVELOPE_FUNDING') AS engaged").
-			ColumnExpr("sum(p.amount) FILTER (WHERE a.kind = 'SESSION_RESERVED') AS reserved").
-			ColumnExpr("sum(p.amount) FILTER (WHERE a.kind = 'SELLER_PAYABLE') AS payable").
-			ColumnExpr("sum(p.amount) FILTER (WHERE a.kind = 'SESSION_PAID') AS paid").
-			ColumnExpr("sum(p.amount) FILTER (WHERE a.kind = 'SESSION_AVAILABLE') AS remaining").
 			Where("a.session_id IS NOT NULL"), sc, nil).
 			GroupExpr("a.session_id")
+		postingSums(sums, "a.kind", "j.kind", "p.amount", "1", envelopeSums)
 		// The available balance after each entry, in ledger order; the first entry leaving nothing exhausts it.
 		running := entriesIn(s.readDB(ctx).NewSelect().TableExpr("postings AS p").
 			Join("JOIN accounts AS a ON a.id = p.account_id AND a.kind = 'SESSION_AVAILABLE'").
@@ -574,23 +606,17 @@ func (s *Store) dashboardDaily(ctx context.Context, sc model.DashboardScope, sou
 		// Every entry of an invoice moves a session's account, so the rollup of those accounts has every day.
 		q = rollupDays(s.readDB(ctx).NewSelect().TableExpr("dashboard_ledger_rollup AS r").
 			ColumnExpr("to_char(r.day, 'YYYY-MM-DD') AS day").
-			ColumnExpr("coalesce(sum(r.postings) FILTER (WHERE r.entry_kind = 'RESERVATION' AND r.account_kind = 'SESSION_RESERVED'), 0) AS confirmations").
-			ColumnExpr("coalesce(sum(r.amount) FILTER (WHERE r.entry_kind = 'RESERVATION' AND r.account_kind = 'SESSION_RESERVED'), 0) AS confirmed").
-			ColumnExpr("coalesce(sum(r.amount) FILTER (WHERE r.entry_kind IN ('RETURN_RELEASE', 'REJECTION_RELEASE') AND r.account_kind = 'SESSION_AVAILABLE'), 0) AS released").
-			ColumnExpr("coalesce(sum(r.amount) FILTER (WHERE r.entry_kind = 'PAYMENT' AND r.account_kind = 'SESSION_PAID'), 0) AS paid").
 			Where("r.entry_kind IN (?)", bun.List(invoiceEntryKinds)), sc.From, sc.Until)
 		rollupScope(q, sc).GroupExpr("r.day").OrderExpr("r.day")
+		postingSums(q, "r.account_kind", "r.entry_kind", "r.amount", "r.postings", dailySums)
 	} else {
 		q = entriesIn(s.readDB(ctx).NewSelect().TableExpr("journal_entries AS j").
 			Join("JOIN postings AS p ON p.entry_id = j.id").
 			Join("JOIN accounts AS a ON a.id = p.account_id").
 			ColumnExpr(noumeaDay("j.created_at")+" AS day").
-			ColumnExpr("count(*) FILTER (WHERE j.kind = 'RESERVATION' AND a.kind = 'SESSION_RESERVED') AS confirmations").
-			ColumnExpr("coalesce(sum(p.amount) FILTER (WHERE j.kind = 'RESERVATION' AND a.kind = 'SESSION_RESERVED'), 0) AS confirmed").
-			ColumnExpr("coalesce(sum(p.amount) FILTER (WHERE j.kind IN ('RETURN_RELEASE', 'REJECTION_RELEASE') AND a.kind = 'SESSION_AVAILABLE'), 0) AS released").
-			ColumnExpr("coalesce(sum(p.amount) FILTER (WHERE j.kind = 'PAYMENT' AND a.kind = 'SESSION_PAID'), 0) AS paid").
 			Where("j.invoice_id IS NOT NULL"), sc, sc.From).
 			GroupExpr("day").OrderExpr("day")
+		postingSums(q, "a.kind", "j.kind", "p.amount", "1", dailySums)
 	}
 	if err := q.Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("read dashboard daily series: %w", err)
