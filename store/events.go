@@ -19,7 +19,7 @@ const (
 	// InvoiceUpdatedChannel: a trigger on invoices (migration 20260207000001_events) sends "id:seller:buyer" items
 	// separated by commas for every inserted or updated invoice.
 	InvoiceUpdatedChannel = "invoice_updated"
-	// SessionEnvelopeChannel: applyMoves sends the ids of the sessions whose envelope accounts moved, separated by
+	// SessionEnvelopeChannel: settle sends the ids of the sessions whose envelope accounts moved, separated by
 	// commas, in the statement that moves them.
 	SessionEnvelopeChannel = "session_envelope"
 )

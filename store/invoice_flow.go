@@ -3,13 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"strings"
 	"time"
-
-	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"sudpro/model"
 )
@@ -122,18 +121,23 @@ func (s *Store) lockInvoice(ctx context.Context, a model.Actor, id int64) (*mode
 
 // ConfirmInvoice is the buyer's confirmation: the credit amount is reserved atomically from the buyer's credit and
 // the open session's envelope, first come, first served, or nothing happens and the error says why.
-// It is the hot path of a session-opening rush, so it costs few round trips: five small reads (the invoice locked,
-// its parties, lines, the open session, the accounts with the buyer's locked), three writes (the invoice, the entry
-// with its postings, the balances), and a refusal commits the idempotency key's outcome in the same transaction.
+// It is the hot path of a session-opening rush, so it costs few round trips, each through a PL/pgSQL function
+// whose plans the connection keeps: the key claimed (once), the invoice locked with everything its rules need
+// (sudpro_confirmation_facts), the invoice confirmed with its entry (sudpro_reserve), and the outcome recorded
+// with the balances moved (once's settle). A refusal records its outcome in the same transaction.
 func (s *Store) ConfirmInvoice(ctx context.Context, op model.Op, invoiceID int64, credit model.XPF) (model.Outcome, error) {
 	input := struct {
 		ID     int64
 		Credit model.XPF
 	}{invoiceID, credit}
 	return s.once(ctx, op, "confirmInvoice", input, func(tx *Store, keyID *int64) (model.Outcome, error) {
-		inv, err := tx.lockInvoice(ctx, op.Actor, invoiceID)
+		f, err := tx.confirmationFacts(ctx, invoiceID, op.Actor)
 		if err != nil {
-			return refused(err)
+			return model.Outcome{}, err
+		}
+		inv := f.Invoice
+		if inv == nil || !inv.VisibleTo(op.Actor) {
+			return refused(model.Errorf(model.CodeNotFound, "input.id", "no such invoice"))
 		}
 		if !op.Actor.ActsFor(inv.BuyerID) {
 			return refused(model.Errorf(model.CodeForbidden, "input.id", "only the buyer confirms an invoice"))
@@ -141,7 +145,7 @@ func (s *Store) ConfirmInvoice(ctx context.Context, op model.Op, invoiceID int64
 		if err := model.CheckTransition(inv.Status, model.InvoiceConfirmed); err != nil {
 			return refused(err)
 		}
-		c, accts, err := tx.confirmation(ctx, inv, credit)
+		c, accts, err := tx.confirmation(ctx, f, credit)
 		if err != nil {
 			return refused(err)
 		}
@@ -149,27 +153,18 @@ func (s *Store) ConfirmInvoice(ctx context.Context, op model.Op, invoiceID int64
 			return refused(err)
 		}
 		// Refuse at once what the balances just read cannot cover: once the envelope is spent, most calls of a
-		// rush end here, writing nothing. Money that is there is still only taken by the conditional updates.
+		// rush end here, writing nothing. Money that is there is still only taken by the conditional moves.
 		if available := accts[model.AccountCreditAvailable].Balance; available < credit {
 			return refused(model.Errorf(model.CodeInsufficientCredit, "input.creditAmount", "the buyer's remaining CréditSud (%d XPF) cannot cover %d XPF", available, credit))
 		}
 		if accts[model.AccountSessionAvailable].Balance < credit {
 			return refused(model.Errorf(model.CodeBudgetExhausted, "input.creditAmount", "the session's envelope cannot cover %d XPF", credit))
 		}
-		sess := c.Session
-		inv.Status, inv.SessionID, inv.CreditAmount = model.InvoiceConfirmed, &sess.ID, credit
-		_, err = tx.db.NewUpdate().Model(inv).WherePK().Column("status", "session_id", "credit_amount").
-			Set("confirmed_at = now(), updated_at = now()").Returning("*").Exec(ctx)
-		if err != nil {
-			return model.Outcome{}, mapError(err, "invoice")
-		}
-		e := entry(op, model.EntryReservation, sess.ProgrammeID, keyID)
-		e.SessionID, e.InvoiceID = &sess.ID, &inv.ID
-		err = tx.post(ctx, e, reservationPostings(credit, accts, accts))
+		confirmed, err := tx.reserve(ctx, op, inv, c.Session, credit, keyID, accts)
 		if err != nil {
 			return model.Outcome{}, err
 		}
-		return model.Outcome{IDs: []int64{inv.ID}, Amount: credit, Invoice: inv}, nil
+		return model.Outcome{IDs: []int64{inv.ID}, Amount: credit, Invoice: confirmed}, nil
 	})
 }
 
@@ -182,86 +177,134 @@ func refused(err error) (model.Outcome, error) {
 	return model.Outcome{}, err
 }
 
-// confirmation gathers what the confirmation checks need, with the accounts a reservation moves when a session is
-// open; the open session is found by the database clock. (One statement joining all of it would save round trips
-// but costs more to plan than the small statements it replaces, and its planner estimates go astray.)
-func (s *Store) confirmation(ctx context.Context, inv *model.Invoice, credit model.XPF) (model.Confirmation, map[model.AccountKind]*model.Account, error) {
-	c := model.Confirmation{Invoice: inv, CreditAmount: credit}
-	parties, err := s.EnterprisesByIDs(ctx, []int64{inv.SellerID, inv.BuyerID})
-	if err != nil {
-		return c, nil, err
+// confirmationFacts is what sudpro_confirmation_facts gathers for a confirmation (see its migration).
+type confirmationFacts struct {
+	Invoice  *model.Invoice
+	Parties  map[int64]*model.Enterprise
+	Lines    []*model.InvoiceLine
+	Session  *model.Session
+	AnyOpen  bool // no session of the buyer's programmes is open, but another is
+	Accounts map[model.AccountKind]*model.Account
+}
+
+// confirmationFacts locks the invoice and reads, in one round trip, what the confirmation's rules need: only the
+// invoice unless it is ISSUED and the actor is its buyer.
+func (s *Store) confirmationFacts(ctx context.Context, invoiceID int64, a model.Actor) (confirmationFacts, error) {
+	var f confirmationFacts
+	var buyerID int64
+	if a.Role == model.RoleEnterprise {
+		buyerID = a.EnterpriseID
 	}
-	c.Seller, c.Buyer = parties[inv.SellerID], parties[inv.BuyerID]
-	lines, err := s.LinesByInvoiceIDs(ctx, []int64{inv.ID})
-	if err != nil {
-		return c, nil, err
+	var raw []byte
+	if err := s.db.NewRaw("SELECT sudpro_confirmation_facts(?, ?)", invoiceID, buyerID).Scan(ctx, &raw); err != nil {
+		// A lock or statement timeout, a deadlock: not the user's doing, never recorded as the outcome.
+		return f, fmt.Errorf("lock invoice %d and read its confirmation's facts: %w", invoiceID, err)
 	}
-	c.Lines = lines[inv.ID]
-	// The open session of a programme in which the buyer holds CréditSud; the earliest opened when several are.
-	var sessions []*model.Session
-	err = s.db.NewSelect().Model(&sessions).
-		Where("s.opens_at <= now() AND (s.closes_at IS NULL OR s.closes_at > now())").
-		Where("EXISTS (SELECT 1 FROM accounts a WHERE a.kind = 'CREDIT_AVAILABLE' AND a.programme_id = s.programme_id AND a.enterprise_id = ?)", inv.BuyerID).
-		OrderExpr("s.opens_at, s.id").Limit(1).Scan(ctx)
-	if err != nil {
-		return c, nil, fmt.Errorf("find the open session: %w", err)
+	var rows struct {
+		Invoice  json.RawMessage   `json:"invoice"`
+		Parties  []json.RawMessage `json:"parties"`
+		Lines    []json.RawMessage `json:"lines"`
+		Session  json.RawMessage   `json:"session"`
+		AnyOpen  bool              `json:"any_open"`
+		Accounts []json.RawMessage `json:"accounts"`
 	}
-	if len(sessions) == 0 {
-		var open bool
-		if err := s.db.NewRaw("SELECT EXISTS (SELECT 1 FROM sessions WHERE opens_at <= now() AND (closes_at IS NULL OR closes_at > now()))").Scan(ctx, &open); err != nil {
-			return c, nil, fmt.Errorf("find open sessions: %w", err)
-		}
-		if open {
+	if err := json.Unmarshal(raw, &rows); err != nil {
+		return f, fmt.Errorf("decode the confirmation's facts: %w", err)
+	}
+	f.AnyOpen = rows.AnyOpen
+	var err error
+	if f.Invoice, err = scanJSONRowOf[model.Invoice](s.db, rows.Invoice); err != nil {
+		return f, err
+	}
+	if f.Session, err = scanJSONRowOf[model.Session](s.db, rows.Session); err != nil {
+		return f, err
+	}
+	if f.Lines, err = scanJSONRowsOf[model.InvoiceLine](s.db, rows.Lines); err != nil {
+		return f, err
+	}
+	parties, err := scanJSONRowsOf[model.Enterprise](s.db, rows.Parties)
+	if err != nil {
+		return f, err
+	}
+	accounts, err := scanJSONRowsOf[model.Account](s.db, rows.Accounts)
+	if err != nil {
+		return f, err
+	}
+	f.Parties = make(map[int64]*model.Enterprise, len(parties))
+	for _, e := range parties {
+		f.Parties[e.ID] = e
+	}
+	f.Accounts = make(map[model.AccountKind]*model.Account, len(accounts))
+	for _, a := range accounts {
+		f.Accounts[a.Kind] = a
+	}
+	return f, nil
+}
+
+// confirmation is what the confirmation checks need, with the accounts a reservation moves when a session is
+// open; the open session was found by the database clock.
+func (s *Store) confirmation(ctx context.Context, f confirmationFacts, credit model.XPF) (model.Confirmation, map[model.AccountKind]*model.Account, error) {
+	inv := f.Invoice
+	c := model.Confirmation{Invoice: inv, CreditAmount: credit, Seller: f.Parties[inv.SellerID], Buyer: f.Parties[inv.BuyerID],
+		Lines: f.Lines, Session: f.Session}
+	if c.Seller == nil || c.Buyer == nil {
+		return c, nil, fmt.Errorf("invoice %d: its parties were not read", inv.ID)
+	}
+	if c.Session == nil {
+		if f.AnyOpen {
 			return c, nil, model.Errorf(model.CodeNotEligible, "", "the buyer was granted no CréditSud in the programme of the open session")
 		}
 		return c, nil, nil
 	}
-	c.Session = sessions[0]
-	accts, err := s.reservationAccounts(ctx, c.Session, inv.BuyerID)
-	if err != nil {
-		return c, nil, err
+	accts := f.Accounts
+	if len(accts) < len(reservationKinds) {
+		// Accounts missing (granted before every account was opened at once) are opened, the slow way.
+		var err error
+		if accts, err = s.reservationAccounts(ctx, c.Session, inv.BuyerID); err != nil {
+			return c, nil, err
+		}
 	}
 	c.BuyerHasUsedCredit = accts[model.AccountCreditReserved].Balance+accts[model.AccountCreditUsed].Balance > 0
 	return c, accts, nil
 }
 
-// reservationAccounts reads the buyer's three credit accounts, locked in id order (so two confirmations by one buyer
-// cannot both see "unused" and both spend), and the session's available and reserved envelope accounts, not locked
-// (only the final conditional moves lock them, for the shortest time), in one statement; accounts missing (granted
-// before every account was opened at once) are opened.
+// reservationKinds are the accounts a reservation moves: the buyer's three credit accounts and the session's
+// available and reserved envelope.
+var reservationKinds = []model.AccountKind{model.AccountCreditAvailable, model.AccountCreditReserved, model.AccountCreditUsed,
+	model.AccountSessionAvailable, model.AccountSessionReserved}
+
+// reservationAccounts reads the buyer's three credit accounts, locked in id order, and the session's available and
+// reserved envelope accounts, opening the missing ones.
 func (s *Store) reservationAccounts(ctx context.Context, sess *model.Session, buyerID int64) (map[model.AccountKind]*model.Account, error) {
-	buyerKinds := []model.AccountKind{model.AccountCreditAvailable, model.AccountCreditReserved, model.AccountCreditUsed}
-	sessionKinds := []model.AccountKind{model.AccountSessionAvailable, model.AccountSessionReserved}
-	var rows []*model.Account
-	err := s.db.NewRaw(`WITH buyer AS (
-			SELECT * FROM accounts WHERE programme_id = ? AND enterprise_id = ? AND session_id IS NULL AND kind = ANY(?)
-			ORDER BY id FOR UPDATE
-		)
-		SELECT * FROM buyer
-		UNION ALL
-		SELECT * FROM accounts WHERE session_id = ? AND enterprise_id IS NULL AND kind = ANY(?)`,
-		sess.ProgrammeID, buyerID, pgdialect.Array(buyerKinds), sess.ID, pgdialect.Array(sessionKinds)).Scan(ctx, &rows)
-	if err != nil {
-		return nil, fmt.Errorf("read the reservation's accounts: %w", err)
-	}
-	out := make(map[model.AccountKind]*model.Account, len(rows))
-	for _, a := range rows {
-		out[a.Kind] = a
-	}
-	if len(out) == len(buyerKinds)+len(sessionKinds) {
-		return out, nil
-	}
-	buyer, err := s.accounts(ctx, sess.ProgrammeID, 0, buyerID, buyerKinds...)
+	buyer, err := s.accounts(ctx, sess.ProgrammeID, 0, buyerID, reservationKinds[:3]...)
 	if err != nil {
 		return nil, err
 	}
-	session, err := s.accounts(ctx, sess.ProgrammeID, sess.ID, 0, sessionKinds...)
+	session, err := s.accounts(ctx, sess.ProgrammeID, sess.ID, 0, reservationKinds[3:]...)
 	if err != nil {
 		return nil, err
 	}
-	maps.Copy(out, buyer)
-	maps.Copy(out, session)
-	return out, nil
+	maps.Copy(buyer, session)
+	return buyer, nil
+}
+
+// reserve confirms the locked invoice in the session with its reservation entry, in one round trip
+// (sudpro_reserve); the balances move when once settles.
+func (s *Store) reserve(ctx context.Context, op model.Op, inv *model.Invoice, sess *model.Session, credit model.XPF, keyID *int64,
+	accts map[model.AccountKind]*model.Account) (*model.Invoice, error) {
+	postings := reservationPostings(credit, accts, accts)
+	accountIDs, amounts := make([]int64, len(postings)), make([]int64, len(postings))
+	for i, p := range postings {
+		accountIDs[i], amounts[i] = p.account.ID, int64(p.amount)
+	}
+	confirmed := new(model.Invoice)
+	err := s.db.NewRaw("SELECT * FROM sudpro_reserve(?, ?, ?, ?, ?, ?, ?, CAST(? AS timestamptz), CAST(? AS bigint[]), CAST(? AS bigint[]))",
+		inv.ID, sess.ID, int64(credit), sess.ProgrammeID, keyID, op.Actor.Subject, op.RequestID, nullableTime(op.At),
+		pgIDs(accountIDs), pgIDs(amounts)).Scan(ctx, confirmed)
+	if err != nil {
+		return nil, mapError(err, "reservation")
+	}
+	return confirmed, s.moveBalances(ctx, postings)
 }
 
 // control moves a CONFIRMED or APPROVED invoice to its next status with the entry that goes with it.

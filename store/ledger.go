@@ -25,7 +25,7 @@ type posting struct {
 }
 
 // post records a balanced journal entry and moves the balances, in the caller's transaction (inside once, the
-// moves wait for the end of the transaction, see applyMoves). Balances move by
+// moves wait for the end of the transaction, see settle). Balances move by
 // conditional updates that never take an account below its floor; zero rows updated means the money is not
 // there, and the error says whose (INSUFFICIENT_CREDIT for a beneficiary, BUDGET_EXHAUSTED for an envelope).
 // Accounts are locked in one fixed order for everyone, so two transactions never deadlock: the beneficiary's and
@@ -43,29 +43,33 @@ func (s *Store) post(ctx context.Context, entry *model.JournalEntry, postings []
 	for i, p := range postings {
 		accountIDs[i], amounts[i] = p.account.ID, int64(p.amount)
 	}
-	// The entry and its postings in one statement: the ledger's writes cost one round trip.
-	err := s.db.NewRaw(`WITH e AS (
-			INSERT INTO journal_entries (kind, programme_id, session_id, invoice_id, enterprise_id, idempotency_key_id, actor, request_id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, coalesce(CAST(? AS timestamptz), now())) RETURNING id, created_at
-		), p AS (
-			INSERT INTO postings (entry_id, account_id, amount)
-			SELECT e.id, x.account_id, x.amount FROM e, unnest(CAST(? AS bigint[]), CAST(? AS bigint[])) AS x (account_id, amount)
-		)
-		SELECT id, created_at FROM e`,
+	// The entry and its postings in one round trip, with plans the connection keeps (sudpro_post_entry).
+	err := s.db.NewRaw(`SELECT entry_id, entry_created_at FROM sudpro_post_entry(?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS timestamptz), CAST(? AS bigint[]), CAST(? AS bigint[]))`,
 		entry.Kind, entry.ProgrammeID, entry.SessionID, entry.InvoiceID, entry.EnterpriseID, entry.IdempotencyKeyID,
 		entry.Actor, entry.RequestID, nullableTime(entry.CreatedAt), pgIDs(accountIDs), pgIDs(amounts)).Scan(ctx, &entry.ID, &entry.CreatedAt)
 	if err != nil {
 		return mapError(err, "journal entry")
 	}
+	return s.moveBalances(ctx, postings)
+}
+
+// moveBalances moves the balances of postings now, or when once settles the transaction (inside once).
+func (s *Store) moveBalances(ctx context.Context, postings []posting) error {
 	if s.deferred != nil {
 		*s.deferred = append(*s.deferred, postings...)
 		return nil
 	}
-	return s.applyMoves(ctx, postings)
+	_, err := s.settle(ctx, nil, nil, postings, false)
+	return err
 }
 
-// applyMoves moves the balances of postings, netted per account, in the fixed lock order.
-func (s *Store) applyMoves(ctx context.Context, postings []posting) error {
+// settle ends a mutation's writes in one statement (sudpro_settle): the outcome recorded with the idempotency key
+// when keyID is set, then the balances of postings moved, netted per account, in the fixed lock order. The
+// sessions whose envelope moves are told in the same statement (no extra round trip in a rush): one NOTIFY per
+// transaction's moves, delivered at COMMIT only (store/events.go). With syncUnlessMoved, a transaction that moves
+// no balance commits synchronously again (it holds none of the envelope's hot rows, so it may wait for the disk
+// at COMMIT, and saves once's separate wait); settle reports whether balances moved.
+func (s *Store) settle(ctx context.Context, keyID *int64, outcome *model.Outcome, postings []posting, syncUnlessMoved bool) (bool, error) {
 	index := make(map[int64]int, len(postings))
 	var ordered []posting
 	for _, p := range postings {
@@ -83,30 +87,37 @@ func (s *Store) applyMoves(ctx context.Context, postings []posting) error {
 		}
 		return ordered[i].account.ID < ordered[j].account.ID
 	})
+	var moved []posting
 	var accountIDs, amounts []int64
 	for _, p := range ordered {
 		if p.amount != 0 {
+			moved = append(moved, p)
 			accountIDs, amounts = append(accountIDs, p.account.ID), append(amounts, int64(p.amount))
 		}
 	}
-	if len(accountIDs) == 0 {
-		return nil
+	var response *string
+	if keyID != nil {
+		b, err := json.Marshal(outcome.Recorded())
+		if err != nil {
+			return false, fmt.Errorf("encode outcome: %w", err)
+		}
+		response = new(string(b))
 	}
-	// The sessions whose envelope moves are told in the same statement (no extra round trip in a rush): one
-	// NOTIFY per transaction's moves, delivered at COMMIT only (store/events.go).
+	syncCommit := syncUnlessMoved && len(moved) == 0
+	if response == nil && len(moved) == 0 && !syncCommit {
+		return false, nil
+	}
 	var failed int
-	query, args := "SELECT move_balances(CAST(? AS bigint[]), CAST(? AS bigint[]))", []any{pgIDs(accountIDs), pgIDs(amounts)}
-	if sessions := sessionsPayload(ordered); sessions != "" {
-		query, args = "SELECT move_balances(CAST(? AS bigint[]), CAST(? AS bigint[])) FROM pg_notify(?, ?)", append(args, SessionEnvelopeChannel, sessions)
-	}
-	if err := s.db.NewRaw(query, args...).Scan(ctx, &failed); err != nil {
-		return fmt.Errorf("move balances: %w", err)
+	err := s.db.NewRaw("SELECT sudpro_settle(?, CAST(? AS jsonb), CAST(? AS bigint[]), CAST(? AS bigint[]), ?, ?, ?)",
+		keyID, response, pgIDs(accountIDs), pgIDs(amounts), SessionEnvelopeChannel, sessionsPayload(moved), syncCommit).Scan(ctx, &failed)
+	if err != nil {
+		return false, fmt.Errorf("settle: %w", err)
 	}
 	if failed == 0 {
-		return nil
+		return len(moved) > 0, nil
 	}
 	// The moves before it were applied: the caller's transaction rolls back on this error.
-	return belowFloor(ordered[failed-1].account, model.XPF(amounts[failed-1]))
+	return false, belowFloor(moved[failed-1].account, moved[failed-1].amount)
 }
 
 func lockGroup(k model.AccountKind) int {
@@ -239,7 +250,7 @@ func scopeOf(a model.Actor) string {
 // rolled back, in a second short transaction. fn may also return an outcome carrying a user error and a nil
 // error when it refuses before writing anything (the common refusals of a rush): the refusal is then recorded
 // and committed in the same transaction, which saves the rollback and the second transaction. The transaction
-// commits without waiting for the disk and once waits for it afterwards (see commitWithoutWaiting). A replay returns that outcome without running again, and the same
+// commits without waiting for the disk and once waits for it afterwards (see claimKey). A replay returns that outcome without running again, and the same
 // key with different input is a CONFLICT. Concurrent calls with one key wait for the first to commit, so a key
 // maps to exactly one effect.
 func (s *Store) once(ctx context.Context, op model.Op, operation string, input any, fn func(tx *Store, keyID *int64) (model.Outcome, error)) (model.Outcome, error) {
@@ -252,25 +263,24 @@ func (s *Store) once(ctx context.Context, op model.Op, operation string, input a
 	sum := sha256.Sum256(b)
 	hash := hex.EncodeToString(sum[:])
 	var out model.Outcome
+	var mustAwaitDurable bool
 	_, nested := s.db.(bun.Tx)
 	err = s.InTx(ctx, func(tx *Store) error {
-		if !nested {
-			if err := tx.commitWithoutWaiting(ctx); err != nil {
-				return err
-			}
-		}
 		var moves []posting
 		tx.deferred = &moves
+		// One statement starts the mutation: the commit made asynchronous (not when nested in a caller's
+		// transaction, which decides) and the key claimed.
+		id, prior, err := tx.claimKey(ctx, op, operation, hash, !nested)
+		if err != nil {
+			return err
+		}
+		if prior != nil {
+			// The first call may have committed without waiting for the disk and still be waiting for it.
+			out, mustAwaitDurable = *prior, !nested
+			return nil
+		}
 		var keyID *int64
 		if op.IdempotencyKey != "" {
-			id, prior, err := tx.claimKey(ctx, op, operation, hash)
-			if err != nil {
-				return err
-			}
-			if prior != nil {
-				out = *prior
-				return nil
-			}
 			keyID = &id
 		}
 		res, err := fn(tx, keyID)
@@ -280,21 +290,18 @@ func (s *Store) once(ctx context.Context, op model.Op, operation string, input a
 		if res.Err != nil && len(moves) > 0 {
 			return fmt.Errorf("%s refused with %s after posting entries", operation, res.Err.Code)
 		}
-		if keyID != nil {
-			if err := tx.recordOutcome(ctx, *keyID, res); err != nil {
-				return err
-			}
-		}
-		// Balances move last, just before COMMIT: the session's hot envelope row is then held for one
-		// statement and the commit, not for the rest of the transaction.
+		// One statement ends it, just before COMMIT: the outcome recorded with the key, then the balances
+		// moved, so the session's hot envelope row is held for that statement and the commit, not for the rest
+		// of the transaction.
 		tx.deferred = nil
-		if err := tx.applyMoves(ctx, moves); err != nil {
+		moved, err := tx.settle(ctx, keyID, &res, moves, !nested)
+		if err != nil {
 			return err
 		}
-		out = res
+		out, mustAwaitDurable = res, moved && !nested
 		return nil
 	})
-	if err == nil && !nested {
+	if err == nil && mustAwaitDurable {
 		err = s.awaitDurable(ctx)
 	}
 	typed, isUserError := model.AsError(err)
@@ -310,7 +317,7 @@ func (s *Store) once(ctx context.Context, op model.Op, operation string, input a
 	// with the same key has recorded one meanwhile, which then wins.
 	out = model.Outcome{Err: typed}
 	err = s.InTx(ctx, func(tx *Store) error {
-		id, prior, err := tx.claimKey(ctx, op, operation, hash)
+		id, prior, err := tx.claimKey(ctx, op, operation, hash, false)
 		if err != nil {
 			return err
 		}
@@ -318,7 +325,8 @@ func (s *Store) once(ctx context.Context, op model.Op, operation string, input a
 			out = *prior
 			return nil
 		}
-		return tx.recordOutcome(ctx, id, out)
+		_, err = tx.settle(ctx, &id, &out, nil, false)
+		return err
 	})
 	if typed, ok := model.AsError(err); ok {
 		return model.Outcome{Err: typed}, nil
@@ -327,16 +335,6 @@ func (s *Store) once(ctx context.Context, op model.Op, operation string, input a
 		return model.Outcome{}, err
 	}
 	return out, nil
-}
-
-// commitWithoutWaiting lets the current transaction commit without waiting for its WAL to reach the disk, so its
-// row locks (the session's envelope rows, in a rush) are released at COMMIT rather than after an fsync; once then
-// calls awaitDurable before it answers, so no caller is ever told of an effect that a crash could undo.
-func (s *Store) commitWithoutWaiting(ctx context.Context) error {
-	if _, err := s.db.NewRaw("SET LOCAL synchronous_commit = off").Exec(ctx); err != nil {
-		return fmt.Errorf("commit asynchronously: %w", err)
-	}
-	return nil
 }
 
 // awaitDurable returns once every transaction committed before it is on disk: it commits a transaction of its own
@@ -349,43 +347,34 @@ func (s *Store) awaitDurable(ctx context.Context) error {
 	return nil
 }
 
-func (s *Store) recordOutcome(ctx context.Context, keyID int64, out model.Outcome) error {
-	b, err := json.Marshal(out)
-	if err != nil {
-		return fmt.Errorf("encode outcome: %w", err)
+// claimKey starts a mutation's transaction in one statement (sudpro_claim_key): with async, its commit will not
+// wait for the WAL to reach the disk, so its row locks (the session's envelope rows, in a rush) are released at
+// COMMIT rather than after an fsync, and once calls awaitDurable before it answers, so no caller is ever told of an
+// effect that a crash could undo. With the operation's idempotency key, it records the key, or returns the outcome
+// already recorded with it.
+func (s *Store) claimKey(ctx context.Context, op model.Op, operation, hash string, async bool) (int64, *model.Outcome, error) {
+	var claim struct {
+		KeyID          *int64          `bun:"key_id"`
+		PriorOperation string          `bun:"prior_operation"`
+		PriorHash      string          `bun:"prior_hash"`
+		PriorResponse  json.RawMessage `bun:"prior_response"`
 	}
-	if _, err := s.db.NewRaw("UPDATE idempotency_keys SET response = ? WHERE id = ?", string(b), keyID).Exec(ctx); err != nil {
-		return fmt.Errorf("record outcome: %w", err)
-	}
-	return nil
-}
-
-// claimKey records an idempotency key, or returns the outcome already recorded with it.
-func (s *Store) claimKey(ctx context.Context, op model.Op, operation, hash string) (int64, *model.Outcome, error) {
-	scope := scopeOf(op.Actor)
-	var id int64
-	err := s.db.NewRaw(`INSERT INTO idempotency_keys (scope, key, operation, request_hash) VALUES (?, ?, ?, ?)
-		ON CONFLICT (scope, key) DO NOTHING RETURNING id`, scope, op.IdempotencyKey, operation, hash).Scan(ctx, &id)
-	if err == nil {
-		return id, nil, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
+	err := s.db.NewRaw("SELECT * FROM sudpro_claim_key(?, ?, ?, ?, ?)", scopeOf(op.Actor), op.IdempotencyKey, operation, hash, async).
+		Scan(ctx, &claim)
+	switch {
+	case err != nil:
 		return 0, nil, mapError(err, "idempotency key")
-	}
-	var prior struct {
-		Operation   string          `bun:"operation"`
-		RequestHash string          `bun:"request_hash"`
-		Response    json.RawMessage `bun:"response"`
-	}
-	if err := s.db.NewRaw("SELECT operation, request_hash, response FROM idempotency_keys WHERE scope = ? AND key = ?",
-		scope, op.IdempotencyKey).Scan(ctx, &prior); err != nil {
-		return 0, nil, fmt.Errorf("read idempotency key: %w", err)
-	}
-	if prior.Operation != operation || prior.RequestHash != hash {
+	case op.IdempotencyKey == "":
+		return 0, nil, nil
+	case claim.KeyID != nil:
+		return *claim.KeyID, nil, nil
+	case claim.PriorOperation == "":
+		return 0, nil, fmt.Errorf("idempotency key %q neither recorded nor found", op.IdempotencyKey)
+	case claim.PriorOperation != operation || claim.PriorHash != hash:
 		return 0, nil, model.Errorf(model.CodeConflict, "input.idempotencyKey", "this idempotency key was already used for another request")
 	}
 	var out model.Outcome
-	if err := json.Unmarshal(prior.Response, &out); err != nil {
+	if err := json.Unmarshal(claim.PriorResponse, &out); err != nil {
 		return 0, nil, fmt.Errorf("decode stored outcome: %w", err)
 	}
 	return 0, &out, nil

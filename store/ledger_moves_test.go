@@ -95,34 +95,58 @@ func (l *queryLog) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 	l.queries = append(l.queries, e.Query)
 }
 
-// TestLedgerTransactionsAreDurableBeforeTheyAnswer checks the order of a money-moving mutation's statements: its
+// TestLedgerTransactionsAreDurableBeforeTheyAnswer checks the statements of a money-moving mutation, in order: its
 // transaction commits without waiting for the disk (so the envelope's rows are released at COMMIT), and a
 // synchronous commit of its own (which flushes the WAL up to and past that COMMIT) comes before the call returns.
+// A refusal moves nothing and holds no hot row: its transaction turns synchronous again before COMMIT, which then
+// waits for the disk itself. It also pins the confirmation's round trips: one per step, nothing else.
 func TestLedgerTransactionsAreDurableBeforeTheyAnswer(t *testing.T) {
 	log := &queryLog{}
 	st := store.New(dbtest.New(t).WithQueryHook(log))
 	f := newFixture(t, st, fixtureOptions{})
 	es := f.addBusinesses(2, nil)
 	f.grant()
-	id := f.issue(es[0], es[1], 100_000)
-	log.mu.Lock()
-	log.queries = nil
-	log.mu.Unlock()
-	must(t)(st.ConfirmInvoice(context.Background(), as(business(es[1])), id, 40_000))
-	var kinds []string
-	for _, q := range log.queries {
-		switch {
-		case q == "BEGIN", q == "COMMIT":
-			kinds = append(kinds, q)
-		case strings.Contains(q, "SET LOCAL synchronous_commit = off"):
-			kinds = append(kinds, "async")
-		case strings.Contains(q, "move_balances"):
-			kinds = append(kinds, "moves")
-		case strings.Contains(q, "set_config('synchronous_commit', 'on', true), txid_current()"):
-			kinds = append(kinds, "durable")
+	id := f.issue(es[0], es[1], 300_000)
+	statements := func(key string, credit model.XPF, want model.ErrorCode) string {
+		t.Helper()
+		log.mu.Lock()
+		log.queries = nil
+		log.mu.Unlock()
+		op := as(business(es[1]))
+		op.IdempotencyKey = key
+		if got := codeOf(st.ConfirmInvoice(context.Background(), op, id, credit)); got != want {
+			t.Fatalf("confirmation of %d XPF = %q, want %q", credit, got, want)
 		}
+		var kinds []string
+		for _, q := range log.queries {
+			switch {
+			case q == "BEGIN", q == "COMMIT":
+				kinds = append(kinds, q)
+			case strings.Contains(q, "sudpro_claim_key(") && strings.HasSuffix(q, ", TRUE)"):
+				kinds = append(kinds, "async+key")
+			case strings.Contains(q, "sudpro_confirmation_facts("):
+				kinds = append(kinds, "facts")
+			case strings.Contains(q, "sudpro_reserve("):
+				kinds = append(kinds, "reserve")
+			case strings.Contains(q, "sudpro_settle(") && strings.HasSuffix(q, ", FALSE)"):
+				kinds = append(kinds, "outcome+moves")
+			case strings.Contains(q, "sudpro_settle(") && strings.HasSuffix(q, ", TRUE)"):
+				kinds = append(kinds, "outcome+sync")
+			case strings.Contains(q, "set_config('synchronous_commit', 'on', true), txid_current()"):
+				kinds = append(kinds, "durable")
+			default:
+				kinds = append(kinds, q)
+			}
+		}
+		return strings.Join(kinds, " ")
 	}
-	if got, want := strings.Join(kinds, " "), "BEGIN async moves COMMIT durable"; got != want {
+	if got, want := statements("too-much", 260_000, model.CodeInsufficientCredit), "BEGIN async+key facts outcome+sync COMMIT"; got != want {
+		t.Errorf("refused confirmation's statements = %s, want %s", got, want)
+	}
+	if got, want := statements("durable", 40_000, ""), "BEGIN async+key facts reserve outcome+moves COMMIT durable"; got != want {
 		t.Errorf("confirmation's statements = %s, want %s", got, want)
+	}
+	if got, want := statements("durable", 40_000, ""), "BEGIN async+key COMMIT durable"; got != want {
+		t.Errorf("replayed confirmation's statements = %s, want %s", got, want)
 	}
 }

@@ -29,26 +29,10 @@ func (s *Store) Lease(ctx context.Context, caller string, limit, need, chunk int
 	}
 	grant := max(need, chunk)
 	for range 2 {
-		// The statement commits without waiting for its WAL flush (synchronous_commit off for its own implicit
-		// transaction, set in the final SELECT, which always returns one row): a crash only forgets points, which
-		// the unlogged table forgets anyway.
-		err = s.db.NewRaw(`WITH cur AS (
-				SELECT used FROM rate_limit_windows WHERE caller = ? AND window_start = ? FOR UPDATE),
-			upd AS (
-				UPDATE rate_limit_windows w SET used = w.used + LEAST(? - cur.used, ?)
-				FROM cur WHERE w.caller = ? AND w.window_start = ? AND cur.used + ? <= ?
-				RETURNING w.used - cur.used AS granted, w.used),
-			ins AS (
-				INSERT INTO rate_limit_windows (caller, window_start, used)
-				SELECT ?, ?, LEAST(?, ?) WHERE NOT EXISTS (SELECT FROM cur)
-				ON CONFLICT (caller, window_start) DO NOTHING
-				RETURNING used AS granted, used)
-			SELECT COALESCE((SELECT granted FROM upd), (SELECT granted FROM ins), 0),
-				COALESCE((SELECT used FROM upd), (SELECT used FROM ins), (SELECT used FROM cur), -1),
-				set_config('synchronous_commit', 'off', true)`,
-			caller, window,
-			limit, grant, caller, window, need, limit,
-			caller, window, limit, grant).Scan(ctx, &granted, &used, new(string))
+		// One call with plans the connection keeps (sudpro_lease_points); it commits without waiting for its WAL
+		// flush: a crash only forgets points, which the unlogged table forgets anyway.
+		err = s.db.NewRaw("SELECT granted, used FROM sudpro_lease_points(?, ?, ?, ?, ?)", caller, window, limit, need, grant).
+			Scan(ctx, &granted, &used)
 		if err != nil {
 			return 0, 0, resetAt, fmt.Errorf("lease points: %w", err)
 		}
