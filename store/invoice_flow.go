@@ -7,8 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/uptrace/bun"
 
 	"sudpro/model"
 )
@@ -121,73 +125,128 @@ func (s *Store) lockInvoice(ctx context.Context, a model.Actor, id int64) (*mode
 
 // ConfirmInvoice is the buyer's confirmation: the credit amount is reserved atomically from the buyer's credit and
 // the open session's envelope, first come, first served, or nothing happens and the error says why.
-// It is the hot path of a session-opening rush, so it costs few round trips, each through a PL/pgSQL function
-// whose plans the connection keeps: the key claimed (once), the invoice locked with everything its rules need
-// (sudpro_confirmation_facts), the invoice confirmed with its entry (sudpro_reserve), and the outcome recorded
-// with the balances moved (once's settle). A refusal records its outcome in the same transaction.
+//
+// It is the hot path of a session-opening rush, so it holds no transaction open across round trips and no row lock
+// while Go works (optimistic concurrency). It reads everything the rules need in one statement, without locks
+// (sudpro_confirmation_facts), and checks the rules (model.CheckConfirmation). A refusal then records its outcome
+// with the idempotency key in one statement (nothing else is written; none at all without a key). A confirmation
+// is one statement (sudpro_confirm): under lock, in the ledger's lock order, it reads the facts again and writes
+// nothing if they changed meanwhile, and the call starts over; else it records the key, confirms the invoice,
+// posts the reservation and moves the balances, holding the envelope's row for that statement only, and commits
+// without waiting for the disk; a synchronous commit of its own then makes it durable before the answer.
 func (s *Store) ConfirmInvoice(ctx context.Context, op model.Op, invoiceID int64, credit model.XPF) (model.Outcome, error) {
-	input := struct {
+	const operation = "confirmInvoice"
+	hash, err := inputHash(struct {
 		ID     int64
 		Credit model.XPF
-	}{invoiceID, credit}
-	return s.once(ctx, op, "confirmInvoice", input, func(tx *Store, keyID *int64) (model.Outcome, error) {
-		f, err := tx.confirmationFacts(ctx, invoiceID, op.Actor)
+	}{invoiceID, credit})
+	if err != nil {
+		return model.Outcome{}, err
+	}
+	_, nested := s.db.(bun.Tx)
+	const attempts = 5
+	for range attempts {
+		f, err := s.confirmationFacts(ctx, invoiceID, op.Actor)
 		if err != nil {
 			return model.Outcome{}, err
 		}
-		inv := f.Invoice
-		if inv == nil || !inv.VisibleTo(op.Actor) {
-			return refused(model.Errorf(model.CodeNotFound, "input.id", "no such invoice"))
-		}
-		if !op.Actor.ActsFor(inv.BuyerID) {
-			return refused(model.Errorf(model.CodeForbidden, "input.id", "only the buyer confirms an invoice"))
-		}
-		if err := model.CheckTransition(inv.Status, model.InvoiceConfirmed); err != nil {
-			return refused(err)
-		}
-		c, accts, err := tx.confirmation(ctx, f, credit)
-		if err != nil {
-			return refused(err)
-		}
-		if err := model.CheckConfirmation(c); err != nil {
-			return refused(err)
-		}
-		// Refuse at once what the balances just read cannot cover: once the envelope is spent, most calls of a
-		// rush end here, writing nothing. Money that is there is still only taken by the conditional moves.
-		if available := accts[model.AccountCreditAvailable].Balance; available < credit {
-			return refused(model.Errorf(model.CodeInsufficientCredit, "input.creditAmount", "the buyer's remaining CréditSud (%d XPF) cannot cover %d XPF", available, credit))
-		}
-		if accts[model.AccountSessionAvailable].Balance < credit {
-			return refused(model.Errorf(model.CodeBudgetExhausted, "input.creditAmount", "the session's envelope cannot cover %d XPF", credit))
-		}
-		confirmed, err := tx.reserve(ctx, op, inv, c.Session, credit, keyID, accts)
+		c, accts, err := s.confirmation(ctx, op.Actor, f, credit)
 		if err != nil {
 			return model.Outcome{}, err
 		}
-		return model.Outcome{IDs: []int64{inv.ID}, Amount: credit, Invoice: confirmed}, nil
-	})
+		if c.Refusal != nil {
+			return s.recordRefusal(ctx, op, operation, hash, c.Refusal, nested)
+		}
+		if accts == nil {
+			continue // accounts were missing and are now open: read the facts again
+		}
+		var out model.Outcome
+		var stale bool
+		write := func(st *Store) error {
+			out, stale, err = st.confirm(ctx, op, operation, hash, f, c.Confirmation, accts, !nested)
+			return err
+		}
+		if nested {
+			err = s.InTx(ctx, write) // a savepoint: a refused move must not abort the caller's transaction
+		} else {
+			err = write(s)
+		}
+		if typed, ok := model.AsError(err); ok && out.Err == nil {
+			// The money went meanwhile (a floor), or the key is not valid: nothing was written.
+			return s.recordRefusal(ctx, op, operation, hash, typed, nested)
+		}
+		if err != nil && !isRetryable(err) {
+			return model.Outcome{}, err
+		}
+		if err == nil && !stale {
+			if !nested {
+				if err := s.awaitDurable(ctx); err != nil {
+					return model.Outcome{}, err
+				}
+			}
+			return out, nil
+		}
+	}
+	return model.Outcome{}, fmt.Errorf("confirm invoice %d: its facts kept changing over %d attempts", invoiceID, attempts)
 }
 
-// refused turns a user error found before anything was written into the outcome once commits with the
-// idempotency key; other errors stay errors.
-func refused(err error) (model.Outcome, error) {
+// recordRefusal answers a refused mutation that wrote nothing: with an idempotency key, the refusal becomes the
+// key's outcome in one statement committed synchronously, unless the key already holds an outcome, which is then
+// the answer (a replay, or a concurrent call with the same key that won).
+func (s *Store) recordRefusal(ctx context.Context, op model.Op, operation, hash string, refusal *model.Error, nested bool) (model.Outcome, error) {
+	out := model.Outcome{Err: refusal}
+	if op.IdempotencyKey == "" {
+		return out, nil
+	}
+	b, err := json.Marshal(out.Recorded())
+	if err != nil {
+		return model.Outcome{}, fmt.Errorf("encode outcome: %w", err)
+	}
+	var rec struct {
+		KeyID          *int64          `bun:"key_id"`
+		PriorOperation string          `bun:"prior_operation"`
+		PriorHash      string          `bun:"prior_hash"`
+		PriorResponse  json.RawMessage `bun:"prior_response"`
+	}
+	err = s.db.NewRaw("SELECT * FROM sudpro_record_outcome(?, ?, ?, ?, CAST(? AS jsonb))", scopeOf(op.Actor), op.IdempotencyKey,
+		operation, hash, string(b)).Scan(ctx, &rec)
+	if err != nil {
+		if typed, ok := model.AsError(mapError(err, "idempotency key")); ok {
+			return model.Outcome{Err: typed}, nil
+		}
+		return model.Outcome{}, fmt.Errorf("record the refusal: %w", err)
+	}
+	if rec.KeyID != nil {
+		return out, nil
+	}
+	prior, err := priorOutcome(operation, hash, rec.PriorOperation, rec.PriorHash, rec.PriorResponse)
 	if typed, ok := model.AsError(err); ok {
 		return model.Outcome{Err: typed}, nil
 	}
-	return model.Outcome{}, err
+	if err != nil {
+		return model.Outcome{}, err
+	}
+	if !nested {
+		// The first call may have committed without waiting for the disk and still be waiting for it.
+		if err := s.awaitDurable(ctx); err != nil {
+			return model.Outcome{}, err
+		}
+	}
+	return *prior, nil
 }
 
 // confirmationFacts is what sudpro_confirmation_facts gathers for a confirmation (see its migration).
 type confirmationFacts struct {
-	Invoice  *model.Invoice
-	Parties  map[int64]*model.Enterprise
-	Lines    []*model.InvoiceLine
-	Session  *model.Session
-	AnyOpen  bool // no session of the buyer's programmes is open, but another is
-	Accounts map[model.AccountKind]*model.Account
+	Invoice     *model.Invoice
+	Parties     map[int64]*model.Enterprise
+	Lines       []*model.InvoiceLine
+	Session     *model.Session
+	AnyOpen     bool // no session of the buyer's programmes is open, but another is
+	Accounts    map[model.AccountKind]*model.Account
+	Fingerprint string // digest of the facts but the time and the envelope, compared under lock by sudpro_confirm
 }
 
-// confirmationFacts locks the invoice and reads, in one round trip, what the confirmation's rules need: only the
+// confirmationFacts reads, in one round trip and without locks, what the confirmation's rules need: only the
 // invoice unless it is ISSUED and the actor is its buyer.
 func (s *Store) confirmationFacts(ctx context.Context, invoiceID int64, a model.Actor) (confirmationFacts, error) {
 	var f confirmationFacts
@@ -197,21 +256,22 @@ func (s *Store) confirmationFacts(ctx context.Context, invoiceID int64, a model.
 	}
 	var raw []byte
 	if err := s.db.NewRaw("SELECT sudpro_confirmation_facts(?, ?)", invoiceID, buyerID).Scan(ctx, &raw); err != nil {
-		// A lock or statement timeout, a deadlock: not the user's doing, never recorded as the outcome.
-		return f, fmt.Errorf("lock invoice %d and read its confirmation's facts: %w", invoiceID, err)
+		return f, fmt.Errorf("read the confirmation's facts of invoice %d: %w", invoiceID, err)
 	}
 	var rows struct {
-		Invoice  json.RawMessage   `json:"invoice"`
-		Parties  []json.RawMessage `json:"parties"`
-		Lines    []json.RawMessage `json:"lines"`
-		Session  json.RawMessage   `json:"session"`
-		AnyOpen  bool              `json:"any_open"`
-		Accounts []json.RawMessage `json:"accounts"`
+		Invoice         json.RawMessage   `json:"invoice"`
+		Parties         []json.RawMessage `json:"parties"`
+		Lines           []json.RawMessage `json:"lines"`
+		Session         json.RawMessage   `json:"session"`
+		AnyOpen         bool              `json:"any_open"`
+		BuyerAccounts   []json.RawMessage `json:"buyer_accounts"`
+		SessionAccounts []json.RawMessage `json:"session_accounts"`
+		Fingerprint     string            `json:"fingerprint"`
 	}
 	if err := json.Unmarshal(raw, &rows); err != nil {
 		return f, fmt.Errorf("decode the confirmation's facts: %w", err)
 	}
-	f.AnyOpen = rows.AnyOpen
+	f.AnyOpen, f.Fingerprint = rows.AnyOpen, rows.Fingerprint
 	var err error
 	if f.Invoice, err = scanJSONRowOf[model.Invoice](s.db, rows.Invoice); err != nil {
 		return f, err
@@ -226,7 +286,7 @@ func (s *Store) confirmationFacts(ctx context.Context, invoiceID int64, a model.
 	if err != nil {
 		return f, err
 	}
-	accounts, err := scanJSONRowsOf[model.Account](s.db, rows.Accounts)
+	accounts, err := scanJSONRowsOf[model.Account](s.db, append(rows.BuyerAccounts, rows.SessionAccounts...))
 	if err != nil {
 		return f, err
 	}
@@ -241,30 +301,63 @@ func (s *Store) confirmationFacts(ctx context.Context, invoiceID int64, a model.
 	return f, nil
 }
 
-// confirmation is what the confirmation checks need, with the accounts a reservation moves when a session is
-// open; the open session was found by the database clock.
-func (s *Store) confirmation(ctx context.Context, f confirmationFacts, credit model.XPF) (model.Confirmation, map[model.AccountKind]*model.Account, error) {
+// checkedConfirmation is a confirmation's verdict on its facts: a refusal, or what to reserve.
+type checkedConfirmation struct {
+	model.Confirmation
+	Refusal *model.Error
+}
+
+// confirmation checks a confirmation's rules on its facts, in the order a caller expects to hear of them, and
+// returns the accounts the reservation moves; none (and no refusal) when some were missing and have just been
+// opened, the facts then being out of date.
+func (s *Store) confirmation(ctx context.Context, a model.Actor, f confirmationFacts, credit model.XPF) (checkedConfirmation, map[model.AccountKind]*model.Account, error) {
+	var c checkedConfirmation
+	refuse := func(err error) (checkedConfirmation, map[model.AccountKind]*model.Account, error) {
+		typed, ok := model.AsError(err)
+		if !ok {
+			return c, nil, err
+		}
+		c.Refusal = typed
+		return c, nil, nil
+	}
 	inv := f.Invoice
-	c := model.Confirmation{Invoice: inv, CreditAmount: credit, Seller: f.Parties[inv.SellerID], Buyer: f.Parties[inv.BuyerID],
+	if inv == nil || !inv.VisibleTo(a) {
+		return refuse(model.Errorf(model.CodeNotFound, "input.id", "no such invoice"))
+	}
+	if !a.ActsFor(inv.BuyerID) {
+		return refuse(model.Errorf(model.CodeForbidden, "input.id", "only the buyer confirms an invoice"))
+	}
+	if err := model.CheckTransition(inv.Status, model.InvoiceConfirmed); err != nil {
+		return refuse(err)
+	}
+	c.Confirmation = model.Confirmation{Invoice: inv, CreditAmount: credit, Seller: f.Parties[inv.SellerID], Buyer: f.Parties[inv.BuyerID],
 		Lines: f.Lines, Session: f.Session}
 	if c.Seller == nil || c.Buyer == nil {
 		return c, nil, fmt.Errorf("invoice %d: its parties were not read", inv.ID)
 	}
-	if c.Session == nil {
-		if f.AnyOpen {
-			return c, nil, model.Errorf(model.CodeNotEligible, "", "the buyer was granted no CréditSud in the programme of the open session")
-		}
-		return c, nil, nil
+	if c.Session == nil && f.AnyOpen {
+		return refuse(model.Errorf(model.CodeNotEligible, "", "the buyer was granted no CréditSud in the programme of the open session"))
 	}
 	accts := f.Accounts
-	if len(accts) < len(reservationKinds) {
+	if c.Session != nil && len(accts) < len(reservationKinds) {
 		// Accounts missing (granted before every account was opened at once) are opened, the slow way.
-		var err error
-		if accts, err = s.reservationAccounts(ctx, c.Session, inv.BuyerID); err != nil {
-			return c, nil, err
-		}
+		_, err := s.reservationAccounts(ctx, c.Session, inv.BuyerID)
+		return c, nil, err
 	}
-	c.BuyerHasUsedCredit = accts[model.AccountCreditReserved].Balance+accts[model.AccountCreditUsed].Balance > 0
+	if c.Session != nil {
+		c.BuyerHasUsedCredit = accts[model.AccountCreditReserved].Balance+accts[model.AccountCreditUsed].Balance > 0
+	}
+	if err := model.CheckConfirmation(c.Confirmation); err != nil {
+		return refuse(err)
+	}
+	// Refuse at once what the balances just read cannot cover: once the envelope is spent, most calls of a rush
+	// end here, writing nothing. Money that is there is still only taken by the conditional moves.
+	if available := accts[model.AccountCreditAvailable].Balance; available < credit {
+		return refuse(model.Errorf(model.CodeInsufficientCredit, "input.creditAmount", "the buyer's remaining CréditSud (%d XPF) cannot cover %d XPF", available, credit))
+	}
+	if accts[model.AccountSessionAvailable].Balance < credit {
+		return refuse(model.Errorf(model.CodeBudgetExhausted, "input.creditAmount", "the session's envelope cannot cover %d XPF", credit))
+	}
 	return c, accts, nil
 }
 
@@ -288,23 +381,65 @@ func (s *Store) reservationAccounts(ctx context.Context, sess *model.Session, bu
 	return buyer, nil
 }
 
-// reserve confirms the locked invoice in the session with its reservation entry, in one round trip
-// (sudpro_reserve); the balances move when once settles.
-func (s *Store) reserve(ctx context.Context, op model.Op, inv *model.Invoice, sess *model.Session, credit model.XPF, keyID *int64,
-	accts map[model.AccountKind]*model.Account) (*model.Invoice, error) {
+// confirm writes a checked confirmation in one statement (sudpro_confirm), or reports that its facts changed
+// meanwhile (stale: nothing written).
+func (s *Store) confirm(ctx context.Context, op model.Op, operation, hash string, f confirmationFacts, c model.Confirmation,
+	accts map[model.AccountKind]*model.Account, async bool) (out model.Outcome, stale bool, err error) {
+	inv, sess, credit := c.Invoice, c.Session, c.CreditAmount
+	out = model.Outcome{IDs: []int64{inv.ID}, Amount: credit}
+	response, err := json.Marshal(out.Recorded())
+	if err != nil {
+		return out, false, fmt.Errorf("encode outcome: %w", err)
+	}
 	postings := reservationPostings(credit, accts, accts)
 	accountIDs, amounts := make([]int64, len(postings)), make([]int64, len(postings))
 	for i, p := range postings {
 		accountIDs[i], amounts[i] = p.account.ID, int64(p.amount)
 	}
-	confirmed := new(model.Invoice)
-	err := s.db.NewRaw("SELECT * FROM sudpro_reserve(?, ?, ?, ?, ?, ?, ?, CAST(? AS timestamptz), CAST(? AS bigint[]), CAST(? AS bigint[]))",
-		inv.ID, sess.ID, int64(credit), sess.ProgrammeID, keyID, op.Actor.Subject, op.RequestID, nullableTime(op.At),
-		pgIDs(accountIDs), pgIDs(amounts)).Scan(ctx, confirmed)
-	if err != nil {
-		return nil, mapError(err, "reservation")
+	moved, moveIDs, moveAmounts := orderedMoves(postings)
+	var raw []byte
+	err = s.db.NewRaw(`SELECT sudpro_confirm(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb), ?, ?, CAST(? AS timestamptz),
+			CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]), ?, ?, ?)`,
+		f.Fingerprint, inv.ID, inv.BuyerID, sess.ID, sess.ProgrammeID, int64(credit),
+		scopeOf(op.Actor), op.IdempotencyKey, operation, hash, string(response),
+		op.Actor.Subject, op.RequestID, nullableTime(op.At), pgIDs(accountIDs), pgIDs(amounts),
+		pgIDs(moveIDs), pgIDs(moveAmounts), SessionEnvelopeChannel, sessionsPayload(moved), async).Scan(ctx, &raw)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "SP001" {
+		if i, convErr := strconv.Atoi(pgErr.Detail); convErr == nil && i >= 1 && i <= len(moved) {
+			return out, false, belowFloor(moved[i-1].account, moved[i-1].amount)
+		}
 	}
-	return confirmed, s.moveBalances(ctx, postings)
+	if err != nil {
+		return out, false, mapError(err, "confirmation")
+	}
+	var result struct {
+		Stale   bool            `json:"stale"`
+		Invoice json.RawMessage `json:"invoice"`
+		Prior   *struct {
+			Operation   string          `json:"operation"`
+			RequestHash string          `json:"request_hash"`
+			Response    json.RawMessage `json:"response"`
+		} `json:"prior"`
+	}
+	if err := json.Unmarshal(raw, &result); err != nil {
+		return out, false, fmt.Errorf("decode the confirmation: %w", err)
+	}
+	switch {
+	case result.Stale:
+		return out, true, nil
+	case result.Prior != nil:
+		prior, err := priorOutcome(operation, hash, result.Prior.Operation, result.Prior.RequestHash, result.Prior.Response)
+		if typed, ok := model.AsError(err); ok {
+			return model.Outcome{Err: typed}, false, nil // the key was used for another request: CONFLICT
+		}
+		if err != nil {
+			return out, false, err
+		}
+		return *prior, false, nil
+	}
+	out.Invoice, err = scanJSONRowOf[model.Invoice](s.db, result.Invoice)
+	return out, false, err
 }
 
 // control moves a CONFIRMED or APPROVED invoice to its next status with the entry that goes with it.

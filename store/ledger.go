@@ -63,13 +63,9 @@ func (s *Store) moveBalances(ctx context.Context, postings []posting) error {
 	return err
 }
 
-// settle ends a mutation's writes in one statement (sudpro_settle): the outcome recorded with the idempotency key
-// when keyID is set, then the balances of postings moved, netted per account, in the fixed lock order. The
-// sessions whose envelope moves are told in the same statement (no extra round trip in a rush): one NOTIFY per
-// transaction's moves, delivered at COMMIT only (store/events.go). With syncUnlessMoved, a transaction that moves
-// no balance commits synchronously again (it holds none of the envelope's hot rows, so it may wait for the disk
-// at COMMIT, and saves once's separate wait); settle reports whether balances moved.
-func (s *Store) settle(ctx context.Context, keyID *int64, outcome *model.Outcome, postings []posting, syncUnlessMoved bool) (bool, error) {
+// orderedMoves nets postings per account and orders them in the fixed lock order, leaving out those that net to
+// zero: the balance moves of a transaction, as move_balances takes them.
+func orderedMoves(postings []posting) (moved []posting, accountIDs, amounts []int64) {
 	index := make(map[int64]int, len(postings))
 	var ordered []posting
 	for _, p := range postings {
@@ -87,14 +83,23 @@ func (s *Store) settle(ctx context.Context, keyID *int64, outcome *model.Outcome
 		}
 		return ordered[i].account.ID < ordered[j].account.ID
 	})
-	var moved []posting
-	var accountIDs, amounts []int64
 	for _, p := range ordered {
 		if p.amount != 0 {
 			moved = append(moved, p)
 			accountIDs, amounts = append(accountIDs, p.account.ID), append(amounts, int64(p.amount))
 		}
 	}
+	return moved, accountIDs, amounts
+}
+
+// settle ends a mutation's writes in one statement (sudpro_settle): the outcome recorded with the idempotency key
+// when keyID is set, then the balances of postings moved, netted per account, in the fixed lock order. The
+// sessions whose envelope moves are told in the same statement (no extra round trip in a rush): one NOTIFY per
+// transaction's moves, delivered at COMMIT only (store/events.go). With syncUnlessMoved, a transaction that moves
+// no balance commits synchronously again (it holds none of the envelope's hot rows, so it may wait for the disk
+// at COMMIT, and saves once's separate wait); settle reports whether balances moved.
+func (s *Store) settle(ctx context.Context, keyID *int64, outcome *model.Outcome, postings []posting, syncUnlessMoved bool) (bool, error) {
+	moved, accountIDs, amounts := orderedMoves(postings)
 	var response *string
 	if keyID != nil {
 		b, err := json.Marshal(outcome.Recorded())
@@ -256,12 +261,10 @@ func scopeOf(a model.Actor) string {
 func (s *Store) once(ctx context.Context, op model.Op, operation string, input any, fn func(tx *Store, keyID *int64) (model.Outcome, error)) (model.Outcome, error) {
 	// Hash the input before the first attempt: fn may fill the input in (ids, defaults) and a retry must not
 	// record the key with a different hash.
-	b, err := json.Marshal(input)
+	hash, err := inputHash(input)
 	if err != nil {
-		return model.Outcome{}, fmt.Errorf("hash input: %w", err)
+		return model.Outcome{}, err
 	}
-	sum := sha256.Sum256(b)
-	hash := hex.EncodeToString(sum[:])
 	var out model.Outcome
 	var mustAwaitDurable bool
 	_, nested := s.db.(bun.Tx)
@@ -347,6 +350,29 @@ func (s *Store) awaitDurable(ctx context.Context) error {
 	return nil
 }
 
+// inputHash is the digest of a mutation's input recorded with its idempotency key: the same key with another
+// input is a CONFLICT.
+func inputHash(input any) (string, error) {
+	b, err := json.Marshal(input)
+	if err != nil {
+		return "", fmt.Errorf("hash input: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// priorOutcome is the outcome an idempotency key already holds, or the CONFLICT of a key used for another request.
+func priorOutcome(operation, hash, priorOperation, priorHash string, response json.RawMessage) (*model.Outcome, error) {
+	if priorOperation != operation || priorHash != hash {
+		return nil, model.Errorf(model.CodeConflict, "input.idempotencyKey", "this idempotency key was already used for another request")
+	}
+	var out model.Outcome
+	if err := json.Unmarshal(response, &out); err != nil {
+		return nil, fmt.Errorf("decode stored outcome: %w", err)
+	}
+	return &out, nil
+}
+
 // claimKey starts a mutation's transaction in one statement (sudpro_claim_key): with async, its commit will not
 // wait for the WAL to reach the disk, so its row locks (the session's envelope rows, in a rush) are released at
 // COMMIT rather than after an fsync, and once calls awaitDurable before it answers, so no caller is ever told of an
@@ -370,14 +396,9 @@ func (s *Store) claimKey(ctx context.Context, op model.Op, operation, hash strin
 		return *claim.KeyID, nil, nil
 	case claim.PriorOperation == "":
 		return 0, nil, fmt.Errorf("idempotency key %q neither recorded nor found", op.IdempotencyKey)
-	case claim.PriorOperation != operation || claim.PriorHash != hash:
-		return 0, nil, model.Errorf(model.CodeConflict, "input.idempotencyKey", "this idempotency key was already used for another request")
 	}
-	var out model.Outcome
-	if err := json.Unmarshal(claim.PriorResponse, &out); err != nil {
-		return 0, nil, fmt.Errorf("decode stored outcome: %w", err)
-	}
-	return 0, &out, nil
+	prior, err := priorOutcome(operation, hash, claim.PriorOperation, claim.PriorHash, claim.PriorResponse)
+	return 0, prior, err
 }
 
 // entry starts a journal entry for op.

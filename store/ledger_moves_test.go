@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/uptrace/bun"
@@ -95,11 +96,12 @@ func (l *queryLog) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 	l.queries = append(l.queries, e.Query)
 }
 
-// TestLedgerTransactionsAreDurableBeforeTheyAnswer checks the statements of a money-moving mutation, in order: its
-// transaction commits without waiting for the disk (so the envelope's rows are released at COMMIT), and a
-// synchronous commit of its own (which flushes the WAL up to and past that COMMIT) comes before the call returns.
-// A refusal moves nothing and holds no hot row: its transaction turns synchronous again before COMMIT, which then
-// waits for the disk itself. It also pins the confirmation's round trips: one per step, nothing else.
+// TestLedgerTransactionsAreDurableBeforeTheyAnswer checks the statements of a confirmation, in order. A refusal
+// reads the facts and records its outcome with the key in a statement committed synchronously. A reservation is
+// one statement (sudpro_confirm) that commits without waiting for the disk (so the envelope's row is released at
+// once), followed by a synchronous commit of its own (which flushes the WAL up to and past it) before the call
+// returns; so is a replay, whose first call may still be waiting for the disk. Nothing else runs: the
+// confirmation's round trips are pinned.
 func TestLedgerTransactionsAreDurableBeforeTheyAnswer(t *testing.T) {
 	log := &queryLog{}
 	st := store.New(dbtest.New(t).WithQueryHook(log))
@@ -120,18 +122,12 @@ func TestLedgerTransactionsAreDurableBeforeTheyAnswer(t *testing.T) {
 		var kinds []string
 		for _, q := range log.queries {
 			switch {
-			case q == "BEGIN", q == "COMMIT":
-				kinds = append(kinds, q)
-			case strings.Contains(q, "sudpro_claim_key(") && strings.HasSuffix(q, ", TRUE)"):
-				kinds = append(kinds, "async+key")
 			case strings.Contains(q, "sudpro_confirmation_facts("):
 				kinds = append(kinds, "facts")
-			case strings.Contains(q, "sudpro_reserve("):
-				kinds = append(kinds, "reserve")
-			case strings.Contains(q, "sudpro_settle(") && strings.HasSuffix(q, ", FALSE)"):
-				kinds = append(kinds, "outcome+moves")
-			case strings.Contains(q, "sudpro_settle(") && strings.HasSuffix(q, ", TRUE)"):
-				kinds = append(kinds, "outcome+sync")
+			case strings.Contains(q, "sudpro_record_outcome("):
+				kinds = append(kinds, "refusal")
+			case strings.Contains(q, "sudpro_confirm(") && strings.HasSuffix(q, ", TRUE)"):
+				kinds = append(kinds, "async-reservation")
 			case strings.Contains(q, "set_config('synchronous_commit', 'on', true), txid_current()"):
 				kinds = append(kinds, "durable")
 			default:
@@ -140,13 +136,85 @@ func TestLedgerTransactionsAreDurableBeforeTheyAnswer(t *testing.T) {
 		}
 		return strings.Join(kinds, " ")
 	}
-	if got, want := statements("too-much", 260_000, model.CodeInsufficientCredit), "BEGIN async+key facts outcome+sync COMMIT"; got != want {
+	if got, want := statements("too-much", 260_000, model.CodeInsufficientCredit), "facts refusal"; got != want {
 		t.Errorf("refused confirmation's statements = %s, want %s", got, want)
 	}
-	if got, want := statements("durable", 40_000, ""), "BEGIN async+key facts reserve outcome+moves COMMIT durable"; got != want {
+	if got, want := statements("durable", 40_000, ""), "facts async-reservation durable"; got != want {
 		t.Errorf("confirmation's statements = %s, want %s", got, want)
 	}
-	if got, want := statements("durable", 40_000, ""), "BEGIN async+key COMMIT durable"; got != want {
+	if got, want := statements("durable", 40_000, ""), "facts refusal durable"; got != want {
 		t.Errorf("replayed confirmation's statements = %s, want %s", got, want)
+	}
+}
+
+// afterFacts runs change once, right after the first time a confirmation reads its facts: a change made by
+// someone else between the read and the write.
+type afterFacts struct {
+	once   sync.Once
+	change func()
+	reads  atomic.Int64
+}
+
+func (h *afterFacts) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+
+func (h *afterFacts) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	if strings.Contains(e.Query, "sudpro_confirmation_facts(") {
+		h.reads.Add(1)
+		h.once.Do(h.change)
+	}
+}
+
+// TestConfirmationRereadsFactsChangedMeanwhile changes what a confirmation's rules depend on after it has read its
+// facts (without locks) and before it writes: the write must notice under lock, write nothing, and the
+// confirmation must decide again on the new facts.
+func TestConfirmationRereadsFactsChangedMeanwhile(t *testing.T) {
+	db := dbtest.New(t)
+	other := store.New(db) // someone else, without the hook
+	ctx := context.Background()
+	f := newFixture(t, other, fixtureOptions{session: func(s *model.Session) { s.OnlyUnusedBeneficiaries = true }})
+	sellers := f.addBusinesses(1, nil)
+	for _, c := range []struct {
+		name   string
+		change func(buyer *model.Enterprise)
+		want   model.ErrorCode
+	}{
+		{"nothing changes", func(*model.Enterprise) {}, ""},
+		{"the buyer is suspended", func(b *model.Enterprise) {
+			exec(t, other, "UPDATE enterprises SET status = 'SUSPENDED' WHERE id = ?", b.ID)
+		}, model.CodeNotEligible},
+		{"the session closes", func(*model.Enterprise) {
+			exec(t, other, "UPDATE sessions SET closes_at = now() - interval '1 second' WHERE id = ?", f.session.ID)
+		}, model.CodeSessionClosed},
+		{"the buyer uses its credit on another invoice", func(b *model.Enterprise) {
+			must(t)(other.ConfirmInvoice(ctx, as(business(b)), f.in(t).issue(sellers[0], b, 10_000), 10_000))
+		}, model.CodeCreditAlreadyUsed},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := f.in(t)
+			buyer := f.addBusinesses(1, nil)[0]
+			f.grant()
+			id := f.issue(sellers[0], buyer, 100_000)
+			hook := &afterFacts{change: func() { c.change(buyer) }}
+			st := store.New(db.WithQueryHook(hook))
+			if got := codeOf(st.ConfirmInvoice(ctx, withKey(business(buyer), "k-"+c.name), id, 50_000)); got != c.want {
+				t.Errorf("confirmation = %q, want %q", got, c.want)
+			}
+			wantReads := int64(2)
+			if c.want == "" {
+				wantReads = 1
+			}
+			if got := hook.reads.Load(); got != wantReads {
+				t.Errorf("facts read %d times, want %d", got, wantReads)
+			}
+			wantStatus := model.InvoiceIssued
+			if c.want == "" {
+				wantStatus = model.InvoiceConfirmed
+			}
+			if got := f.status(id); got != wantStatus {
+				t.Errorf("invoice status = %s, want %s", got, wantStatus)
+			}
+			exec(t, other, "UPDATE sessions SET closes_at = NULL WHERE id = ?", f.session.ID)
+			checkLedger(t, other)
+		})
 	}
 }
