@@ -50,24 +50,6 @@ func always[P any, K comparable](key func(P) K) func(P) (K, bool) {
 	return func(p P) (K, bool) { return key(p), true }
 }
 
-// eachMany loads a list of values per parent (e.g. a consultation's sectors) in a single loader batch.
-func eachMany[P any, K comparable, V any](ctx context.Context, l *Loader[K, V], parents []P, keys func(P) []K) ([][]V, error) {
-	var flat []K
-	for _, p := range parents {
-		flat = append(flat, keys(p)...)
-	}
-	values, err := loadAll(ctx, l, flat)
-	if err != nil {
-		return nil, err
-	}
-	out := make([][]V, len(parents))
-	for i, p := range parents {
-		n := len(keys(p))
-		out[i], values = values[:n:n], values[n:]
-	}
-	return out, nil
-}
-
 // readableParents applies the field's @auth rule to each parent of a batch, so the batch fetches nothing for
 // parents whose field the directive will refuse anyway (their results are discarded).
 func readableParents[P comparable](ctx context.Context, parents []P) map[P]bool {
