@@ -11,6 +11,8 @@ import (
 
 // The schema's relation fields are gqlgen batch resolvers: one call gets every sibling parent of a list, so one
 // loader batch serves them all whatever the goroutine timing. These helpers map parents to loader keys and back.
+// The reference fields (sector, commune, TGC rate) are the exception: plain resolvers over the process's reference
+// cache (reference.go), with nothing to batch.
 
 // each loads one value per parent in a single loader batch; a parent without a key (ok false) gets the zero
 // value, e.g. an invoice with no session.
