@@ -344,10 +344,14 @@ func TestVisibilityByRole(t *testing.T) {
 func TestNodesRoundTrip(t *testing.T) {
 	a := newAPI(t)
 	f := seedFixture(t, a.store, 2)
-	ids := []string{f.listed.NodeID(), model.GlobalID(model.TypeSector, "BTP"), model.GlobalID(model.TypeCommune, "98818"), "bm9wZTox", f.invoices[0].NodeID()}
+	ids := []string{f.listed.NodeID(), model.GlobalID(model.TypeSector, "BTP"), model.GlobalID(model.TypeCommune, "98818"), "bm9wZTox", f.invoices[0].NodeID(),
+		model.GlobalID(model.TypeTgcRate, "NORMAL"), model.GlobalID(model.TypeSector, "NOPE"), model.GlobalID(model.TypeCommune, "98899"), model.GlobalID(model.TypeTgcRate, "NOPE")}
 	r := a.query(a.tokens["ADMIN"], `query($ids: [ID!]!) { nodes(ids: $ids) { id __typename ... on Commune { name } } }`, map[string]any{"ids": ids})
 	nodes := get(r.mustData(t), "nodes").([]any)
-	wantTypes := []any{"Enterprise", "Sector", "Commune", nil, "Invoice"}
+	if len(r.Errors) != 0 {
+		t.Errorf("nodes(ids:) with unknown codes: errors %v, want none (an unknown node is null)", r.Errors)
+	}
+	wantTypes := []any{"Enterprise", "Sector", "Commune", nil, "Invoice", "TgcRate", nil, nil, nil}
 	for i, want := range wantTypes {
 		if got := get(nodes, i, "__typename"); got != want {
 			t.Errorf("nodes[%d].__typename = %v, want %v", i, got, want)
