@@ -49,7 +49,7 @@ func (r *References) TGCRate(code string) (*model.TGCRate, bool) {
 // the data is stale only if a migration changes them under a live process, which RefreshReferences is for. A load
 // builds a new snapshot and swaps it in whole, so a reader holding one sees it unchanged and consistent.
 type referenceCache struct {
-	db   bun.IDB    // where the tables are read: the store's own database, never a transaction of a caller
+	db   bun.IDB    // where the tables are read: what New was given, so a derived store's transaction never is
 	mu   sync.Mutex // one load at a time
 	snap atomic.Pointer[References]
 }
