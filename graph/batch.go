@@ -11,6 +11,8 @@ import (
 
 // The schema's relation fields are gqlgen batch resolvers: one call gets every sibling parent of a list, so one
 // loader batch serves them all whatever the goroutine timing. These helpers map parents to loader keys and back.
+// The reference fields (sector, commune, TGC rate) are the exception: plain resolvers over the process's reference
+// cache (reference.go), with nothing to batch.
 
 // each loads one value per parent in a single loader batch; a parent without a key (ok false) gets the zero
 // value, e.g. an invoice with no session.
@@ -48,24 +50,6 @@ func each[P any, K comparable, V any](ctx context.Context, l *Loader[K, V], pare
 // always is the key function of a relation every parent has.
 func always[P any, K comparable](key func(P) K) func(P) (K, bool) {
 	return func(p P) (K, bool) { return key(p), true }
-}
-
-// eachMany loads a list of values per parent (e.g. a consultation's sectors) in a single loader batch.
-func eachMany[P any, K comparable, V any](ctx context.Context, l *Loader[K, V], parents []P, keys func(P) []K) ([][]V, error) {
-	var flat []K
-	for _, p := range parents {
-		flat = append(flat, keys(p)...)
-	}
-	values, err := loadAll(ctx, l, flat)
-	if err != nil {
-		return nil, err
-	}
-	out := make([][]V, len(parents))
-	for i, p := range parents {
-		n := len(keys(p))
-		out[i], values = values[:n:n], values[n:]
-	}
-	return out, nil
 }
 
 // readableParents applies the field's @auth rule to each parent of a batch, so the batch fetches nothing for

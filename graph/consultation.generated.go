@@ -18,9 +18,9 @@ import (
 // region    ************************** generated!.gotpl **************************
 
 type ConsultationResolver interface {
-	Sectors(ctx context.Context, objs []*model.Consultation) ([][]*model.Sector, error)
+	Sectors(ctx context.Context, obj *model.Consultation) ([]*model.Sector, error)
 
-	Commune(ctx context.Context, objs []*model.Consultation) ([]*model.Commune, error)
+	Commune(ctx context.Context, obj *model.Consultation) (*model.Commune, error)
 
 	Award(ctx context.Context, objs []*model.Consultation) ([]*model.Award, error)
 	OfferCount(ctx context.Context, objs []*model.Consultation) ([]*int, error)
@@ -37,7 +37,7 @@ type OfferResolver interface {
 
 	Result(ctx context.Context, objs []*model.Offer) ([]model.OfferResult, error)
 
-	TgcRate(ctx context.Context, objs []*model.Offer) ([]*model.TGCRate, error)
+	TgcRate(ctx context.Context, obj *model.Offer) (*model.TGCRate, error)
 
 	Marks(ctx context.Context, objs []*model.Offer) ([][]*model.OfferMark, error)
 }
@@ -264,7 +264,7 @@ func (ec *executionContext) _Consultation_sectors(ctx context.Context, field gra
 			return ec.fieldContext_Consultation_sectors(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Consultation_sectors(ctx, field, obj)
+			return ec.Resolvers.Consultation().Sectors(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Sector) graphql.Marshaler {
@@ -285,29 +285,6 @@ func (ec *executionContext) fieldContext_Consultation_sectors(_ context.Context,
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Consultation_sectors(ctx context.Context, field graphql.CollectedField, obj *model.Consultation) (any, error) {
-	resolver := ec.Resolvers.Consultation()
-	if batch, ok := graphql.BatchParentsFor[*model.Consultation](ctx, "Consultation"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Sectors(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[[]*model.Sector](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Consultation.sectors",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Sectors(ctx, []*model.Consultation{obj})
-	return graphql.ResolveBatchSingleResult[[]*model.Sector](
-		ctx,
-		results,
-		err,
-		"Consultation.sectors",
-	)
 }
 
 func (ec *executionContext) _Consultation_apeCodes(ctx context.Context, field graphql.CollectedField, obj *model.Consultation) (ret graphql.Marshaler) {
@@ -342,7 +319,7 @@ func (ec *executionContext) _Consultation_commune(ctx context.Context, field gra
 			return ec.fieldContext_Consultation_commune(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Consultation_commune(ctx, field, obj)
+			return ec.Resolvers.Consultation().Commune(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Commune) graphql.Marshaler {
@@ -363,29 +340,6 @@ func (ec *executionContext) fieldContext_Consultation_commune(_ context.Context,
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Consultation_commune(ctx context.Context, field graphql.CollectedField, obj *model.Consultation) (any, error) {
-	resolver := ec.Resolvers.Consultation()
-	if batch, ok := graphql.BatchParentsFor[*model.Consultation](ctx, "Consultation"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Commune(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*model.Commune](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Consultation.commune",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Commune(ctx, []*model.Consultation{obj})
-	return graphql.ResolveBatchSingleResult[*model.Commune](
-		ctx,
-		results,
-		err,
-		"Consultation.commune",
-	)
 }
 
 func (ec *executionContext) _Consultation_questionDeadline(ctx context.Context, field graphql.CollectedField, obj *model.Consultation) (ret graphql.Marshaler) {
@@ -2064,7 +2018,7 @@ func (ec *executionContext) _Offer_tgcRate(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Offer_tgcRate(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Offer_tgcRate(ctx, field, obj)
+			return ec.Resolvers.Offer().TgcRate(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TGCRate) graphql.Marshaler {
@@ -2085,29 +2039,6 @@ func (ec *executionContext) fieldContext_Offer_tgcRate(_ context.Context, field 
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Offer_tgcRate(ctx context.Context, field graphql.CollectedField, obj *model.Offer) (any, error) {
-	resolver := ec.Resolvers.Offer()
-	if batch, ok := graphql.BatchParentsFor[*model.Offer](ctx, "Offer"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.TgcRate(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*model.TGCRate](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Offer.tgcRate",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.TgcRate(ctx, []*model.Offer{obj})
-	return graphql.ResolveBatchSingleResult[*model.TGCRate](
-		ctx,
-		results,
-		err,
-		"Offer.tgcRate",
-	)
 }
 
 func (ec *executionContext) _Offer_amountTGC(ctx context.Context, field graphql.CollectedField, obj *model.Offer) (ret graphql.Marshaler) {

@@ -12,12 +12,12 @@ import (
 	"sudpro/store"
 )
 
-func (r *consultationResolver) Sectors(ctx context.Context, objs []*model.Consultation) ([][]*model.Sector, error) {
-	return eachMany(ctx, r.loaders(ctx).Sector, objs, func(c *model.Consultation) []string { return c.SectorCodes })
+func (r *consultationResolver) Sectors(ctx context.Context, obj *model.Consultation) ([]*model.Sector, error) {
+	return r.sectors(ctx, obj.SectorCodes)
 }
 
-func (r *consultationResolver) Commune(ctx context.Context, objs []*model.Consultation) ([]*model.Commune, error) {
-	return each(ctx, r.loaders(ctx).Commune, objs, always(func(c *model.Consultation) string { return c.CommuneCode }))
+func (r *consultationResolver) Commune(ctx context.Context, obj *model.Consultation) (*model.Commune, error) {
+	return r.commune(ctx, obj.CommuneCode)
 }
 
 func (r *consultationResolver) Award(ctx context.Context, objs []*model.Consultation) ([]*model.Award, error) {
@@ -213,8 +213,8 @@ func (r *offerResolver) Result(ctx context.Context, objs []*model.Offer) ([]mode
 	return out, nil
 }
 
-func (r *offerResolver) TgcRate(ctx context.Context, objs []*model.Offer) ([]*model.TGCRate, error) {
-	return each(ctx, r.loaders(ctx).TGCRate, objs, always(func(o *model.Offer) string { return o.TGCRateCode }))
+func (r *offerResolver) TgcRate(ctx context.Context, obj *model.Offer) (*model.TGCRate, error) {
+	return r.tgcRate(ctx, obj.TGCRateCode)
 }
 
 func (r *offerResolver) Marks(ctx context.Context, objs []*model.Offer) ([][]*model.OfferMark, error) {

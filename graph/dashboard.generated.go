@@ -36,7 +36,7 @@ type DashboardBusinessDoneResolver interface {
 	Invoices(ctx context.Context, objs []*model.DashboardBusinessDone, first *int, after *string) ([]*model.Connection[*model.Invoice], error)
 }
 type DashboardCommuneAmountResolver interface {
-	Commune(ctx context.Context, objs []*model.DashboardAmount) ([]*model.Commune, error)
+	Commune(ctx context.Context, obj *model.DashboardAmount) (*model.Commune, error)
 
 	Invoices(ctx context.Context, objs []*model.DashboardAmount, first *int, after *string) ([]*model.Connection[*model.Invoice], error)
 }
@@ -72,7 +72,7 @@ type DashboardScopeResolver interface {
 	Session(ctx context.Context, objs []*model.DashboardScope) ([]*model.Session, error)
 }
 type DashboardSectorAmountResolver interface {
-	Sector(ctx context.Context, objs []*model.DashboardAmount) ([]*model.Sector, error)
+	Sector(ctx context.Context, obj *model.DashboardAmount) (*model.Sector, error)
 
 	Invoices(ctx context.Context, objs []*model.DashboardAmount, first *int, after *string) ([]*model.Connection[*model.Invoice], error)
 }
@@ -1625,7 +1625,7 @@ func (ec *executionContext) _DashboardCommuneAmount_commune(ctx context.Context,
 			return ec.fieldContext_DashboardCommuneAmount_commune(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_DashboardCommuneAmount_commune(ctx, field, obj)
+			return ec.Resolvers.DashboardCommuneAmount().Commune(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Commune) graphql.Marshaler {
@@ -1646,29 +1646,6 @@ func (ec *executionContext) fieldContext_DashboardCommuneAmount_commune(_ contex
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_DashboardCommuneAmount_commune(ctx context.Context, field graphql.CollectedField, obj *model.DashboardAmount) (any, error) {
-	resolver := ec.Resolvers.DashboardCommuneAmount()
-	if batch, ok := graphql.BatchParentsFor[*model.DashboardAmount](ctx, "DashboardCommuneAmount"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Commune(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*model.Commune](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"DashboardCommuneAmount.commune",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Commune(ctx, []*model.DashboardAmount{obj})
-	return graphql.ResolveBatchSingleResult[*model.Commune](
-		ctx,
-		results,
-		err,
-		"DashboardCommuneAmount.commune",
-	)
 }
 
 func (ec *executionContext) _DashboardCommuneAmount_amount(ctx context.Context, field graphql.CollectedField, obj *model.DashboardAmount) (ret graphql.Marshaler) {
@@ -3476,7 +3453,7 @@ func (ec *executionContext) _DashboardSectorAmount_sector(ctx context.Context, f
 			return ec.fieldContext_DashboardSectorAmount_sector(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_DashboardSectorAmount_sector(ctx, field, obj)
+			return ec.Resolvers.DashboardSectorAmount().Sector(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Sector) graphql.Marshaler {
@@ -3497,29 +3474,6 @@ func (ec *executionContext) fieldContext_DashboardSectorAmount_sector(_ context.
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_DashboardSectorAmount_sector(ctx context.Context, field graphql.CollectedField, obj *model.DashboardAmount) (any, error) {
-	resolver := ec.Resolvers.DashboardSectorAmount()
-	if batch, ok := graphql.BatchParentsFor[*model.DashboardAmount](ctx, "DashboardSectorAmount"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Sector(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*model.Sector](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"DashboardSectorAmount.sector",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Sector(ctx, []*model.DashboardAmount{obj})
-	return graphql.ResolveBatchSingleResult[*model.Sector](
-		ctx,
-		results,
-		err,
-		"DashboardSectorAmount.sector",
-	)
 }
 
 func (ec *executionContext) _DashboardSectorAmount_amount(ctx context.Context, field graphql.CollectedField, obj *model.DashboardAmount) (ret graphql.Marshaler) {

@@ -77,8 +77,8 @@ func (r *dashboardBusinessDoneResolver) Invoices(ctx context.Context, objs []*mo
 	return drillInvoices(ctx, r.Resolver, objs, func(f *model.DashboardBusinessDone) model.Drill { return f.Drill }, first, after)
 }
 
-func (r *dashboardCommuneAmountResolver) Commune(ctx context.Context, objs []*model.DashboardAmount) ([]*model.Commune, error) {
-	return each(ctx, r.loaders(ctx).Commune, objs, always(func(f *model.DashboardAmount) string { return f.Code }))
+func (r *dashboardCommuneAmountResolver) Commune(ctx context.Context, obj *model.DashboardAmount) (*model.Commune, error) {
+	return r.commune(ctx, obj.Code)
 }
 
 func (r *dashboardCommuneAmountResolver) Invoices(ctx context.Context, objs []*model.DashboardAmount, first *int, after *string) ([]*model.Connection[*model.Invoice], error) {
@@ -139,8 +139,8 @@ func (r *dashboardScopeResolver) Session(ctx context.Context, objs []*model.Dash
 	return each(ctx, r.loaders(ctx).Session, objs, func(s *model.DashboardScope) (int64, bool) { return s.SessionID, s.SessionID != 0 })
 }
 
-func (r *dashboardSectorAmountResolver) Sector(ctx context.Context, objs []*model.DashboardAmount) ([]*model.Sector, error) {
-	return each(ctx, r.loaders(ctx).Sector, objs, always(func(f *model.DashboardAmount) string { return f.Code }))
+func (r *dashboardSectorAmountResolver) Sector(ctx context.Context, obj *model.DashboardAmount) (*model.Sector, error) {
+	return r.sector(ctx, obj.Code)
 }
 
 func (r *dashboardSectorAmountResolver) Invoices(ctx context.Context, objs []*model.DashboardAmount, first *int, after *string) ([]*model.Connection[*model.Invoice], error) {

@@ -17,7 +17,7 @@ import (
 // region    ************************** generated!.gotpl **************************
 
 type CommuneFacetResolver interface {
-	Commune(ctx context.Context, objs []*model.CommuneFacet) ([]*model.Commune, error)
+	Commune(ctx context.Context, obj *model.CommuneFacet) (*model.Commune, error)
 }
 type ContactRequestResolver interface {
 	Sender(ctx context.Context, objs []*model.ContactRequest) ([]*model.Enterprise, error)
@@ -32,7 +32,7 @@ type PrivateOrderResolver interface {
 	Seller(ctx context.Context, objs []*model.PrivateOrder) ([]*model.Enterprise, error)
 }
 type SectorFacetResolver interface {
-	Sector(ctx context.Context, objs []*model.SectorFacet) ([]*model.Sector, error)
+	Sector(ctx context.Context, obj *model.SectorFacet) (*model.Sector, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -190,7 +190,7 @@ func (ec *executionContext) _CommuneFacet_commune(ctx context.Context, field gra
 			return ec.fieldContext_CommuneFacet_commune(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_CommuneFacet_commune(ctx, field, obj)
+			return ec.Resolvers.CommuneFacet().Commune(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Commune) graphql.Marshaler {
@@ -211,29 +211,6 @@ func (ec *executionContext) fieldContext_CommuneFacet_commune(_ context.Context,
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_CommuneFacet_commune(ctx context.Context, field graphql.CollectedField, obj *model.CommuneFacet) (any, error) {
-	resolver := ec.Resolvers.CommuneFacet()
-	if batch, ok := graphql.BatchParentsFor[*model.CommuneFacet](ctx, "CommuneFacet"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Commune(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*model.Commune](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"CommuneFacet.commune",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Commune(ctx, []*model.CommuneFacet{obj})
-	return graphql.ResolveBatchSingleResult[*model.Commune](
-		ctx,
-		results,
-		err,
-		"CommuneFacet.commune",
-	)
 }
 
 func (ec *executionContext) _CommuneFacet_count(ctx context.Context, field graphql.CollectedField, obj *model.CommuneFacet) (ret graphql.Marshaler) {
@@ -1391,7 +1368,7 @@ func (ec *executionContext) _SectorFacet_sector(ctx context.Context, field graph
 			return ec.fieldContext_SectorFacet_sector(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_SectorFacet_sector(ctx, field, obj)
+			return ec.Resolvers.SectorFacet().Sector(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Sector) graphql.Marshaler {
@@ -1412,29 +1389,6 @@ func (ec *executionContext) fieldContext_SectorFacet_sector(_ context.Context, f
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_SectorFacet_sector(ctx context.Context, field graphql.CollectedField, obj *model.SectorFacet) (any, error) {
-	resolver := ec.Resolvers.SectorFacet()
-	if batch, ok := graphql.BatchParentsFor[*model.SectorFacet](ctx, "SectorFacet"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Sector(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*model.Sector](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"SectorFacet.sector",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Sector(ctx, []*model.SectorFacet{obj})
-	return graphql.ResolveBatchSingleResult[*model.Sector](
-		ctx,
-		results,
-		err,
-		"SectorFacet.sector",
-	)
 }
 
 func (ec *executionContext) _SectorFacet_count(ctx context.Context, field graphql.CollectedField, obj *model.SectorFacet) (ret graphql.Marshaler) {
@@ -2590,7 +2544,6 @@ func (ec *executionContext) marshalNBusinessDone2ᚖsudproᚋmodelᚐBusinessDon
 }
 
 func (ec *executionContext) marshalNCommuneFacet2ᚕᚖsudproᚋmodelᚐCommuneFacetᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CommuneFacet) graphql.Marshaler {
-	ctx = graphql.WithBatchParents(ctx, "CommuneFacet", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -2769,7 +2722,6 @@ func (ec *executionContext) unmarshalNRecordPrivateOrderInput2sudproᚋmodelᚐR
 }
 
 func (ec *executionContext) marshalNSectorFacet2ᚕᚖsudproᚋmodelᚐSectorFacetᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SectorFacet) graphql.Marshaler {
-	ctx = graphql.WithBatchParents(ctx, "SectorFacet", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]

@@ -12,8 +12,8 @@ import (
 	"sudpro/store"
 )
 
-func (r *communeFacetResolver) Commune(ctx context.Context, objs []*model.CommuneFacet) ([]*model.Commune, error) {
-	return each(ctx, r.loaders(ctx).Commune, objs, always(func(f *model.CommuneFacet) string { return f.CommuneCode }))
+func (r *communeFacetResolver) Commune(ctx context.Context, obj *model.CommuneFacet) (*model.Commune, error) {
+	return r.commune(ctx, obj.CommuneCode)
 }
 
 func (r *contactRequestResolver) Sender(ctx context.Context, objs []*model.ContactRequest) ([]*model.Enterprise, error) {
@@ -130,8 +130,8 @@ func (r *queryResolver) BusinessDone(ctx context.Context) (*model.BusinessDone, 
 	return r.store.BusinessDone(ctx)
 }
 
-func (r *sectorFacetResolver) Sector(ctx context.Context, objs []*model.SectorFacet) ([]*model.Sector, error) {
-	return each(ctx, r.loaders(ctx).Sector, objs, always(func(f *model.SectorFacet) string { return f.SectorCode }))
+func (r *sectorFacetResolver) Sector(ctx context.Context, obj *model.SectorFacet) (*model.Sector, error) {
+	return r.sector(ctx, obj.SectorCode)
 }
 
 func (r *Resolver) CommuneFacet() CommuneFacetResolver { return &communeFacetResolver{r} }

@@ -123,11 +123,11 @@ func (r *Resolver) nodeThunk(ctx context.Context, id string) func() (model.Node,
 	}
 	switch typeName {
 	case model.TypeSector:
-		return visibleNode(l.Sector.Load(ctx, key), func(*model.Sector) bool { return true })
+		return referenceNode(r.sector(ctx, key))
 	case model.TypeCommune:
-		return visibleNode(l.Commune.Load(ctx, key), func(*model.Commune) bool { return true })
+		return referenceNode(r.commune(ctx, key))
 	case model.TypeTgcRate:
-		return visibleNode(l.TGCRate.Load(ctx, key), func(*model.TGCRate) bool { return true })
+		return referenceNode(r.tgcRate(ctx, key))
 	}
 	n, ok := intKey()
 	if !ok {
@@ -179,6 +179,12 @@ func visibleNode[V model.Node](thunk dataloader.Thunk[V], visible func(V) bool) 
 		}
 		return v, nil
 	}
+}
+
+// referenceNode is a node(id:) answer from the reference cache: an unknown code is nil, no error, as for the
+// other types.
+func referenceNode[V model.Node](v V, err error) func() (model.Node, error) {
+	return visibleNode(func() (V, error) { return v, err }, func(V) bool { return true })
 }
 
 // cursorOrderOf returns the cursor tag of an enterprise order argument.

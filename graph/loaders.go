@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -16,16 +15,14 @@ import (
 const loaderWait = 2 * time.Millisecond
 
 // Loaders batch the relation lookups of one request. A new set is made per request and never shared, so
-// nothing is cached across requests or users.
+// nothing is cached across requests or users. The reference tables (sectors, communes, TGC rates) need no loader:
+// they are served from the process's reference cache (graph/reference.go, store.References).
 type Loaders struct {
 	Enterprise           *Loader[int64, *model.Enterprise]
 	Programme            *Loader[int64, *model.Programme]
 	Session              *Loader[int64, *model.Session]
 	Invoice              *Loader[int64, *model.Invoice]
 	Consultation         *Loader[int64, *model.Consultation]
-	Sector               *Loader[string, *model.Sector]
-	Commune              *Loader[string, *model.Commune]
-	TGCRate              *Loader[string, *model.TGCRate]
 	InvoiceLines         *Loader[int64, []*model.InvoiceLine]
 	InvoicesByEnterprise *Loader[childPageKey[int64], *model.InvoiceConnection]
 	SessionsByProgramme  *Loader[childPageKey[int64], *model.SessionConnection]
@@ -65,9 +62,6 @@ func NewLoaders(st *store.Store) *Loaders {
 		Session:      newLoader(st.SessionsByIDs, "session"),
 		Invoice:      newLoader(st.InvoicesByIDs, "invoice"),
 		Consultation: newLoader(st.ConsultationsByIDs, "consultation"),
-		Sector:       newReferenceLoader(st.Sectors, func(s *model.Sector) string { return s.Code }, "sector"),
-		Commune:      newReferenceLoader(st.Communes, func(c *model.Commune) string { return c.Code }, "commune"),
-		TGCRate:      newReferenceLoader(st.TGCRates, func(r *model.TGCRate) string { return r.Code }, "TGC rate"),
 		InvoiceLines: newBatchLoader(func(ctx context.Context, ids []int64) []*dataloader.Result[[]*model.InvoiceLine] {
 			byID, err := st.LinesByInvoiceIDs(ctx, ids)
 			return inKeyOrder(ids, byID, err, func(int64) ([]*model.InvoiceLine, error) { return nil, nil })
@@ -176,28 +170,6 @@ func newLoader[K comparable, V any](fetch func(context.Context, []K) (map[K]V, e
 			return zero, model.Errorf(model.CodeNotFound, "", "%s not found", what)
 		})
 	})
-}
-
-// newReferenceLoader serves a small reference table (sectors, communes, TGC rates) from one read of the whole
-// table per request, shared by every batch, so its cost is one statement at most whatever the query's shape.
-func newReferenceLoader[K comparable, V any](all func(context.Context) ([]V, error), key func(V) K, what string) *Loader[K, V] {
-	var (
-		once  sync.Once
-		table map[K]V
-		err   error
-	)
-	return newLoader(func(ctx context.Context, _ []K) (map[K]V, error) {
-		once.Do(func() {
-			var rows []V
-			if rows, err = all(ctx); err == nil {
-				table = make(map[K]V, len(rows))
-				for _, r := range rows {
-					table[key(r)] = r
-				}
-			}
-		})
-		return table, err
-	}, what)
 }
 
 // inKeyOrder returns exactly one result per key, in key order, as dataloader requires.

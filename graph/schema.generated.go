@@ -34,8 +34,8 @@ type CreditResolver interface {
 	Programme(ctx context.Context, objs []*model.Credit) ([]*model.Programme, error)
 }
 type EnterpriseResolver interface {
-	Sector(ctx context.Context, objs []*model.Enterprise) ([]*model.Sector, error)
-	Commune(ctx context.Context, objs []*model.Enterprise) ([]*model.Commune, error)
+	Sector(ctx context.Context, obj *model.Enterprise) (*model.Sector, error)
+	Commune(ctx context.Context, obj *model.Enterprise) (*model.Commune, error)
 
 	Invoices(ctx context.Context, objs []*model.Enterprise, role *model.InvoiceParty, first *int, after *string) ([]*model.Connection[*model.Invoice], error)
 
@@ -56,7 +56,7 @@ type InvoiceResolver interface {
 	LedgerEntries(ctx context.Context, objs []*model.Invoice) ([][]*model.JournalEntry, error)
 }
 type InvoiceLineResolver interface {
-	TgcRate(ctx context.Context, objs []*model.InvoiceLine) ([]*model.TGCRate, error)
+	TgcRate(ctx context.Context, obj *model.InvoiceLine) (*model.TGCRate, error)
 }
 type LedgerEntryResolver interface {
 	Invoice(ctx context.Context, objs []*model.JournalEntry) ([]*model.Invoice, error)
@@ -136,13 +136,13 @@ type SectorResolver interface {
 type SessionResolver interface {
 	Programme(ctx context.Context, objs []*model.Session) ([]*model.Programme, error)
 
-	Sectors(ctx context.Context, objs []*model.Session) ([][]*model.Sector, error)
+	Sectors(ctx context.Context, obj *model.Session) ([]*model.Sector, error)
 
 	Status(ctx context.Context, objs []*model.Session) ([]model.SessionStatus, error)
 	Budget(ctx context.Context, objs []*model.Session) ([]*model.SessionBudget, error)
 }
 type TgcAmountResolver interface {
-	Rate(ctx context.Context, objs []*model.TGCAmount) ([]*model.TGCRate, error)
+	Rate(ctx context.Context, obj *model.TGCAmount) (*model.TGCRate, error)
 }
 type ViewerResolver interface {
 	Enterprise(ctx context.Context, objs []*model.Viewer) ([]*model.Enterprise, error)
@@ -2894,7 +2894,7 @@ func (ec *executionContext) _Enterprise_sector(ctx context.Context, field graphq
 			return ec.fieldContext_Enterprise_sector(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Enterprise_sector(ctx, field, obj)
+			return ec.Resolvers.Enterprise().Sector(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Sector) graphql.Marshaler {
@@ -2916,29 +2916,6 @@ func (ec *executionContext) fieldContext_Enterprise_sector(_ context.Context, fi
 	}
 	return fc, nil
 }
-func (ec *executionContext) resolveBatch_Enterprise_sector(ctx context.Context, field graphql.CollectedField, obj *model.Enterprise) (any, error) {
-	resolver := ec.Resolvers.Enterprise()
-	if batch, ok := graphql.BatchParentsFor[*model.Enterprise](ctx, "Enterprise"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Sector(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*model.Sector](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Enterprise.sector",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Sector(ctx, []*model.Enterprise{obj})
-	return graphql.ResolveBatchSingleResult[*model.Sector](
-		ctx,
-		results,
-		err,
-		"Enterprise.sector",
-	)
-}
 
 func (ec *executionContext) _Enterprise_commune(ctx context.Context, field graphql.CollectedField, obj *model.Enterprise) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -2949,7 +2926,7 @@ func (ec *executionContext) _Enterprise_commune(ctx context.Context, field graph
 			return ec.fieldContext_Enterprise_commune(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Enterprise_commune(ctx, field, obj)
+			return ec.Resolvers.Enterprise().Commune(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Commune) graphql.Marshaler {
@@ -2970,29 +2947,6 @@ func (ec *executionContext) fieldContext_Enterprise_commune(_ context.Context, f
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Enterprise_commune(ctx context.Context, field graphql.CollectedField, obj *model.Enterprise) (any, error) {
-	resolver := ec.Resolvers.Enterprise()
-	if batch, ok := graphql.BatchParentsFor[*model.Enterprise](ctx, "Enterprise"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Commune(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*model.Commune](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Enterprise.commune",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Commune(ctx, []*model.Enterprise{obj})
-	return graphql.ResolveBatchSingleResult[*model.Commune](
-		ctx,
-		results,
-		err,
-		"Enterprise.commune",
-	)
 }
 
 func (ec *executionContext) _Enterprise_headcount(ctx context.Context, field graphql.CollectedField, obj *model.Enterprise) (ret graphql.Marshaler) {
@@ -4926,7 +4880,7 @@ func (ec *executionContext) _InvoiceLine_tgcRate(ctx context.Context, field grap
 			return ec.fieldContext_InvoiceLine_tgcRate(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_InvoiceLine_tgcRate(ctx, field, obj)
+			return ec.Resolvers.InvoiceLine().TgcRate(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TGCRate) graphql.Marshaler {
@@ -4947,29 +4901,6 @@ func (ec *executionContext) fieldContext_InvoiceLine_tgcRate(_ context.Context, 
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_InvoiceLine_tgcRate(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceLine) (any, error) {
-	resolver := ec.Resolvers.InvoiceLine()
-	if batch, ok := graphql.BatchParentsFor[*model.InvoiceLine](ctx, "InvoiceLine"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.TgcRate(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*model.TGCRate](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"InvoiceLine.tgcRate",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.TgcRate(ctx, []*model.InvoiceLine{obj})
-	return graphql.ResolveBatchSingleResult[*model.TGCRate](
-		ctx,
-		results,
-		err,
-		"InvoiceLine.tgcRate",
-	)
 }
 
 func (ec *executionContext) _InvoiceLine_expenseCategory(ctx context.Context, field graphql.CollectedField, obj *model.InvoiceLine) (ret graphql.Marshaler) {
@@ -10221,7 +10152,7 @@ func (ec *executionContext) _Session_sectors(ctx context.Context, field graphql.
 			return ec.fieldContext_Session_sectors(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Session_sectors(ctx, field, obj)
+			return ec.Resolvers.Session().Sectors(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.Sector) graphql.Marshaler {
@@ -10242,29 +10173,6 @@ func (ec *executionContext) fieldContext_Session_sectors(_ context.Context, fiel
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Session_sectors(ctx context.Context, field graphql.CollectedField, obj *model.Session) (any, error) {
-	resolver := ec.Resolvers.Session()
-	if batch, ok := graphql.BatchParentsFor[*model.Session](ctx, "Session"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Sectors(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[[]*model.Sector](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Session.sectors",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Sectors(ctx, []*model.Session{obj})
-	return graphql.ResolveBatchSingleResult[[]*model.Sector](
-		ctx,
-		results,
-		err,
-		"Session.sectors",
-	)
 }
 
 func (ec *executionContext) _Session_sectorRuleAppliesTo(ctx context.Context, field graphql.CollectedField, obj *model.Session) (ret graphql.Marshaler) {
@@ -10799,7 +10707,7 @@ func (ec *executionContext) _TgcAmount_rate(ctx context.Context, field graphql.C
 			return ec.fieldContext_TgcAmount_rate(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_TgcAmount_rate(ctx, field, obj)
+			return ec.Resolvers.TgcAmount().Rate(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TGCRate) graphql.Marshaler {
@@ -10820,29 +10728,6 @@ func (ec *executionContext) fieldContext_TgcAmount_rate(_ context.Context, field
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_TgcAmount_rate(ctx context.Context, field graphql.CollectedField, obj *model.TGCAmount) (any, error) {
-	resolver := ec.Resolvers.TgcAmount()
-	if batch, ok := graphql.BatchParentsFor[*model.TGCAmount](ctx, "TgcAmount"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Rate(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*model.TGCRate](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"TgcAmount.rate",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Rate(ctx, []*model.TGCAmount{obj})
-	return graphql.ResolveBatchSingleResult[*model.TGCRate](
-		ctx,
-		results,
-		err,
-		"TgcAmount.rate",
-	)
 }
 
 func (ec *executionContext) _TgcAmount_baseHT(ctx context.Context, field graphql.CollectedField, obj *model.TGCAmount) (ret graphql.Marshaler) {
@@ -15563,7 +15448,6 @@ func (ec *executionContext) marshalNInvoiceEdge2ᚕsudproᚋmodelᚐEdgeᚄ(ctx 
 }
 
 func (ec *executionContext) marshalNInvoiceLine2ᚕᚖsudproᚋmodelᚐInvoiceLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.InvoiceLine) graphql.Marshaler {
-	ctx = graphql.WithBatchParents(ctx, "InvoiceLine", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -16113,7 +15997,6 @@ func (ec *executionContext) marshalNSessionStatus2sudproᚋmodelᚐSessionStatus
 }
 
 func (ec *executionContext) marshalNTgcAmount2ᚕᚖsudproᚋmodelᚐTGCAmountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TGCAmount) graphql.Marshaler {
-	ctx = graphql.WithBatchParents(ctx, "TgcAmount", v, nil)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]

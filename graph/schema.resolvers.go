@@ -58,12 +58,12 @@ func (r *creditResolver) Programme(ctx context.Context, objs []*model.Credit) ([
 	return each(ctx, r.loaders(ctx).Programme, objs, always(func(c *model.Credit) int64 { return c.ProgrammeID }))
 }
 
-func (r *enterpriseResolver) Sector(ctx context.Context, objs []*model.Enterprise) ([]*model.Sector, error) {
-	return each(ctx, r.loaders(ctx).Sector, objs, always(func(e *model.Enterprise) string { return e.SectorCode }))
+func (r *enterpriseResolver) Sector(ctx context.Context, obj *model.Enterprise) (*model.Sector, error) {
+	return r.sector(ctx, obj.SectorCode)
 }
 
-func (r *enterpriseResolver) Commune(ctx context.Context, objs []*model.Enterprise) ([]*model.Commune, error) {
-	return each(ctx, r.loaders(ctx).Commune, objs, always(func(e *model.Enterprise) string { return e.CommuneCode }))
+func (r *enterpriseResolver) Commune(ctx context.Context, obj *model.Enterprise) (*model.Commune, error) {
+	return r.commune(ctx, obj.CommuneCode)
 }
 
 func (r *enterpriseResolver) Invoices(ctx context.Context, objs []*model.Enterprise, role *model.InvoiceParty, first *int, after *string) ([]*model.Connection[*model.Invoice], error) {
@@ -157,8 +157,8 @@ func (r *invoiceResolver) LedgerEntries(ctx context.Context, objs []*model.Invoi
 	return each(ctx, r.loaders(ctx).EntriesByInvoice, objs, always(func(i *model.Invoice) int64 { return i.ID }))
 }
 
-func (r *invoiceLineResolver) TgcRate(ctx context.Context, objs []*model.InvoiceLine) ([]*model.TGCRate, error) {
-	return each(ctx, r.loaders(ctx).TGCRate, objs, always(func(l *model.InvoiceLine) string { return l.TGCRateCode }))
+func (r *invoiceLineResolver) TgcRate(ctx context.Context, obj *model.InvoiceLine) (*model.TGCRate, error) {
+	return r.tgcRate(ctx, obj.TGCRateCode)
 }
 
 func (r *ledgerEntryResolver) Invoice(ctx context.Context, objs []*model.JournalEntry) ([]*model.Invoice, error) {
@@ -562,8 +562,8 @@ func (r *sessionResolver) Programme(ctx context.Context, objs []*model.Session) 
 	return each(ctx, r.loaders(ctx).Programme, objs, always(func(s *model.Session) int64 { return s.ProgrammeID }))
 }
 
-func (r *sessionResolver) Sectors(ctx context.Context, objs []*model.Session) ([][]*model.Sector, error) {
-	return eachMany(ctx, r.loaders(ctx).Sector, objs, func(s *model.Session) []string { return s.SectorCodes })
+func (r *sessionResolver) Sectors(ctx context.Context, obj *model.Session) ([]*model.Sector, error) {
+	return r.sectors(ctx, obj.SectorCodes)
 }
 
 func (r *sessionResolver) Status(ctx context.Context, objs []*model.Session) ([]model.SessionStatus, error) {
@@ -583,8 +583,8 @@ func (r *sessionResolver) Budget(ctx context.Context, objs []*model.Session) ([]
 	return each(ctx, r.loaders(ctx).SessionBudget, objs, always(func(s *model.Session) int64 { return s.ID }))
 }
 
-func (r *tgcAmountResolver) Rate(ctx context.Context, objs []*model.TGCAmount) ([]*model.TGCRate, error) {
-	return each(ctx, r.loaders(ctx).TGCRate, objs, always(func(a *model.TGCAmount) string { return a.RateCode }))
+func (r *tgcAmountResolver) Rate(ctx context.Context, obj *model.TGCAmount) (*model.TGCRate, error) {
+	return r.tgcRate(ctx, obj.RateCode)
 }
 
 func (r *viewerResolver) Enterprise(ctx context.Context, objs []*model.Viewer) ([]*model.Enterprise, error) {

@@ -279,7 +279,7 @@ func TestDashboardStatementCount(t *testing.T) {
 		}
 		counts[n] = r.Statements
 	}
-	// About 65 statements: a handful for the figures, two per drill-down field (a page of every figure of the field
+	// About 60 statements: a handful for the figures, two per drill-down field (a page of every figure of the field
 	// and their counts) and one per relation under them. Single keys may or may not meet in a loader's time window,
 	// hence a tolerance of a few statements between runs; a relation resolved per record would add hundreds.
 	if counts[1] <= 0 || counts[1] > 75 || counts[100] > 75 || counts[100] > counts[1]+3 {

@@ -589,10 +589,11 @@ func TestFuzzRegressionNULInStrings(t *testing.T) {
 	}
 }
 
-// Every root field runs at least one SQL statement, but the cost counts only connection nodes: an anonymous caller
-// can pack ~1,400 aliased `sectors` (or `enterprise(ridet:)`, `communes`, `tgcRates`) into one request under the
-// parser token limit and run ~1,400 statements for 1 point of its 1,000-point hourly budget. Each root field (alias)
-// must cost at least one point, or the number of root fields be capped as mutations are.
+// A root field can run SQL statements, but the cost counted only connection nodes: an anonymous caller could pack
+// ~1,400 aliased `enterprise(ridet:)` (or `sectors`, `communes`, `tgcRates`, which cost a statement each before the
+// reference cache) into one request under the parser token limit and run ~1,400 statements for 1 point of its
+// 1,000-point hourly budget. Each root field (alias) must cost at least one point, or the number of root fields be
+// capped as mutations are.
 func TestFuzzRegressionRootAliasesAreCosted(t *testing.T) {
 	a := newAPI(t)
 	const aliases = 1000

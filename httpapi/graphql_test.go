@@ -3,10 +3,12 @@ package httpapi_test
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"sudpro/bench/queries"
 	"sudpro/httpapi"
 	"sudpro/model"
 )
@@ -39,11 +41,51 @@ func TestStatementCountDoesNotGrowWithPageSize(t *testing.T) {
 	}
 }
 
+// The benchmark's read shapes (bench/queries) run a fixed number of SQL statements, whatever their page sizes: A
+// one (the page: sector and commune come from the reference cache), B three (the business, its invoices, their
+// buyers), C two (the page, the invoices of all its businesses).
+func TestReadShapesStatements(t *testing.T) {
+	a := newAPI(t)
+	f := seedFixture(t, a.store, 110)
+	a.leased(a.tokens["ADMIN"])
+	shapes := []struct {
+		letter     string
+		vars       map[string]any
+		statements int64
+		nodes      []any // the path to the list whose length the page size sets
+	}{
+		{"A", map[string]any{"sector": "BTP", "commune": "98818"}, 1, []any{"enterprises", "nodes"}},
+		{"B", map[string]any{"ridet": string(f.twins[0].RIDET)}, 3, []any{"enterprise", "invoices", "nodes"}},
+		{"C", map[string]any{"sector": "BTP"}, 2, []any{"enterprises", "nodes"}},
+	}
+	for _, s := range shapes {
+		t.Run(s.letter, func(t *testing.T) {
+			doc, err := queries.Document(s.letter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The same document with its page sizes cut to 2.
+			small := regexp.MustCompile(`first: \d+`).ReplaceAllString(doc, "first: 2")
+			var sizes []int
+			for _, d := range []string{small, doc} {
+				r := a.query(a.tokens["ADMIN"], d, s.vars)
+				sizes = append(sizes, len(get(r.mustData(t), s.nodes...).([]any)))
+				if r.Statements != s.statements {
+					t.Errorf("shape %s with %d nodes: %d SQL statements, want %d", s.letter, sizes[len(sizes)-1], r.Statements, s.statements)
+				}
+			}
+			if sizes[0] != 2 || sizes[1] <= 2 {
+				t.Errorf("shape %s: %v nodes with the small and the real page sizes, want 2 and more", s.letter, sizes)
+			}
+		})
+	}
+}
+
 // A caller's points budget costs one SQL statement per lease of its points, not per request: once this process
 // holds a lease, a read runs its own statements only.
 func TestReadsRunNoBudgetStatementUnderALease(t *testing.T) {
 	a := newAPI(t)
-	const q = `{ sectors { code } }`
+	const q = `{ programmes(first: 1) { totalCount } }`
 	first := a.query(a.tokens["AGENT"], q, nil)
 	first.mustData(t)
 	for i := range 3 {
@@ -302,10 +344,14 @@ func TestVisibilityByRole(t *testing.T) {
 func TestNodesRoundTrip(t *testing.T) {
 	a := newAPI(t)
 	f := seedFixture(t, a.store, 2)
-	ids := []string{f.listed.NodeID(), model.GlobalID(model.TypeSector, "BTP"), model.GlobalID(model.TypeCommune, "98818"), "bm9wZTox", f.invoices[0].NodeID()}
+	ids := []string{f.listed.NodeID(), model.GlobalID(model.TypeSector, "BTP"), model.GlobalID(model.TypeCommune, "98818"), "bm9wZTox", f.invoices[0].NodeID(),
+		model.GlobalID(model.TypeTgcRate, "NORMAL"), model.GlobalID(model.TypeSector, "NOPE"), model.GlobalID(model.TypeCommune, "98899"), model.GlobalID(model.TypeTgcRate, "NOPE")}
 	r := a.query(a.tokens["ADMIN"], `query($ids: [ID!]!) { nodes(ids: $ids) { id __typename ... on Commune { name } } }`, map[string]any{"ids": ids})
 	nodes := get(r.mustData(t), "nodes").([]any)
-	wantTypes := []any{"Enterprise", "Sector", "Commune", nil, "Invoice"}
+	if len(r.Errors) != 0 {
+		t.Errorf("nodes(ids:) with unknown codes: errors %v, want none (an unknown node is null)", r.Errors)
+	}
+	wantTypes := []any{"Enterprise", "Sector", "Commune", nil, "Invoice", "TgcRate", nil, nil, nil}
 	for i, want := range wantTypes {
 		if got := get(nodes, i, "__typename"); got != want {
 			t.Errorf("nodes[%d].__typename = %v, want %v", i, got, want)

@@ -162,10 +162,12 @@ func (a *api) do(req *http.Request) response {
 }
 
 // leased makes token's first request of the hour, which takes this process's lease of the caller's points
-// budget (one SQL statement, graph.Budget), so that the statements of the requests that follow are theirs alone.
+// budget (one SQL statement, graph.Budget) and, the process's first use of the reference tables, reads them into
+// its reference cache (one statement per table, store.References), so that the statements of the requests that
+// follow are theirs alone.
 func (a *api) leased(token string) {
 	a.t.Helper()
-	a.query(token, `{ rateLimit { used } }`, nil).mustData(a.t)
+	a.query(token, `{ rateLimit { used } sectors { code } }`, nil).mustData(a.t)
 }
 
 // statementsOf reads the SQL statement count of a request from the request log line.

@@ -30,7 +30,8 @@ func TestTracingSpans(t *testing.T) {
 	srv := httptest.NewServer(testHandler(t, st, &syncBuffer{}, func(cfg *httpapi.Config) { cfg.Tracer = tp }))
 	t.Cleanup(srv.Close)
 	a := &api{t: t, url: srv.URL, store: st, logs: &syncBuffer{}}
-	a.query("", `query Directory { enterprises(first: 3) { nodes { name sector { name } } } }`, nil).mustData(t)
+	a.query("", `query Directory { enterprises(first: 3) { nodes { name sector { name } } }
+		sectors { enterprises(first: 2) { nodes { name } } } }`, nil).mustData(t)
 
 	var got []sdktrace.ReadOnlySpan
 	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
@@ -47,7 +48,7 @@ func TestTracingSpans(t *testing.T) {
 		t.Fatalf("request spans = %d, want 1 named after the operation; spans: %v", len(request), spanNames(got))
 	}
 	trace := request[0].SpanContext().TraceID()
-	for _, want := range []string{"Query.enterprises", "dataloader Sector", "SELECT"} {
+	for _, want := range []string{"Query.enterprises", "dataloader Connection[Enterprise]", "SELECT"} {
 		if len(byName[want]) == 0 {
 			t.Errorf("no %q span; spans: %v", want, spanNames(got))
 		}
@@ -67,7 +68,7 @@ func TestTracingSpans(t *testing.T) {
 		switch parents[s.Parent().SpanID().String()] {
 		case "Query.enterprises":
 			underResolver = true
-		case "dataloader Sector":
+		case "dataloader Connection[Enterprise]":
 			underBatch = true
 		}
 		for _, kv := range s.Attributes() {
@@ -77,7 +78,7 @@ func TestTracingSpans(t *testing.T) {
 		}
 	}
 	if !underResolver || !underBatch {
-		t.Errorf("SQL spans under the root resolver: %v, under the Sector batch: %v", underResolver, underBatch)
+		t.Errorf("SQL spans under the root resolver: %v, under the sectors' enterprises batch: %v", underResolver, underBatch)
 	}
 }
 

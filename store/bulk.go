@@ -33,7 +33,7 @@ func (s *Store) InBulkTx(ctx context.Context, fn func(tx *Store) error) error {
 		if _, err := tx.ExecContext(ctx, "SET LOCAL statement_timeout = 0"); err != nil {
 			return fmt.Errorf("lift the statement timeout for the bulk load: %w", err)
 		}
-		t := New(tx)
+		t := s.inTx(tx)
 		t.conn = &conn
 		return fn(t)
 	})

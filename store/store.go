@@ -30,10 +30,15 @@ type Store struct {
 	deferred *[]posting
 	// conn, set by InBulkTx, is the transaction's connection, for COPY.
 	conn *bun.Conn
+	// ref is the reference tables' cache (reference.go), shared with every store derived from this one.
+	ref *referenceCache
 }
 
-// New returns a store over db (a *bun.DB or a bun.Tx).
-func New(db bun.IDB) *Store { return &Store{db: db} }
+// New returns a store over db (a *bun.DB or a bun.Tx), with its own cache of the reference tables.
+func New(db bun.IDB) *Store { return &Store{db: db, ref: &referenceCache{db: db}} }
+
+// inTx returns the store of a transaction begun by s: its statements run in tx, and it shares s's reference cache.
+func (s *Store) inTx(tx bun.Tx) *Store { return &Store{db: tx, ref: s.ref} }
 
 // Options tune the database connection.
 type Options struct {
@@ -170,13 +175,13 @@ func (s *Store) Analyze(ctx context.Context) error {
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	if _, nested := s.db.(bun.Tx); nested {
 		// A savepoint cannot be retried on its own: a serialization failure aborts the whole transaction.
-		return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return fn(New(tx)) })
+		return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return fn(s.inTx(tx)) })
 	}
 	const attempts = 5
 	var err error
 	for attempt := 1; attempt <= attempts; attempt++ {
 		err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			return fn(New(tx))
+			return fn(s.inTx(tx))
 		})
 		if !isRetryable(err) {
 			return err
