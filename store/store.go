@@ -32,13 +32,18 @@ type Store struct {
 	conn *bun.Conn
 	// ref is the reference tables' cache (reference.go), shared with every store derived from this one.
 	ref *referenceCache
+	// audit groups the audit entries of concurrent calls into one INSERT (audit.go); shared like ref.
+	audit *auditBatcher
 }
 
-// New returns a store over db (a *bun.DB or a bun.Tx), with its own cache of the reference tables.
-func New(db bun.IDB) *Store { return &Store{db: db, ref: &referenceCache{db: db}} }
+// New returns a store over db (a *bun.DB or a bun.Tx), with its own cache of the reference tables and its own
+// audit log batcher.
+func New(db bun.IDB) *Store {
+	return &Store{db: db, ref: &referenceCache{db: db}, audit: newAuditBatcher()}
+}
 
 // inTx returns the store of a transaction begun by s: its statements run in tx, and it shares s's reference cache.
-func (s *Store) inTx(tx bun.Tx) *Store { return &Store{db: tx, ref: s.ref} }
+func (s *Store) inTx(tx bun.Tx) *Store { return &Store{db: tx, ref: s.ref, audit: s.audit} }
 
 // Options tune the database connection.
 type Options struct {
