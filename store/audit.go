@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -13,12 +11,13 @@ import (
 )
 
 // InsertAudit appends an entry to the audit log and returns once it is committed. Outside a transaction, the
-// entries of concurrent calls share one INSERT (auditBatcher); inside one, the entry is written in it.
+// entries of concurrent calls share one INSERT (auditGroup); inside one, the entry is written in it.
 func (s *Store) InsertAudit(ctx context.Context, e *model.AuditEntry) error {
-	if _, inTx := s.db.(bun.Tx); inTx || s.audit == nil {
+	if _, inTx := s.db.(bun.Tx); inTx || s.groups == nil {
 		return s.insertAudit(ctx, []*model.AuditEntry{e})
 	}
-	return s.audit.write(ctx, s, e)
+	_, err := s.groups.audit.do(ctx, e)
+	return err
 }
 
 func (s *Store) insertAudit(ctx context.Context, entries []*model.AuditEntry) error {
@@ -28,78 +27,24 @@ func (s *Store) insertAudit(ctx context.Context, entries []*model.AuditEntry) er
 	return nil
 }
 
-// auditBatcher is a group commit of the audit log: every mutation appends an entry, and in a session-opening rush
-// hundreds a second each cost a statement and a commit. The first caller that finds no write in progress writes
-// its entry with every entry queued meanwhile, in one INSERT; the others wait for the write of their batch, or
-// for the current one to end and one of them to write theirs. Alone, a caller writes at once; under load one
-// statement serves many calls. Each call returns only once its own entry is committed, or with its own error: a
-// batch that fails is written again entry by entry, so that one bad entry fails its own call only.
-type auditBatcher struct {
-	mu      sync.Mutex
-	done    *sync.Cond // signalled when a write ends
-	writing bool
-	queued  *auditBatch
-}
-
-type auditBatch struct {
-	entries []*model.AuditEntry
-	errs    []error // each entry's, once written
-	written bool
-}
-
-// maxAuditBatch bounds a batch's INSERT.
-const maxAuditBatch = 500
-
-// errAuditWriteAborted is the error of the entries whose writer panicked.
-var errAuditWriteAborted = errors.New("append to the audit log: the write was aborted")
-
-func newAuditBatcher() *auditBatcher {
-	b := &auditBatcher{}
-	b.done = sync.NewCond(&b.mu)
-	return b
-}
-
-func (b *auditBatcher) write(ctx context.Context, s *Store, e *model.AuditEntry) error {
-	b.mu.Lock()
-	if b.queued == nil || len(b.queued.entries) >= maxAuditBatch {
-		// A full batch stays with its callers, one of whom writes it; later entries start another.
-		b.queued = &auditBatch{}
-	}
-	batch, mine := b.queued, len(b.queued.entries)
-	batch.entries = append(batch.entries, e)
-	for b.writing && !batch.written {
-		b.done.Wait()
-	}
-	if batch.written {
-		defer b.mu.Unlock()
-		return batch.errs[mine]
-	}
-	// Nobody is writing and this batch is not written: this call writes it, and no entry joins it any more.
-	b.writing = true
-	if b.queued == batch {
-		b.queued = nil
-	}
-	b.mu.Unlock()
-	errs := make([]error, len(batch.entries))
-	for i := range errs {
-		errs[i] = errAuditWriteAborted
-	}
-	defer func() {
-		b.mu.Lock()
-		batch.errs, batch.written, b.writing = errs, true, false
-		b.done.Broadcast()
-		b.mu.Unlock()
-	}()
-	err := s.insertAudit(ctx, batch.entries)
-	for i := range errs {
-		errs[i] = err
-	}
-	if err != nil && len(batch.entries) > 1 {
-		for i, e := range batch.entries {
-			errs[i] = s.insertAudit(ctx, []*model.AuditEntry{e})
+// auditGroup writes the entries of concurrent mutations in one INSERT (a group commit: every mutation appends an
+// entry, hundreds a second in a session-opening rush). A batch that fails is written again entry by entry, so
+// that one bad entry fails its own call only.
+func auditGroup(db bun.IDB) *group[*model.AuditEntry, struct{}] {
+	s := &Store{db: db}
+	return newGroup(500, func(ctx context.Context, entries []*model.AuditEntry) ([]struct{}, []error) {
+		errs := make([]error, len(entries))
+		err := s.insertAudit(ctx, entries)
+		for i := range errs {
+			errs[i] = err
 		}
-	}
-	return errs[mine]
+		if err != nil && len(entries) > 1 {
+			for i, e := range entries {
+				errs[i] = s.insertAudit(ctx, []*model.AuditEntry{e})
+			}
+		}
+		return make([]struct{}, len(entries)), errs
+	})
 }
 
 // AuditCursorOrder is the cursor tag of audit log lists (latest first).

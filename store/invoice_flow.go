@@ -202,20 +202,25 @@ func (s *Store) recordRefusal(ctx context.Context, op model.Op, operation, hash 
 	if err != nil {
 		return model.Outcome{}, fmt.Errorf("encode outcome: %w", err)
 	}
-	var rec struct {
+	// A slice, so that Bun reads the whole answer, commit included (see confirm).
+	var recs []struct {
 		KeyID          *int64          `bun:"key_id"`
 		PriorOperation string          `bun:"prior_operation"`
 		PriorHash      string          `bun:"prior_hash"`
 		PriorResponse  json.RawMessage `bun:"prior_response"`
 	}
 	err = s.db.NewRaw("SELECT * FROM sudpro_record_outcome(?, ?, ?, ?, CAST(? AS jsonb))", scopeOf(op.Actor), op.IdempotencyKey,
-		operation, hash, string(b)).Scan(ctx, &rec)
+		operation, hash, string(b)).Scan(ctx, &recs)
+	if err == nil && len(recs) != 1 {
+		err = fmt.Errorf("%d answers", len(recs))
+	}
 	if err != nil {
 		if typed, ok := model.AsError(mapError(err, "idempotency key")); ok {
 			return model.Outcome{Err: typed}, nil
 		}
 		return model.Outcome{}, fmt.Errorf("record the refusal: %w", err)
 	}
+	rec := recs[0]
 	if rec.KeyID != nil {
 		return out, nil
 	}
@@ -397,18 +402,24 @@ func (s *Store) confirm(ctx context.Context, op model.Op, operation, hash string
 		accountIDs[i], amounts[i] = p.account.ID, int64(p.amount)
 	}
 	moved, moveIDs, moveAmounts := orderedMoves(postings)
-	var raw []byte
+	// Scanned as a slice, which makes Bun read the whole answer: the statement commits on its own, and an error
+	// at its commit (a deferred constraint, a terminated connection) arrives after its row. Bun's scan of a single
+	// row stops at the row, so a reservation that did not commit could pass for one that did.
+	var answer []json.RawMessage
 	err = s.db.NewRaw(`SELECT sudpro_confirm(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb), ?, ?, CAST(? AS timestamptz),
 			CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]), ?, ?, ?)`,
 		f.Fingerprint, inv.ID, inv.BuyerID, sess.ID, sess.ProgrammeID, int64(credit),
 		scopeOf(op.Actor), op.IdempotencyKey, operation, hash, string(response),
 		op.Actor.Subject, op.RequestID, nullableTime(op.At), pgIDs(accountIDs), pgIDs(amounts),
-		pgIDs(moveIDs), pgIDs(moveAmounts), SessionEnvelopeChannel, sessionsPayload(moved), async).Scan(ctx, &raw)
+		pgIDs(moveIDs), pgIDs(moveAmounts), SessionEnvelopeChannel, sessionsPayload(moved), async).Scan(ctx, &answer)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "SP001" {
 		if i, convErr := strconv.Atoi(pgErr.Detail); convErr == nil && i >= 1 && i <= len(moved) {
 			return out, false, belowFloor(moved[i-1].account, moved[i-1].amount)
 		}
+	}
+	if err == nil && len(answer) != 1 {
+		err = fmt.Errorf("%d answers", len(answer))
 	}
 	if err != nil {
 		return out, false, mapError(err, "confirmation")
@@ -422,7 +433,7 @@ func (s *Store) confirm(ctx context.Context, op model.Op, operation, hash string
 			Response    json.RawMessage `json:"response"`
 		} `json:"prior"`
 	}
-	if err := json.Unmarshal(raw, &result); err != nil {
+	if err := json.Unmarshal(answer[0], &result); err != nil {
 		return out, false, fmt.Errorf("decode the confirmation: %w", err)
 	}
 	switch {

@@ -32,18 +32,25 @@ type Store struct {
 	conn *bun.Conn
 	// ref is the reference tables' cache (reference.go), shared with every store derived from this one.
 	ref *referenceCache
-	// audit groups the audit entries of concurrent calls into one INSERT (audit.go); shared like ref.
-	audit *auditBatcher
+	// groups run the small statements of concurrent calls together (group.go); shared like ref.
+	groups *groups
+}
+
+// groups are a store's group commits, one per kind of statement.
+type groups struct {
+	audit *group[*model.AuditEntry, struct{}]
+	lease *group[leaseInput, leaseOutput]
+	ridet *group[model.RIDET, int64]
 }
 
 // New returns a store over db (a *bun.DB or a bun.Tx), with its own cache of the reference tables and its own
-// audit log batcher.
+// group commits.
 func New(db bun.IDB) *Store {
-	return &Store{db: db, ref: &referenceCache{db: db}, audit: newAuditBatcher()}
+	return &Store{db: db, ref: &referenceCache{db: db}, groups: &groups{audit: auditGroup(db), lease: leaseGroup(db), ridet: ridetGroup(db)}}
 }
 
 // inTx returns the store of a transaction begun by s: its statements run in tx, and it shares s's reference cache.
-func (s *Store) inTx(tx bun.Tx) *Store { return &Store{db: tx, ref: s.ref, audit: s.audit} }
+func (s *Store) inTx(tx bun.Tx) *Store { return &Store{db: tx, ref: s.ref, groups: s.groups} }
 
 // Options tune the database connection.
 type Options struct {
