@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -59,45 +58,13 @@ func (s *Store) EnterpriseByRIDET(ctx context.Context, ridet model.RIDET) (*mode
 }
 
 // EnterpriseIDByRIDET returns the id of the business with this RIDET, or a NOT_FOUND error: the lookup behind a
-// business user's token, which needs nothing else. Outside a transaction, the lookups of concurrent calls share
-// one statement (ridetGroup): in a session-opening rush each request may come with a token not seen before.
+// business user's token, which needs nothing else.
 func (s *Store) EnterpriseIDByRIDET(ctx context.Context, ridet model.RIDET) (int64, error) {
-	if _, inTx := s.db.(bun.Tx); inTx || s.groups == nil {
-		ids, errs := enterpriseIDsByRIDET(ctx, s.db, []model.RIDET{ridet})
-		return ids[0], errs[0]
+	var id int64
+	if err := s.db.NewRaw("SELECT id FROM enterprises WHERE ridet = ?", string(ridet)).Scan(ctx, &id); err != nil {
+		return 0, mapError(err, "enterprise")
 	}
-	return s.groups.ridet.do(ctx, ridet)
-}
-
-// enterpriseIDsByRIDET looks several RIDET up in one statement.
-func enterpriseIDsByRIDET(ctx context.Context, db bun.IDB, ridets []model.RIDET) ([]int64, []error) {
-	ids, errs := make([]int64, len(ridets)), make([]error, len(ridets))
-	var rows []struct {
-		RIDET model.RIDET `bun:"ridet"`
-		ID    int64       `bun:"id"`
-	}
-	err := db.NewRaw("SELECT ridet, id FROM enterprises WHERE ridet = ANY(?)", pgdialect.Array(ridets)).Scan(ctx, &rows)
-	found := make(map[model.RIDET]int64, len(rows))
-	for _, r := range rows {
-		found[r.RIDET] = r.ID
-	}
-	for i, ridet := range ridets {
-		id, ok := found[ridet]
-		switch {
-		case err != nil:
-			errs[i] = mapError(err, "enterprise")
-		case !ok:
-			errs[i] = mapError(sql.ErrNoRows, "enterprise")
-		}
-		ids[i] = id
-	}
-	return ids, errs
-}
-
-func ridetGroup(db bun.IDB) *group[model.RIDET, int64] {
-	return newGroup(500, func(ctx context.Context, ridets []model.RIDET) ([]int64, []error) {
-		return enterpriseIDsByRIDET(ctx, db, ridets)
-	})
+	return id, nil
 }
 
 // EnterprisesByIDs returns the businesses with the given ids, keyed by id.

@@ -6,8 +6,8 @@ import (
 	"sync"
 )
 
-// group is a group commit of small independent statements (the audit log's INSERT, a points lease, a RIDET
-// lookup) that every request of a session-opening rush makes once: the first caller that finds no statement in
+// group is a group commit of a small independent statement that every request of a session-opening rush makes
+// (the audit log's INSERT, committed synchronously): the first caller that finds no statement in
 // flight runs one for its input and every input queued meanwhile; the others wait for their batch's statement, or
 // for the current one to end and one of them to run theirs. Alone, a caller runs its statement at once; under load
 // one statement serves many calls. Each call returns its own result and error once its batch's statement ended.

@@ -96,7 +96,7 @@ func TestAuditEntriesOfConcurrentCallsShareOneInsert(t *testing.T) {
 				others[i] = func() { errs[i+1] = st.InsertAudit(ctx, entries[i+1]) }
 			}
 			queueBehindHeld(t, hook, func() { errs[0] = st.InsertAudit(ctx, entries[0]) }, others,
-				func() int { return store.Queued(st, "audit") })
+				func() int { return store.AuditQueued(st) })
 
 			if got := hook.n.Load(); got != c.inserts {
 				t.Errorf("%d INSERTs, want %d", got, c.inserts)
@@ -118,44 +118,5 @@ func TestAuditEntriesOfConcurrentCallsShareOneInsert(t *testing.T) {
 				t.Errorf("%d entries in the log, want %d", got, written)
 			}
 		})
-	}
-}
-
-// TestLeasesOfConcurrentCallersShareOneStatement holds the first lease while 39 other callers lease: one more
-// statement must serve them all, each caller getting its own grant, even when a caller is there twice.
-func TestLeasesOfConcurrentCallersShareOneStatement(t *testing.T) {
-	hook := holdFirst("SELECT ord, granted, used FROM sudpro_lease_points_many(")
-	st := store.New(dbtest.New(t).WithQueryHook(hook))
-	ctx := context.Background()
-	now := time.Date(2026, 11, 27, 10, 30, 0, 0, time.UTC)
-	const calls = 40
-	type lease struct{ granted, used int }
-	got := make([]lease, calls)
-	errs := make([]error, calls)
-	caller := func(i int) string { return fmt.Sprintf("ENTERPRISE:buyer-%d", i%(calls-1)) } // the last is the first again
-	call := func(i int) func() {
-		return func() {
-			got[i].granted, got[i].used, _, errs[i] = st.Lease(ctx, caller(i), 100, 1, 10, now)
-		}
-	}
-	others := make([]func(), calls-1)
-	for i := range others {
-		others[i] = call(i + 1)
-	}
-	queueBehindHeld(t, hook, call(0), others, func() int { return store.Queued(st, "lease") })
-	if n := hook.n.Load(); n != 2 {
-		t.Errorf("%d lease statements, want 2", n)
-	}
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("lease %d: %v", i, err)
-		}
-		want := lease{10, 10}
-		if i == calls-1 {
-			want = lease{10, 20} // the first caller's second lease, after its first
-		}
-		if got[i] != want {
-			t.Errorf("lease %d (%s) = %+v, want %+v", i, caller(i), got[i], want)
-		}
 	}
 }

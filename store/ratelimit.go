@@ -6,9 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
 )
 
 // Lease takes points from a caller's budget for the current hour for a process to spend on its own: at least
@@ -33,72 +30,26 @@ func (s *Store) Lease(ctx context.Context, caller string, limit, need, chunk int
 	}
 	grant := max(need, chunk)
 	for range 2 {
-		// One call with plans the connection keeps (sudpro_lease_points), grouped with the leases of concurrent
-		// calls outside a transaction (leaseGroup); it commits without waiting for its WAL flush: a crash only
-		// forgets points, which the unlogged table forgets anyway.
-		in := leaseInput{caller: caller, window: window, limit: limit, need: need, grant: grant}
-		var out leaseOutput
-		if _, inTx := s.db.(bun.Tx); inTx || s.groups == nil {
-			outs, errs := leasePoints(ctx, s.db, []leaseInput{in})
-			out, err = outs[0], errs[0]
-		} else {
-			out, err = s.groups.lease.do(ctx, in)
+		// One call with plans the connection keeps (sudpro_lease_points); it commits without waiting for its WAL
+		// flush: a crash only forgets points, which the unlogged table forgets anyway. Scanned as a slice, which
+		// Bun reads to the end: the statement's commit is part of its answer.
+		var rows []struct {
+			Granted int `bun:"granted"`
+			Used    int `bun:"used"`
+		}
+		err = s.db.NewRaw("SELECT granted, used FROM sudpro_lease_points(?, ?, ?, ?, ?)", caller, window, limit, need, grant).Scan(ctx, &rows)
+		if err == nil && len(rows) != 1 {
+			err = fmt.Errorf("%d answers", len(rows))
 		}
 		if err != nil {
-			return 0, 0, resetAt, err
+			return 0, 0, resetAt, fmt.Errorf("lease points: %w", err)
 		}
-		if out.used >= 0 {
-			return out.granted, out.used, resetAt, nil
+		if rows[0].Used >= 0 {
+			return rows[0].Granted, rows[0].Used, resetAt, nil
 		}
 		// No row and none inserted: another process created the hour's row meanwhile; it is there now.
 	}
 	return 0, 0, resetAt, fmt.Errorf("lease points: the window of %s could not be created", caller)
-}
-
-type leaseInput struct {
-	caller             string
-	window             time.Time
-	limit, need, grant int
-}
-
-type leaseOutput struct{ granted, used int }
-
-// leasePoints leases points for several callers in one statement (sudpro_lease_points_many).
-func leasePoints(ctx context.Context, db bun.IDB, ins []leaseInput) ([]leaseOutput, []error) {
-	outs, errs := make([]leaseOutput, len(ins)), make([]error, len(ins))
-	callers, windows := make([]string, len(ins)), make([]time.Time, len(ins))
-	limits, needs, grants := make([]int, len(ins)), make([]int, len(ins)), make([]int, len(ins))
-	for i, in := range ins {
-		callers[i], windows[i], limits[i], needs[i], grants[i] = in.caller, in.window, in.limit, in.need, in.grant
-	}
-	// A slice, which Bun reads to the end: the statement's commit is part of its answer.
-	var rows []struct {
-		Ord     int `bun:"ord"`
-		Granted int `bun:"granted"`
-		Used    int `bun:"used"`
-	}
-	err := db.NewRaw("SELECT ord, granted, used FROM sudpro_lease_points_many(?, CAST(? AS timestamptz[]), ?, ?, ?)",
-		pgdialect.Array(callers), pgdialect.Array(windows), pgdialect.Array(limits), pgdialect.Array(needs), pgdialect.Array(grants)).Scan(ctx, &rows)
-	if err == nil && len(rows) != len(ins) {
-		err = fmt.Errorf("%d leases answered for %d asked", len(rows), len(ins))
-	}
-	for i := range errs {
-		if err != nil {
-			errs[i] = fmt.Errorf("lease points: %w", err)
-		}
-	}
-	for _, r := range rows {
-		if r.Ord >= 1 && r.Ord <= len(ins) {
-			outs[r.Ord-1] = leaseOutput{granted: r.Granted, used: r.Used}
-		}
-	}
-	return outs, errs
-}
-
-// leaseGroup runs the leases of concurrent calls in one statement: in a session-opening rush each request is a
-// new caller whose first request leases.
-func leaseGroup(db bun.IDB) *group[leaseInput, leaseOutput] {
-	return newGroup(200, func(ctx context.Context, ins []leaseInput) ([]leaseOutput, []error) { return leasePoints(ctx, db, ins) })
 }
 
 // APIKeyBudget returns a key's hourly budget, 0 when it has none of its own.

@@ -39,14 +39,12 @@ type Store struct {
 // groups are a store's group commits, one per kind of statement.
 type groups struct {
 	audit *group[*model.AuditEntry, struct{}]
-	lease *group[leaseInput, leaseOutput]
-	ridet *group[model.RIDET, int64]
 }
 
 // New returns a store over db (a *bun.DB or a bun.Tx), with its own cache of the reference tables and its own
 // group commits.
 func New(db bun.IDB) *Store {
-	return &Store{db: db, ref: &referenceCache{db: db}, groups: &groups{audit: auditGroup(db), lease: leaseGroup(db), ridet: ridetGroup(db)}}
+	return &Store{db: db, ref: &referenceCache{db: db}, groups: &groups{audit: auditGroup(db)}}
 }
 
 // inTx returns the store of a transaction begun by s: its statements run in tx, and it shares s's reference cache.

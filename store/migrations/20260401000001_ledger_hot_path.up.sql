@@ -240,20 +240,3 @@ BEGIN
 END
 $$;
 
--- sudpro_lease_points_many is sudpro_lease_points for several callers in one statement (the leases of concurrent
--- requests grouped, store.group), in the order of (caller, window) whatever the order given, so that two such
--- statements never lock the same rows in opposite orders. ord is the input's position, from 1.
-CREATE FUNCTION sudpro_lease_points_many(p_callers text[], p_windows timestamptz[], p_limits int[], p_needs int[],
-    p_grants int[]) RETURNS TABLE (ord int, granted int, used int)
-LANGUAGE plpgsql AS $$
-DECLARE
-    i int;
-BEGIN
-    FOR i IN SELECT x.i FROM generate_subscripts(p_callers, 1) AS x (i) ORDER BY p_callers[x.i], p_windows[x.i], x.i LOOP
-        ord := i;
-        SELECT l.granted, l.used INTO granted, used
-          FROM sudpro_lease_points(p_callers[i], p_windows[i], p_limits[i], p_needs[i], p_grants[i]) AS l;
-        RETURN NEXT;
-    END LOOP;
-END
-$$;
