@@ -605,6 +605,7 @@ func (rp report) markdown() string {
 		"attack); transactions and WAL flushes from `pg_stat_database` and `pg_stat_wal`.\n\n")
 	rp.table(&b, rp.loads, rp.costMetrics())
 	w("\n")
+	rushHistory(&b)
 
 	var probes []*phaseResult
 	for _, r := range rp.results {
@@ -726,4 +727,31 @@ func settingsLine(s map[string]string) string {
 		parts = append(parts, k+"="+s[k])
 	}
 	return strings.Join(parts, " ")
+}
+
+// rushHistory is what was found and changed in the rush, with the measurements of the time: history, not
+// regenerated.
+func rushHistory(b *strings.Builder) {
+	b.WriteString("**What was found and changed** (history, not regenerated; one run each, old and new binaries alternated on the " +
+		"same machine: `go run ./bench/rush -shapes=false -runs 1 -rates '' -server-bin <binary>`):\n\n")
+	b.WriteString("- **Every statement was parsed, analysed and planned anew.** Bun writes values into each statement's text, so " +
+		"PostgreSQL saw every statement of a confirmation for the first time: `perf record` over phase A put planning at 17 % of the " +
+		"machine's CPU and parsing with analysis at 13 %, for 15.6 statements per request. The hot path now runs through PL/pgSQL " +
+		"functions whose plans each connection keeps (migration `20260401000001_ledger_hot_path`; they hold SQL only, the rules stay " +
+		"in `model/`). First inside the same transaction (16 → 9 statements): 190/209 → 255/281 answers/s, with other work on the machine.\n")
+	b.WriteString("- **A transaction open across round trips, rows locked while Go worked.** A confirmation now reads its facts " +
+		"without locks in one statement, checks the rules, and writes in one statement that reads the facts again under lock " +
+		"(a fingerprint) and writes nothing if they changed; a refusal is one statement recording its outcome with the key. The " +
+		"envelope's row is locked for one statement instead of three round trips. Tested by `TestConfirmationRereadsFactsChangedMeanwhile` " +
+		"and the concurrency tests, which fail when the re-check is disabled. 272/262 → 418/393 answers/s, 169/173 → 239/237 " +
+		"reservations/s, 15.6 → 6.2 statements per request, sudpro CPU 2.08/2.18 → 1.41/1.54 ms and PostgreSQL CPU 4.60/4.78 → " +
+		"2.91/3.04 ms per request.\n")
+	b.WriteString("- **An audit INSERT with its own synchronous commit per request.** The entries of concurrent mutations now share " +
+		"one INSERT (a group commit, `store.group`; each call still returns once its own entry is committed): 337/336 → 363/371 " +
+		"answers/s, 6.2 → 5.3 statements per request. Grouping the points leases and the RIDET lookups the same way was tried and " +
+		"left out: 5.3 → 3.9 statements, but 429/403 → 404/375 answers/s (both are cheap statements; waiting for a batch is not).\n")
+	b.WriteString("- **Found on the way:** an autocommitted statement's commit errors arrive after its row, and Bun's scan of a " +
+		"single row stops at the row: a reservation that did not commit could have been reported as made. " +
+		"`TestLedgerConfirmationsSurviveKilledConnections` caught it; the single-statement writes are scanned as slices, which Bun " +
+		"reads to the end.\n\n")
 }
