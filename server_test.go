@@ -39,6 +39,8 @@ func TestLoadConfig(t *testing.T) {
 		{"bad pool size", map[string]string{"SUDPRO_DB_MAX_CONNS": "0"}, "SUDPRO_DB_MAX_CONNS"},
 		{"negative memory limit", map[string]string{"SUDPRO_MEMORY_LIMIT_MB": "-5"}, "SUDPRO_MEMORY_LIMIT_MB"},
 		{"memory limit not a number", map[string]string{"SUDPRO_MEMORY_LIMIT_MB": "lots"}, "SUDPRO_MEMORY_LIMIT_MB"},
+		{"zero GC percent", map[string]string{"SUDPRO_GC_PERCENT": "0"}, "SUDPRO_GC_PERCENT"},
+		{"GC percent not a number", map[string]string{"SUDPRO_GC_PERCENT": "off"}, "SUDPRO_GC_PERCENT"},
 		{"budget of an unknown role", map[string]string{"SUDPRO_BUDGETS": "ROOT=5"}, "SUDPRO_BUDGETS"},
 		{"budget that is not a number", map[string]string{"SUDPRO_BUDGETS": "CHAMBER=lots"}, "SUDPRO_BUDGETS"},
 	}
