@@ -2,8 +2,11 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
+
+	"github.com/uptrace/bun"
 
 	"sudpro/dbtest"
 	"sudpro/model"
@@ -80,4 +83,31 @@ func BenchmarkLoaderBatches(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkScanJSONRow decodes a business as sudpro_confirmation_facts returns it (to_jsonb): through a mirror of
+// its columns (the fast path) and column by column through Bun's scanners (the fallback).
+func BenchmarkScanJSONRow(b *testing.B) {
+	db := dbtest.New(b)
+	st := store.New(db)
+	e := enterprise(1, "Menuiserie du Sud")
+	e.Keywords, e.Description = []string{"menuiserie", "bois", "charpente"}, "Menuiserie et charpente bois, Nouméa et Grand Nouméa."
+	if err := st.InsertEnterprises(context.Background(), []*model.Enterprise{e}); err != nil {
+		b.Fatal(err)
+	}
+	var doc string
+	if err := db.NewRaw("SELECT to_jsonb(e) - '{search_doc,search_words,search_names}'::text[] FROM enterprises e").Scan(context.Background(), &doc); err != nil {
+		b.Fatal(err)
+	}
+	raw := json.RawMessage(doc)
+	for name, scan := range map[string]func(bun.IDB, any, json.RawMessage) error{"mirror": store.ScanJSONMirror, "by-column": store.ScanJSONByColumn} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := scan(db, new(model.Enterprise), raw); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -1,7 +1,20 @@
 package store
 
+import (
+	"encoding/json"
+	"reflect"
+
+	"github.com/uptrace/bun"
+)
+
 // ScanJSONRow exposes scanJSONRow to the store_test package.
 var ScanJSONRow = scanJSONRow
+
+// ScanJSONMirror is scanJSONRow's fast path alone, without its fallback to Bun's scanners.
+func ScanJSONMirror(db bun.IDB, dst any, raw json.RawMessage) error {
+	v := reflect.ValueOf(dst).Elem()
+	return scanJSONMirror(db.Dialect().Tables().Get(v.Type()), v, raw)
+}
 
 // AuditQueued is how many audit entries wait in s's batch, not yet taken by a writer.
 func AuditQueued(s *Store) int {
@@ -12,4 +25,10 @@ func AuditQueued(s *Store) int {
 		return 0
 	}
 	return len(g.queued.ins)
+}
+
+// ScanJSONByColumn is scanJSONRow's fallback alone: through Bun's scanners, column by column.
+func ScanJSONByColumn(db bun.IDB, dst any, raw json.RawMessage) error {
+	v := reflect.ValueOf(dst).Elem()
+	return scanJSONRowByColumn(db.Dialect().Tables().Get(v.Type()), v, raw)
 }
