@@ -190,56 +190,6 @@ func (s *Store) ConfirmInvoice(ctx context.Context, op model.Op, invoiceID int64
 	return model.Outcome{}, fmt.Errorf("confirm invoice %d: its facts kept changing over %d attempts", invoiceID, attempts)
 }
 
-// recordRefusal answers a refused mutation that wrote nothing: with an idempotency key, the refusal becomes the
-// key's outcome in one statement committed synchronously, unless the key already holds an outcome, which is then
-// the answer (a replay, or a concurrent call with the same key that won).
-func (s *Store) recordRefusal(ctx context.Context, op model.Op, operation, hash string, refusal *model.Error, nested bool) (model.Outcome, error) {
-	out := model.Outcome{Err: refusal}
-	if op.IdempotencyKey == "" {
-		return out, nil
-	}
-	b, err := json.Marshal(out.Recorded())
-	if err != nil {
-		return model.Outcome{}, fmt.Errorf("encode outcome: %w", err)
-	}
-	// A slice, so that Bun reads the whole answer, commit included (see confirm).
-	var recs []struct {
-		KeyID          *int64          `bun:"key_id"`
-		PriorOperation string          `bun:"prior_operation"`
-		PriorHash      string          `bun:"prior_hash"`
-		PriorResponse  json.RawMessage `bun:"prior_response"`
-	}
-	err = s.db.NewRaw("SELECT * FROM sudpro_record_outcome(?, ?, ?, ?, CAST(? AS jsonb))", scopeOf(op.Actor), op.IdempotencyKey,
-		operation, hash, string(b)).Scan(ctx, &recs)
-	if err == nil && len(recs) != 1 {
-		err = fmt.Errorf("%d answers", len(recs))
-	}
-	if err != nil {
-		if typed, ok := model.AsError(mapError(err, "idempotency key")); ok {
-			return model.Outcome{Err: typed}, nil
-		}
-		return model.Outcome{}, fmt.Errorf("record the refusal: %w", err)
-	}
-	rec := recs[0]
-	if rec.KeyID != nil {
-		return out, nil
-	}
-	prior, err := priorOutcome(operation, hash, rec.PriorOperation, rec.PriorHash, rec.PriorResponse)
-	if typed, ok := model.AsError(err); ok {
-		return model.Outcome{Err: typed}, nil
-	}
-	if err != nil {
-		return model.Outcome{}, err
-	}
-	if !nested {
-		// The first call may have committed without waiting for the disk and still be waiting for it.
-		if err := s.awaitDurable(ctx); err != nil {
-			return model.Outcome{}, err
-		}
-	}
-	return *prior, nil
-}
-
 // confirmationFacts is what sudpro_confirmation_facts gathers for a confirmation (see its migration).
 type confirmationFacts struct {
 	Invoice     *model.Invoice

@@ -273,7 +273,7 @@ func (s *Store) once(ctx context.Context, op model.Op, operation string, input a
 		tx.deferred = &moves
 		// One statement starts the mutation: the commit made asynchronous (not when nested in a caller's
 		// transaction, which decides) and the key claimed.
-		id, prior, err := tx.claimKey(ctx, op, operation, hash, !nested)
+		id, prior, err := tx.claimKey(ctx, op, operation, hash, !nested, nil)
 		if err != nil {
 			return err
 		}
@@ -318,26 +318,47 @@ func (s *Store) once(ctx context.Context, op model.Op, operation string, input a
 	}
 	// Everything the attempt did was rolled back; the refusal is still the key's outcome, unless a concurrent call
 	// with the same key has recorded one meanwhile, which then wins.
-	out = model.Outcome{Err: typed}
-	err = s.InTx(ctx, func(tx *Store) error {
-		id, prior, err := tx.claimKey(ctx, op, operation, hash, false)
-		if err != nil {
-			return err
-		}
-		if prior != nil {
-			out = *prior
-			return nil
-		}
-		_, err = tx.settle(ctx, &id, &out, nil, false)
+	return s.recordRefusal(ctx, op, operation, hash, typed, nested)
+}
+
+// recordRefusal answers a refused mutation that wrote nothing: with an idempotency key, the refusal becomes the
+// key's outcome in one statement committed synchronously, unless the key already holds an outcome, which is then
+// the answer (a replay, or a concurrent call with the same key that won).
+func (s *Store) recordRefusal(ctx context.Context, op model.Op, operation, hash string, refusal *model.Error, nested bool) (model.Outcome, error) {
+	out := model.Outcome{Err: refusal}
+	if op.IdempotencyKey == "" {
+		return out, nil
+	}
+	b, err := json.Marshal(out.Recorded())
+	if err != nil {
+		return model.Outcome{}, fmt.Errorf("encode outcome: %w", err)
+	}
+	var prior *model.Outcome
+	claim := func(st *Store) (err error) {
+		_, prior, err = st.claimKey(ctx, op, operation, hash, false, b)
 		return err
-	})
+	}
+	if nested {
+		err = s.InTx(ctx, claim) // a savepoint: a key the table refuses must not abort the caller's transaction
+	} else {
+		err = claim(s)
+	}
 	if typed, ok := model.AsError(err); ok {
 		return model.Outcome{Err: typed}, nil
 	}
 	if err != nil {
-		return model.Outcome{}, err
+		return model.Outcome{}, fmt.Errorf("record the refusal: %w", err)
 	}
-	return out, nil
+	if prior == nil {
+		return out, nil
+	}
+	if !nested {
+		// The first call may have committed without waiting for the disk and still be waiting for it.
+		if err := s.awaitDurable(ctx); err != nil {
+			return model.Outcome{}, err
+		}
+	}
+	return *prior, nil
 }
 
 // awaitDurable returns once every transaction committed before it is on disk: it commits a transaction of its own
@@ -376,28 +397,36 @@ func priorOutcome(operation, hash, priorOperation, priorHash string, response js
 // claimKey starts a mutation's transaction in one statement (sudpro_claim_key): with async, its commit will not
 // wait for the WAL to reach the disk, so its row locks (the session's envelope rows, in a rush) are released at
 // COMMIT rather than after an fsync, and once calls awaitDurable before it answers, so no caller is ever told of an
-// effect that a crash could undo. With the operation's idempotency key, it records the key, or returns the outcome
-// already recorded with it.
-func (s *Store) claimKey(ctx context.Context, op model.Op, operation, hash string, async bool) (int64, *model.Outcome, error) {
-	var claim struct {
+// effect that a crash could undo. With the operation's idempotency key, it records the key, with response when the
+// outcome is already known (nil otherwise), or returns the outcome already recorded with it.
+func (s *Store) claimKey(ctx context.Context, op model.Op, operation, hash string, async bool, response []byte) (int64, *model.Outcome, error) {
+	// A slice, which Bun reads to the end: outside a transaction the statement's commit is part of its answer.
+	var claims []struct {
 		KeyID          *int64          `bun:"key_id"`
 		PriorOperation string          `bun:"prior_operation"`
 		PriorHash      string          `bun:"prior_hash"`
 		PriorResponse  json.RawMessage `bun:"prior_response"`
 	}
-	err := s.db.NewRaw("SELECT * FROM sudpro_claim_key(?, ?, ?, ?, ?)", scopeOf(op.Actor), op.IdempotencyKey, operation, hash, async).
-		Scan(ctx, &claim)
+	var recorded *string
+	if response != nil {
+		recorded = new(string(response))
+	}
+	err := s.db.NewRaw("SELECT * FROM sudpro_claim_key(?, ?, ?, ?, ?, CAST(? AS jsonb))", scopeOf(op.Actor), op.IdempotencyKey,
+		operation, hash, async, recorded).Scan(ctx, &claims)
+	if err == nil && len(claims) != 1 {
+		err = fmt.Errorf("%d answers", len(claims))
+	}
 	switch {
 	case err != nil:
 		return 0, nil, mapError(err, "idempotency key")
 	case op.IdempotencyKey == "":
 		return 0, nil, nil
-	case claim.KeyID != nil:
-		return *claim.KeyID, nil, nil
-	case claim.PriorOperation == "":
+	case claims[0].KeyID != nil:
+		return *claims[0].KeyID, nil, nil
+	case claims[0].PriorOperation == "":
 		return 0, nil, fmt.Errorf("idempotency key %q neither recorded nor found", op.IdempotencyKey)
 	}
-	prior, err := priorOutcome(operation, hash, claim.PriorOperation, claim.PriorHash, claim.PriorResponse)
+	prior, err := priorOutcome(operation, hash, claims[0].PriorOperation, claims[0].PriorHash, claims[0].PriorResponse)
 	return 0, prior, err
 }
 

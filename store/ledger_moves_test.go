@@ -124,7 +124,7 @@ func TestLedgerTransactionsAreDurableBeforeTheyAnswer(t *testing.T) {
 			switch {
 			case strings.Contains(q, "sudpro_confirmation_facts("):
 				kinds = append(kinds, "facts")
-			case strings.Contains(q, "sudpro_record_outcome("):
+			case strings.Contains(q, "sudpro_claim_key(") && !strings.HasSuffix(q, "CAST(NULL AS jsonb))"):
 				kinds = append(kinds, "refusal")
 			case strings.Contains(q, "sudpro_confirm(") && strings.HasSuffix(q, ", TRUE)"):
 				kinds = append(kinds, "async-reservation")
