@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -296,8 +295,7 @@ func (s *Store) confirmation(ctx context.Context, a model.Actor, f confirmationF
 	accts := f.Accounts
 	if c.Session != nil && len(accts) < len(reservationKinds) {
 		// Accounts missing (granted before every account was opened at once) are opened, the slow way.
-		_, err := s.reservationAccounts(ctx, c.Session, inv.BuyerID)
-		return c, nil, err
+		return c, nil, s.openReservationAccounts(ctx, c.Session, inv.BuyerID)
 	}
 	if c.Session != nil {
 		c.BuyerHasUsedCredit = accts[model.AccountCreditReserved].Balance+accts[model.AccountCreditUsed].Balance > 0
@@ -321,19 +319,14 @@ func (s *Store) confirmation(ctx context.Context, a model.Actor, f confirmationF
 var reservationKinds = []model.AccountKind{model.AccountCreditAvailable, model.AccountCreditReserved, model.AccountCreditUsed,
 	model.AccountSessionAvailable, model.AccountSessionReserved}
 
-// reservationAccounts reads the buyer's three credit accounts, locked in id order, and the session's available and
-// reserved envelope accounts, opening the missing ones.
-func (s *Store) reservationAccounts(ctx context.Context, sess *model.Session, buyerID int64) (map[model.AccountKind]*model.Account, error) {
-	buyer, err := s.accounts(ctx, sess.ProgrammeID, 0, buyerID, reservationKinds[:3]...)
-	if err != nil {
-		return nil, err
+// openReservationAccounts opens the accounts a reservation moves that the buyer and the session lack (granted
+// before every account was opened at once); the confirmation then reads its facts again.
+func (s *Store) openReservationAccounts(ctx context.Context, sess *model.Session, buyerID int64) error {
+	if _, err := s.accounts(ctx, sess.ProgrammeID, 0, buyerID, reservationKinds[:3]...); err != nil {
+		return err
 	}
-	session, err := s.accounts(ctx, sess.ProgrammeID, sess.ID, 0, reservationKinds[3:]...)
-	if err != nil {
-		return nil, err
-	}
-	maps.Copy(buyer, session)
-	return buyer, nil
+	_, err := s.accounts(ctx, sess.ProgrammeID, sess.ID, 0, reservationKinds[3:]...)
+	return err
 }
 
 // confirm writes a checked confirmation in one statement (sudpro_confirm), or reports that its facts changed
