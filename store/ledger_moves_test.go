@@ -218,3 +218,22 @@ func TestConfirmationRereadsFactsChangedMeanwhile(t *testing.T) {
 		})
 	}
 }
+
+// TestConfirmationOpensMissingAccounts is a buyer granted before every account was opened at once: its reserved and
+// used accounts do not exist yet. The confirmation opens them and reads its facts again.
+func TestConfirmationOpensMissingAccounts(t *testing.T) {
+	st := store.New(dbtest.New(t))
+	f := newFixture(t, st, fixtureOptions{})
+	es := f.addBusinesses(2, nil)
+	f.grant()
+	id := f.issue(es[0], es[1], 100_000)
+	exec(t, st, "DELETE FROM accounts WHERE enterprise_id = ? AND kind IN ('CREDIT_RESERVED', 'CREDIT_USED')", es[1].ID)
+	must(t)(st.ConfirmInvoice(context.Background(), as(business(es[1])), id, 40_000))
+	if got := f.status(id); got != model.InvoiceConfirmed {
+		t.Errorf("status = %s, want CONFIRMED", got)
+	}
+	if got := f.credit(es[1]).Reserved; got != 40_000 {
+		t.Errorf("reserved = %d, want 40000", got)
+	}
+	checkLedger(t, st)
+}
