@@ -29,8 +29,11 @@ import (
 )
 
 // testSettings trade durability, worthless for throwaway test data, for speed. A standby needs at least the
-// primary's max_connections, so the replica gets the same.
-var testSettings = map[string]string{"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off", "max_connections": "400"}
+// primary's max_connections, so the replica gets the same. The primary keeps 1 GB of WAL for the replica: the
+// packages' tests run in parallel and write fast, and a replica whose next WAL segment was recycled stops
+// replaying for good ("requested WAL segment … has already been removed").
+var testSettings = map[string]string{"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off", "max_connections": "400",
+	"wal_keep_size": "1GB"}
 
 // harness is the per-process state of the test cluster. A test helper is the one place package state is
 // acceptable: each test binary starts (or attaches to) the cluster once, whatever the number of tests.
