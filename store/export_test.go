@@ -17,8 +17,12 @@ func ScanJSONMirror(db bun.IDB, dst any, raw json.RawMessage) error {
 }
 
 // AuditQueued is how many audit entries wait in s's batch, not yet taken by a writer.
-func AuditQueued(s *Store) int {
-	g := s.groups.audit
+func AuditQueued(s *Store) int { return queuedIn(s.groups.audit) }
+
+// ConfirmationsQueued is how many confirmations wait in s's batch, not yet taken by a writer.
+func ConfirmationsQueued(s *Store) int { return queuedIn(s.groups.confirm) }
+
+func queuedIn[In, Out any](g *group[In, Out]) int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.queued == nil {

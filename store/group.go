@@ -38,8 +38,8 @@ func newGroup[In, Out any](max int, run func(ctx context.Context, ins []In) ([]O
 	return g
 }
 
-// do runs in's statement, grouped with those of concurrent calls; ctx is the context of the call that runs the
-// batch's statement, whichever it is.
+// do runs in's statement, grouped with those of concurrent calls; the batch's statement runs with the values of
+// the context of the call that runs it, whichever it is, but not its cancellation.
 func (g *group[In, Out]) do(ctx context.Context, in In) (Out, error) {
 	g.mu.Lock()
 	if g.queued == nil || len(g.queued.ins) >= g.max {
@@ -71,6 +71,7 @@ func (g *group[In, Out]) do(ctx context.Context, in In) (Out, error) {
 		g.ended.Broadcast()
 		g.mu.Unlock()
 	}()
-	outs, errs = g.run(ctx, batch.ins)
+	// The statement serves the other callers too: the one that runs it giving up must not fail theirs.
+	outs, errs = g.run(context.WithoutCancel(ctx), batch.ins)
 	return outs[mine], errs[mine]
 }

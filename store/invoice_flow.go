@@ -6,11 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
 
 	"sudpro/model"
@@ -129,10 +127,11 @@ func (s *Store) lockInvoice(ctx context.Context, a model.Actor, id int64) (*mode
 // while Go works (optimistic concurrency). It reads everything the rules need in one statement, without locks
 // (sudpro_confirmation_facts), and checks the rules (model.CheckConfirmation). A refusal then records its outcome
 // with the idempotency key in one statement (nothing else is written; none at all without a key). A confirmation
-// is one statement (sudpro_confirm): under lock, in the ledger's lock order, it reads the facts again and writes
-// nothing if they changed meanwhile, and the call starts over; else it records the key, confirms the invoice,
-// posts the reservation and moves the balances, holding the envelope's row for that statement only, and commits
-// without waiting for the disk; a synchronous commit of its own then makes it durable before the answer.
+// is written by one statement (sudpro_confirm_batch), shared with the confirmations of concurrent calls
+// (confirmationGroup): under lock, in the ledger's lock order, it reads the facts again and writes nothing if they
+// changed meanwhile, and the call starts over; else it records the key, confirms the invoice, posts the
+// reservation and moves the balances, holding the envelope's row for that statement only, and commits without
+// waiting for the disk; a synchronous commit (shared too) then makes it durable before the answer.
 func (s *Store) ConfirmInvoice(ctx context.Context, op model.Op, invoiceID int64, credit model.XPF) (model.Outcome, error) {
 	const operation = "confirmInvoice"
 	hash, err := inputHash(struct {
@@ -166,7 +165,7 @@ func (s *Store) ConfirmInvoice(ctx context.Context, op model.Op, invoiceID int64
 			return err
 		}
 		if nested {
-			err = s.InTx(ctx, write) // a savepoint: a refused move must not abort the caller's transaction
+			err = s.InTx(ctx, write) // a savepoint: a failed write must not abort the caller's transaction
 		} else {
 			err = write(s)
 		}
@@ -197,7 +196,7 @@ type confirmationFacts struct {
 	Session     *model.Session
 	AnyOpen     bool // no session of the buyer's programmes is open, but another is
 	Accounts    map[model.AccountKind]*model.Account
-	Fingerprint string // digest of the facts but the time and the envelope, compared under lock by sudpro_confirm
+	Fingerprint string // digest of the facts but the time and the envelope, compared under lock by sudpro_confirm_batch
 }
 
 // confirmationFacts reads, in one round trip and without locks, what the confirmation's rules need: only the
@@ -329,8 +328,9 @@ func (s *Store) openReservationAccounts(ctx context.Context, sess *model.Session
 	return err
 }
 
-// confirm writes a checked confirmation in one statement (sudpro_confirm), or reports that its facts changed
-// meanwhile (stale: nothing written).
+// confirm writes a checked confirmation (sudpro_confirm_batch): with async, in the statement of the
+// confirmations that concurrent calls write meanwhile (confirmationGroup), committed without waiting for the disk;
+// else alone, in the caller's transaction. It reports that the facts changed meanwhile (stale: nothing written).
 func (s *Store) confirm(ctx context.Context, op model.Op, operation, hash string, f confirmationFacts, c model.Confirmation,
 	accts map[model.AccountKind]*model.Account, async bool) (out model.Outcome, stale bool, err error) {
 	inv, sess, credit := c.Invoice, c.Session, c.CreditAmount
@@ -340,35 +340,33 @@ func (s *Store) confirm(ctx context.Context, op model.Op, operation, hash string
 		return out, false, fmt.Errorf("encode outcome: %w", err)
 	}
 	postings := reservationPostings(credit, accts, accts)
-	accountIDs, amounts := make([]int64, len(postings)), make([]int64, len(postings))
-	for i, p := range postings {
-		accountIDs[i], amounts[i] = p.account.ID, int64(p.amount)
+	w := &confirmationWrite{Fingerprint: f.Fingerprint, InvoiceID: inv.ID, BuyerID: inv.BuyerID, SessionID: sess.ID,
+		ProgrammeID: sess.ProgrammeID, Credit: int64(credit), Scope: scopeOf(op.Actor), Key: op.IdempotencyKey,
+		Operation: operation, Hash: hash, Response: response, Actor: op.Actor.Subject, RequestID: op.RequestID,
+		CreatedAt: nullableTime(op.At), Channel: SessionEnvelopeChannel}
+	for _, p := range postings {
+		w.AccountIDs, w.Amounts = append(w.AccountIDs, p.account.ID), append(w.Amounts, int64(p.amount))
 	}
 	moved, moveIDs, moveAmounts := orderedMoves(postings)
-	// Scanned as a slice, which makes Bun read the whole answer: the statement commits on its own, and an error
-	// at its commit (a deferred constraint, a terminated connection) arrives after its row. Bun's scan of a single
-	// row stops at the row, so a reservation that did not commit could pass for one that did.
-	var answer []json.RawMessage
-	err = s.db.NewRaw(`SELECT sudpro_confirm(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb), ?, ?, CAST(? AS timestamptz),
-			CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[]), ?, ?, ?)`,
-		f.Fingerprint, inv.ID, inv.BuyerID, sess.ID, sess.ProgrammeID, int64(credit),
-		scopeOf(op.Actor), op.IdempotencyKey, operation, hash, string(response),
-		op.Actor.Subject, op.RequestID, nullableTime(op.At), pgIDs(accountIDs), pgIDs(amounts),
-		pgIDs(moveIDs), pgIDs(moveAmounts), SessionEnvelopeChannel, sessionsPayload(moved), async).Scan(ctx, &answer)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "SP001" {
-		if i, convErr := strconv.Atoi(pgErr.Detail); convErr == nil && i >= 1 && i <= len(moved) {
-			return out, false, belowFloor(moved[i-1].account, moved[i-1].amount)
+	w.MoveIDs, w.MoveAmounts, w.Payload = moveIDs, moveAmounts, sessionsPayload(moved)
+	for _, kind := range reservationKinds {
+		w.locks = append(w.locks, accts[kind])
+	}
+	var answer json.RawMessage
+	if async {
+		answer, err = s.groups.confirm.do(ctx, w)
+	} else {
+		var answers []json.RawMessage
+		if answers, err = s.writeConfirmations(ctx, []*confirmationWrite{w}, false); err == nil {
+			answer = answers[0]
 		}
 	}
-	if err == nil && len(answer) != 1 {
-		err = fmt.Errorf("%d answers", len(answer))
-	}
 	if err != nil {
-		return out, false, mapError(err, "confirmation")
+		return out, false, err
 	}
 	var result struct {
 		Stale   bool            `json:"stale"`
+		Failed  int             `json:"failed"`
 		Invoice json.RawMessage `json:"invoice"`
 		Prior   *struct {
 			Operation   string          `json:"operation"`
@@ -376,12 +374,16 @@ func (s *Store) confirm(ctx context.Context, op model.Op, operation, hash string
 			Response    json.RawMessage `json:"response"`
 		} `json:"prior"`
 	}
-	if err := json.Unmarshal(answer[0], &result); err != nil {
+	if err := json.Unmarshal(answer, &result); err != nil {
 		return out, false, fmt.Errorf("decode the confirmation: %w", err)
 	}
 	switch {
 	case result.Stale:
 		return out, true, nil
+	case result.Failed >= 1 && result.Failed <= len(moved):
+		return out, false, belowFloor(moved[result.Failed-1].account, moved[result.Failed-1].amount)
+	case result.Failed != 0:
+		return out, false, fmt.Errorf("confirmation: move %d of %d failed", result.Failed, len(moved))
 	case result.Prior != nil:
 		prior, err := priorOutcome(operation, hash, result.Prior.Operation, result.Prior.RequestHash, result.Prior.Response)
 		if typed, ok := model.AsError(err); ok {

@@ -76,13 +76,7 @@ func orderedMoves(postings []posting) (moved []posting, accountIDs, amounts []in
 		index[p.account.ID] = len(ordered)
 		ordered = append(ordered, p)
 	}
-	sort.SliceStable(ordered, func(i, j int) bool {
-		gi, gj := lockGroup(ordered[i].account.Kind), lockGroup(ordered[j].account.Kind)
-		if gi != gj {
-			return gi < gj
-		}
-		return ordered[i].account.ID < ordered[j].account.ID
-	})
+	sort.SliceStable(ordered, func(i, j int) bool { return lockBefore(ordered[i].account, ordered[j].account) })
 	for _, p := range ordered {
 		if p.amount != 0 {
 			moved = append(moved, p)
@@ -123,6 +117,15 @@ func (s *Store) settle(ctx context.Context, keyID *int64, outcome *model.Outcome
 	}
 	// The moves before it were applied: the caller's transaction rolls back on this error.
 	return false, belowFloor(moved[failed-1].account, moved[failed-1].amount)
+}
+
+// lockBefore is the ledger's fixed lock order of accounts: by lockGroup, then by id. Every transaction that
+// locks several accounts locks them in this order, so no two of them deadlock.
+func lockBefore(a, b *model.Account) bool {
+	if ga, gb := lockGroup(a.Kind), lockGroup(b.Kind); ga != gb {
+		return ga < gb
+	}
+	return a.ID < b.ID
 }
 
 func lockGroup(k model.AccountKind) int {
@@ -361,10 +364,16 @@ func (s *Store) recordRefusal(ctx context.Context, op model.Op, operation, hash 
 	return *prior, nil
 }
 
-// awaitDurable returns once every transaction committed before it is on disk: it commits a transaction of its own
-// synchronously (an xid gives it a commit record to flush), and the WAL is flushed in order, so the flush covers
-// every earlier commit record. Concurrent calls share one fsync (group commit); no lock is held meanwhile.
+// awaitDurable returns once every transaction committed before it is on disk. Concurrent calls share one
+// statement (durableGroup) and one fsync; no lock is held meanwhile.
 func (s *Store) awaitDurable(ctx context.Context) error {
+	_, err := s.groups.durable.do(ctx, struct{}{})
+	return err
+}
+
+// commitDurably commits a transaction of its own synchronously (an xid gives it a commit record to flush): the WAL
+// is flushed in order, so the flush covers every earlier commit record.
+func (s *Store) commitDurably(ctx context.Context) error {
 	if _, err := s.db.NewRaw("SELECT set_config('synchronous_commit', 'on', true), txid_current()").Exec(ctx); err != nil {
 		return fmt.Errorf("wait for the commit to be durable: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -249,8 +250,14 @@ func TestLedgerOnlyUnusedSessionAllowsOneUseUnderConcurrency(t *testing.T) {
 	for i, id := range invoices {
 		wg.Go(func() { codes[i] = codeOf(st.ConfirmInvoice(ctx, as(business(buyer)), id, 10_000)) })
 	}
-	// Wait until both confirmations are blocked (one on the envelope, the other behind it on the buyer's credit).
-	waitForLockWaiters(t, st, 2, "the confirmations never queued behind the held envelope")
+	// Wait until both confirmations are blocked: one on the envelope, the other behind it in the store's batch of
+	// confirmations (confirmationGroup), both having checked the rules on the same facts.
+	waitForLockWaiters(t, st, 1, "the first confirmation never queued behind the held envelope")
+	for deadline := time.Now().Add(10 * time.Second); store.ConfirmationsQueued(st) != 1; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the second confirmation never queued behind the first")
+		}
+	}
 	if err := tx.Rollback(); err != nil {
 		t.Fatal(err)
 	}
@@ -261,6 +268,97 @@ func TestLedgerOnlyUnusedSessionAllowsOneUseUnderConcurrency(t *testing.T) {
 	}
 	if got[""] != 1 || got[model.CodeCreditAlreadyUsed] != 1 {
 		t.Errorf("outcomes = %v, want one confirmation and one CREDIT_ALREADY_USED (a sequential run refuses the second)", got)
+	}
+	checkLedger(t, st)
+}
+
+// Confirmations that queue while another is written go to PostgreSQL as one statement (sudpro_confirm_batch),
+// which must decide them as if one after the other, in arrival order: a confirmation the envelope left by those
+// before it cannot cover is refused while a later, smaller one still goes through (first come, first served), and
+// one by a buyer who confirmed earlier in the same batch is decided again on the new facts.
+func TestLedgerQueuedConfirmationsAreDecidedInOrder(t *testing.T) {
+	ctx := context.Background()
+	_, db := openPool(t, store.Options{MaxOpenConns: 10})
+	log := &queryLog{}
+	st := store.New(db.WithQueryHook(log))
+	f := newFixture(t, st, fixtureOptions{envelope: 100_000, session: func(s *model.Session) { s.OnlyUnusedBeneficiaries = true }})
+	es := f.addBusinesses(5, nil)
+	f.grant()
+	seller, first, a, b, c := es[0], es[1], es[2], es[3], es[4]
+	type confirmation struct {
+		name  string
+		buyer *model.Enterprise
+		key   string
+		ask   model.XPF
+		want  model.ErrorCode
+	}
+	queued := []confirmation{
+		{"a", a, "key-a", 50_000, ""},
+		{"b", b, "key-b", 60_000, model.CodeBudgetExhausted}, // 40,000 left after a
+		{"c", c, "key-c", 30_000, ""},
+		// a's second invoice, with a's key: stale in the batch (a confirmed), then the key is another request's.
+		{"a again", a, "key-a", 5_000, model.CodeConflict},
+	}
+	invoices := make([]int64, len(queued))
+	for i, q := range queued {
+		invoices[i] = f.issue(seller, q.buyer, 100_000)
+	}
+	firstInvoice := f.issue(seller, first, 100_000)
+
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback() //nolint:errcheck
+	if _, err := tx.NewRaw("SELECT 1 FROM accounts WHERE kind = 'SESSION_AVAILABLE' AND session_id = ? FOR UPDATE", f.session.ID).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	log.mu.Lock()
+	log.queries = nil
+	log.mu.Unlock()
+	var wg sync.WaitGroup
+	var firstCode model.ErrorCode
+	wg.Go(func() {
+		firstCode = codeOf(st.ConfirmInvoice(ctx, withKey(business(first), "key-first"), firstInvoice, 10_000))
+	})
+	waitForLockWaiters(t, st, 1, "the first confirmation never queued behind the held envelope")
+	codes := make([]model.ErrorCode, len(queued))
+	for i, q := range queued {
+		wg.Go(func() {
+			codes[i] = codeOf(st.ConfirmInvoice(ctx, withKey(business(q.buyer), q.key), invoices[i], q.ask))
+		})
+		for deadline := time.Now().Add(10 * time.Second); store.ConfirmationsQueued(st) != i+1; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("confirmation %q never queued", q.name)
+			}
+		}
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+
+	if firstCode != "" {
+		t.Errorf("first confirmation = %q, want it confirmed", firstCode)
+	}
+	for i, q := range queued {
+		if codes[i] != q.want {
+			t.Errorf("confirmation %q = %q, want %q", q.name, codes[i], q.want)
+		}
+	}
+	if got := f.budget().Remaining; got != 10_000 {
+		t.Errorf("envelope left = %d, want 10,000 (100,000 - 10,000 - 50,000 - 30,000)", got)
+	}
+	var batches int
+	log.mu.Lock()
+	for _, q := range log.queries {
+		if strings.Contains(q, "sudpro_confirm_batch(") {
+			batches++
+		}
+	}
+	log.mu.Unlock()
+	if batches != 2 {
+		t.Errorf("%d confirmation statements, want 2: the first alone, then the four queued behind it together", batches)
 	}
 	checkLedger(t, st)
 }

@@ -98,7 +98,7 @@ func (l *queryLog) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 
 // TestLedgerTransactionsAreDurableBeforeTheyAnswer checks the statements of a confirmation, in order. A refusal
 // reads the facts and records its outcome with the key in a statement committed synchronously. A reservation is
-// one statement (sudpro_confirm) that commits without waiting for the disk (so the envelope's row is released at
+// one statement (sudpro_confirm_batch) that commits without waiting for the disk (so the envelope's row is released at
 // once), followed by a synchronous commit of its own (which flushes the WAL up to and past it) before the call
 // returns; so is a replay, whose first call may still be waiting for the disk. Nothing else runs: the
 // confirmation's round trips are pinned.
@@ -126,7 +126,7 @@ func TestLedgerTransactionsAreDurableBeforeTheyAnswer(t *testing.T) {
 				kinds = append(kinds, "facts")
 			case strings.Contains(q, "sudpro_claim_key(") && !strings.HasSuffix(q, "CAST(NULL AS jsonb))"):
 				kinds = append(kinds, "refusal")
-			case strings.Contains(q, "sudpro_confirm(") && strings.HasSuffix(q, ", TRUE)"):
+			case strings.Contains(q, "sudpro_confirm_batch(") && strings.HasSuffix(q, ", TRUE)"):
 				kinds = append(kinds, "async-reservation")
 			case strings.Contains(q, "set_config('synchronous_commit', 'on', true), txid_current()"):
 				kinds = append(kinds, "durable")

@@ -4,6 +4,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -38,13 +39,17 @@ type Store struct {
 
 // groups are a store's group commits, one per kind of statement.
 type groups struct {
-	audit *group[*model.AuditEntry, struct{}]
+	audit   *group[*model.AuditEntry, struct{}]
+	confirm *group[*confirmationWrite, json.RawMessage]
+	durable *group[struct{}, struct{}]
 }
 
 // New returns a store over db (a *bun.DB or a bun.Tx), with its own cache of the reference tables and its own
 // group commits.
 func New(db bun.IDB) *Store {
-	return &Store{db: db, ref: &referenceCache{db: db}, groups: &groups{audit: auditGroup(db)}}
+	base := &Store{db: db}
+	return &Store{db: db, ref: &referenceCache{db: db},
+		groups: &groups{audit: auditGroup(db), confirm: confirmationGroup(base), durable: durableGroup(base)}}
 }
 
 // inTx returns the store of a transaction begun by s: its statements run in tx, and it shares s's reference cache.
