@@ -346,7 +346,7 @@ func database(ctx context.Context, cfg config, logger *slog.Logger) (db *bun.DB,
 // storeOptions are the connection settings of the primary, or of the replica.
 func (c config) storeOptions(replica bool) store.Options {
 	return store.Options{StatementTimeout: c.statementTimeout, MaxOpenConns: c.maxConns, ApplicationName: "sudpro",
-		QueryExecMode: c.queryMode, Replica: replica, Tracer: c.tracer}
+		QueryExecMode: c.queryMode, Replica: replica, Tracer: c.tracer, WarmUp: !replica}
 }
 
 // ensureDatabase creates the local database on first use.

@@ -55,6 +55,9 @@ func New(db bun.IDB) *Store {
 // inTx returns the store of a transaction begun by s: its statements run in tx, and it shares s's reference cache.
 func (s *Store) inTx(tx bun.Tx) *Store { return &Store{db: tx, ref: s.ref, groups: s.groups} }
 
+// warmUpStatement runs sudpro_warm_up when the database has it (the connection may precede the migrations).
+const warmUpStatement = `DO $$ BEGIN IF to_regprocedure('sudpro_warm_up()') IS NOT NULL THEN PERFORM sudpro_warm_up(); END IF; END $$`
+
 // Options tune the database connection.
 type Options struct {
 	StatementTimeout time.Duration // PostgreSQL statement_timeout for every statement; 0 keeps the server's
@@ -69,6 +72,9 @@ type Options struct {
 	Replica bool
 	// Tracer, when set, gives every statement an OpenTelemetry span (Bun's bunotel hook); nil costs nothing.
 	Tracer trace.TracerProvider
+	// WarmUp runs sudpro_warm_up on every new connection (the server's primary pool): its first confirmation then
+	// finds the hot path's functions compiled and planned, instead of paying for it in a session-opening rush.
+	WarmUp bool
 }
 
 // queryExecMode returns pgx's mode of an Options.QueryExecMode name.
@@ -120,8 +126,15 @@ func Open(dsn string, opts Options) (*bun.DB, error) {
 	// than as a startup parameter, which PgBouncer refuses; behind PgBouncer the database carries it too (ALTER
 	// DATABASE … SET, docs/deploy.md), since a connection's SET then reaches one server connection only.
 	sqldb := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(ctx context.Context, conn *pgx.Conn) error {
-		_, err := conn.Exec(ctx, "SET pg_trgm.word_similarity_threshold = 0.5")
-		return err
+		if _, err := conn.Exec(ctx, "SET pg_trgm.word_similarity_threshold = 0.5"); err != nil {
+			return err
+		}
+		if opts.WarmUp {
+			// An optimisation only: a database not migrated yet has no sudpro_warm_up, and a failure leaves the
+			// connection as usable as before.
+			_, _ = conn.Exec(ctx, warmUpStatement)
+		}
+		return nil
 	}))
 	if opts.MaxOpenConns > 0 {
 		sqldb.SetMaxOpenConns(opts.MaxOpenConns)

@@ -759,6 +759,12 @@ func rushHistory(b *strings.Builder) {
 		"Tested by `TestLedgerQueuedConfirmationsAreDecidedInOrder`. Seven alternated pairs: p99 266/245/226/214/279/233/268 → " +
 		"225/179/222/192/183/201/176 ms, p99 of the CONFIRMED answers 368/412/302/297/410/285/421 → 236/230/245/194/266/242/222 ms; " +
 		"answers/s within the noise (old 406–515, new 363–484 on a busier day).\n")
+	b.WriteString("- **The first wave paid for cold connections.** The 32 slowest answers of a phase were its first 32 requests " +
+		"(172–254 ms, against 60–100 ms for the rest): each new database connection compiles the PL/pgSQL functions, plans their " +
+		"statements and loads the tables' catalog entries on first use, 10–30 ms of CPU per connection (a fresh `psql`: the first " +
+		"facts call 9–13 ms, the next ones 2 ms). The server's connections now run `sudpro_warm_up` when they open " +
+		"(`store.Options.WarmUp`; it writes nothing, `TestWarmUpWritesNothing`), here during the benchmark's warm-up reads. " +
+		"Two alternated pairs: 361/408 → 522/524 answers/s, 186/197 → 394/365 reservations/s, p99 334/351 → 137/152 ms.\n")
 	b.WriteString("- **Found on the way:** an autocommitted statement's commit errors arrive after its row, and Bun's scan of a " +
 		"single row stops at the row: a reservation that did not commit could have been reported as made. " +
 		"`TestLedgerConfirmationsSurviveKilledConnections` caught it; the single-statement writes are scanned as slices, which Bun " +

@@ -1,4 +1,5 @@
 -- Back to one confirmation per statement (see the up migration): sudpro_confirm as 20260401000001 created it.
+DROP FUNCTION IF EXISTS sudpro_warm_up();
 DROP FUNCTION IF EXISTS sudpro_confirm_batch(jsonb, bigint[], boolean);
 DROP TYPE IF EXISTS sudpro_confirmation;
 
