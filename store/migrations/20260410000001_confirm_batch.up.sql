@@ -117,7 +117,11 @@ CREATE TYPE sudpro_confirmation AS (fingerprint text, invoice_id bigint, buyer_i
 CREATE FUNCTION sudpro_confirm_batch(p_items jsonb, p_account_ids bigint[], p_async boolean) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
-    n          int := jsonb_array_length(p_items);
+    -- The confirmations decoded once, in order.
+    items      sudpro_confirmation[] := ARRAY(SELECT jsonb_populate_record(NULL::sudpro_confirmation, e.value)
+                                               FROM jsonb_array_elements(p_items) WITH ORDINALITY AS e
+                                              ORDER BY e.ordinality);
+    n          int := cardinality(items);
     it         sudpro_confirmation;
     answers    jsonb[] := array_fill(NULL::jsonb, ARRAY[n]);
     key_ids    bigint[] := array_fill(NULL::bigint, ARRAY[n]);
@@ -137,7 +141,7 @@ BEGIN
         PERFORM set_config('synchronous_commit', 'off', true);
     END IF;
     PERFORM 1 FROM invoices
-      WHERE id IN (SELECT (x ->> 'invoice_id')::bigint FROM jsonb_array_elements(p_items) AS x)
+      WHERE id IN (SELECT x.invoice_id FROM unnest(items) AS x)
       ORDER BY id FOR UPDATE;
     SELECT array_agg(l.balance ORDER BY l.position), array_agg(l.floor ORDER BY l.position) INTO balances, floors
       FROM (SELECT u.position, a.balance, a.floor
@@ -150,7 +154,7 @@ BEGIN
 
     -- The locks waited for any transaction that held them: the statements below see what it committed.
     FOR i IN 1 .. n LOOP
-        it := jsonb_populate_record(NULL::sudpro_confirmation, p_items -> (i - 1));
+        it := items[i];
         IF it.invoice_id = ANY (invoices_w) OR it.buyer_id = ANY (buyers_w)
            OR (coalesce(it.key, '') <> '' AND it.scope || E'\n' || it.key = ANY (keys_w))
            OR sudpro_confirmation_version(it.invoice_id) IS DISTINCT FROM it.fingerprint THEN
@@ -187,7 +191,7 @@ BEGIN
     -- The keys; one that another transaction recorded meanwhile holds that call's outcome, which is then the answer.
     FOR r IN
         WITH c AS (SELECT pos, x.* FROM unnest(accepted) AS pos
-                   CROSS JOIN LATERAL jsonb_populate_record(NULL::sudpro_confirmation, p_items -> (pos - 1)) AS x
+                   CROSS JOIN LATERAL (SELECT (items[pos]).*) AS x
                    WHERE coalesce(x.key, '') <> ''),
              recorded AS (INSERT INTO idempotency_keys (scope, key, operation, request_hash, response)
                           SELECT c.scope, c.key, c.operation, c.hash, c.response FROM c ORDER BY c.pos
@@ -210,7 +214,7 @@ BEGIN
         UPDATE invoices AS inv SET status = 'CONFIRMED', session_id = c.session_id, credit_amount = c.credit,
                                    confirmed_at = now(), updated_at = now()
           FROM (SELECT pos, x.* FROM unnest(accepted) AS pos
-                CROSS JOIN LATERAL jsonb_populate_record(NULL::sudpro_confirmation, p_items -> (pos - 1)) AS x) AS c
+                CROSS JOIN LATERAL (SELECT (items[pos]).*) AS x) AS c
          WHERE inv.id = c.invoice_id
         RETURNING c.pos, to_jsonb(inv) AS invoice
     LOOP
@@ -218,7 +222,7 @@ BEGIN
     END LOOP;
 
     WITH c AS (SELECT pos, x.* FROM unnest(accepted) AS pos
-               CROSS JOIN LATERAL jsonb_populate_record(NULL::sudpro_confirmation, p_items -> (pos - 1)) AS x),
+               CROSS JOIN LATERAL (SELECT (items[pos]).*) AS x),
          entries AS (INSERT INTO journal_entries (kind, programme_id, session_id, invoice_id, enterprise_id,
                                                   idempotency_key_id, actor, request_id, created_at)
                      SELECT 'RESERVATION', c.programme_id, c.session_id, c.invoice_id, NULL, key_ids[c.pos], c.actor,
@@ -233,7 +237,7 @@ BEGIN
 
     WITH deltas AS (SELECT m.id, sum(m.amount) AS amount
                       FROM unnest(accepted) AS pos
-                     CROSS JOIN LATERAL jsonb_populate_record(NULL::sudpro_confirmation, p_items -> (pos - 1)) AS x
+                     CROSS JOIN LATERAL (SELECT (items[pos]).*) AS x
                      CROSS JOIN LATERAL unnest(x.move_ids, x.move_amounts) AS m (id, amount)
                      GROUP BY m.id)
     UPDATE accounts AS a SET balance = a.balance + deltas.amount
@@ -242,14 +246,14 @@ BEGIN
     GET DIAGNOSTICS moved = ROW_COUNT;
     IF moved <> (SELECT count(DISTINCT m.id)
                    FROM unnest(accepted) AS pos
-                  CROSS JOIN LATERAL jsonb_populate_record(NULL::sudpro_confirmation, p_items -> (pos - 1)) AS x
+                  CROSS JOIN LATERAL (SELECT (items[pos]).*) AS x
                   CROSS JOIN LATERAL unnest(x.move_ids) AS m (id)) THEN
         RAISE EXCEPTION 'sudpro_confirm_batch: a balance would go below its floor although checked under lock';
     END IF;
 
     PERFORM pg_notify(told.channel, told.payload)
        FROM (SELECT DISTINCT x.channel, x.payload FROM unnest(accepted) AS pos
-             CROSS JOIN LATERAL jsonb_populate_record(NULL::sudpro_confirmation, p_items -> (pos - 1)) AS x
+             CROSS JOIN LATERAL (SELECT (items[pos]).*) AS x
              WHERE coalesce(x.payload, '') <> '') AS told;
     RETURN to_jsonb(answers);
 END
