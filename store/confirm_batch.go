@@ -50,15 +50,7 @@ func (s *Store) writeConfirmations(ctx context.Context, writes []*confirmationWr
 	for _, w := range writes {
 		locks = append(locks, w.locks...)
 	}
-	slices.SortFunc(locks, func(a, b *model.Account) int {
-		switch {
-		case lockBefore(a, b):
-			return -1
-		case lockBefore(b, a):
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(locks, lockOrder)
 	lockIDs := make([]int64, 0, len(locks))
 	for _, a := range locks {
 		if n := len(lockIDs); n == 0 || lockIDs[n-1] != a.ID {

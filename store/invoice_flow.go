@@ -128,8 +128,8 @@ func (s *Store) lockInvoice(ctx context.Context, a model.Actor, id int64) (*mode
 // (sudpro_confirmation_facts), and checks the rules (model.CheckConfirmation). A refusal then records its outcome
 // with the idempotency key in one statement (nothing else is written; none at all without a key). A confirmation
 // is written by one statement (sudpro_confirm_batch), shared with the confirmations of concurrent calls
-// (confirmationGroup): under lock, in the ledger's lock order, it reads the facts again and writes nothing if they
-// changed meanwhile, and the call starts over; else it records the key, confirms the invoice, posts the
+// (confirmationGroup): under lock, in the ledger's lock order, it compares the facts' row versions and writes
+// nothing if they changed meanwhile, and the call starts over; else it records the key, confirms the invoice, posts the
 // reservation and moves the balances, holding the envelope's row for that statement only, and commits without
 // waiting for the disk; a synchronous commit (shared too) then makes it durable before the answer.
 func (s *Store) ConfirmInvoice(ctx context.Context, op model.Op, invoiceID int64, credit model.XPF) (model.Outcome, error) {
@@ -196,7 +196,7 @@ type confirmationFacts struct {
 	Session     *model.Session
 	AnyOpen     bool // no session of the buyer's programmes is open, but another is
 	Accounts    map[model.AccountKind]*model.Account
-	Fingerprint string // digest of the facts but the time and the envelope, compared under lock by sudpro_confirm_batch
+	Fingerprint string // the facts' row versions but the envelope's (sudpro_confirmation_version), compared under lock
 }
 
 // confirmationFacts reads, in one round trip and without locks, what the confirmation's rules need: only the

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -8,7 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"time"
 
@@ -76,7 +77,7 @@ func orderedMoves(postings []posting) (moved []posting, accountIDs, amounts []in
 		index[p.account.ID] = len(ordered)
 		ordered = append(ordered, p)
 	}
-	sort.SliceStable(ordered, func(i, j int) bool { return lockBefore(ordered[i].account, ordered[j].account) })
+	slices.SortStableFunc(ordered, func(a, b posting) int { return lockOrder(a.account, b.account) })
 	for _, p := range ordered {
 		if p.amount != 0 {
 			moved = append(moved, p)
@@ -119,13 +120,10 @@ func (s *Store) settle(ctx context.Context, keyID *int64, outcome *model.Outcome
 	return false, belowFloor(moved[failed-1].account, moved[failed-1].amount)
 }
 
-// lockBefore is the ledger's fixed lock order of accounts: by lockGroup, then by id. Every transaction that
+// lockOrder compares accounts in the ledger's fixed lock order: by lockGroup, then by id. Every transaction that
 // locks several accounts locks them in this order, so no two of them deadlock.
-func lockBefore(a, b *model.Account) bool {
-	if ga, gb := lockGroup(a.Kind), lockGroup(b.Kind); ga != gb {
-		return ga < gb
-	}
-	return a.ID < b.ID
+func lockOrder(a, b *model.Account) int {
+	return cmp.Or(cmp.Compare(lockGroup(a.Kind), lockGroup(b.Kind)), cmp.Compare(a.ID, b.ID))
 }
 
 func lockGroup(k model.AccountKind) int {
