@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -35,6 +36,8 @@ type Store struct {
 	ref *referenceCache
 	// groups run the small statements of concurrent calls together (group.go); shared like ref.
 	groups *groups
+	// enterpriseIDs caches EnterpriseIDByRIDET's answers; shared like ref.
+	enterpriseIDs *lru.Cache[model.RIDET, int64]
 }
 
 // groups are a store's group commits, one per kind of statement.
@@ -48,12 +51,18 @@ type groups struct {
 // group commits.
 func New(db bun.IDB) *Store {
 	base := &Store{db: db}
-	return &Store{db: db, ref: &referenceCache{db: db},
+	ids, err := lru.New[model.RIDET, int64](enterpriseIDCacheSize)
+	if err != nil {
+		panic(err) // only for a size below 1
+	}
+	return &Store{db: db, ref: &referenceCache{db: db}, enterpriseIDs: ids,
 		groups: &groups{audit: auditGroup(db), confirm: confirmationGroup(base), durable: durableGroup(base)}}
 }
 
-// inTx returns the store of a transaction begun by s: its statements run in tx, and it shares s's reference cache.
-func (s *Store) inTx(tx bun.Tx) *Store { return &Store{db: tx, ref: s.ref, groups: s.groups} }
+// inTx returns the store of a transaction begun by s: its statements run in tx, and it shares s's caches.
+func (s *Store) inTx(tx bun.Tx) *Store {
+	return &Store{db: tx, ref: s.ref, groups: s.groups, enterpriseIDs: s.enterpriseIDs}
+}
 
 // warmUpStatement runs sudpro_warm_up when the database has it (the connection may precede the migrations).
 const warmUpStatement = `DO $$ BEGIN IF to_regprocedure('sudpro_warm_up()') IS NOT NULL THEN PERFORM sudpro_warm_up(); END IF; END $$`

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"testing"
@@ -250,5 +251,47 @@ func TestConsultationClosesAtDeadlineByDatabaseClock(t *testing.T) {
 	closed, err := st.ListConsultations(ctx, model.ConsultationQuery{Viewer: admin, Statuses: []model.ConsultationStatus{model.ConsultationClosed}}, model.Page{Limit: 10})
 	if err != nil || len(closed.Edges) != 1 || closed.Edges[0].Node.Reference != "PAST" {
 		t.Errorf("filter CLOSED = %v, %v; want PAST", closed, err)
+	}
+}
+
+// A token's RIDET is looked up once: the id found is kept, so the business's next requests send no statement for
+// it, while a RIDET not found is asked again (the business may register meanwhile), and one found inside a
+// transaction is not kept (the transaction may roll back).
+func TestEnterpriseIDByRIDETKeepsOnlyCommittedIDs(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rec := &sqlRecorder{}
+	st := store.New(dbtest.New(t).WithQueryHook(rec))
+	e := enterprise(1, "Alpha")
+	if _, err := st.EnterpriseIDByRIDET(ctx, e.RIDET); model.ErrorCodeOf(err) != model.CodeNotFound {
+		t.Fatalf("before registration: err = %v, want NOT_FOUND", err)
+	}
+	err := st.InTx(ctx, func(tx *store.Store) error {
+		if err := tx.InsertEnterprises(ctx, []*model.Enterprise{e}); err != nil {
+			return err
+		}
+		if _, err := tx.EnterpriseIDByRIDET(ctx, e.RIDET); err != nil {
+			return err
+		}
+		return errors.New("roll back")
+	})
+	if err == nil || err.Error() != "roll back" {
+		t.Fatalf("InTx: %v", err)
+	}
+	if _, err := st.EnterpriseIDByRIDET(ctx, e.RIDET); model.ErrorCodeOf(err) != model.CodeNotFound {
+		t.Fatalf("after the rolled-back registration: err = %v, want NOT_FOUND", err)
+	}
+	if err := st.InsertEnterprises(ctx, []*model.Enterprise{e}); err != nil {
+		t.Fatal(err)
+	}
+	rec.take()
+	for i := range 3 {
+		id, err := st.EnterpriseIDByRIDET(ctx, e.RIDET)
+		if err != nil || id != e.ID {
+			t.Fatalf("lookup %d: id %d, err %v; want %d", i, id, err, e.ID)
+		}
+	}
+	if n := len(rec.take()); n != 1 {
+		t.Errorf("3 lookups of a registered RIDET ran %d statements, want 1", n)
 	}
 }
