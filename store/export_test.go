@@ -36,3 +36,18 @@ func ScanJSONByColumn(db bun.IDB, dst any, raw json.RawMessage) error {
 	v := reflect.ValueOf(dst).Elem()
 	return scanJSONRowByColumn(db.Dialect().Tables().Get(v.Type()), v, raw)
 }
+
+// ScanJSONDoc exposes scanJSONDoc to the store_test package.
+var ScanJSONDoc = scanJSONDoc
+
+// ScanJSONDocOnePass is scanJSONDoc's fast path alone, without its fallback.
+func ScanJSONDocOnePass(db bun.IDB, dst any, raw json.RawMessage) error {
+	v := reflect.ValueOf(dst).Elem()
+	return jsonDocOf(db, v.Type()).scanOnePass(v, raw)
+}
+
+// ScanJSONDocByMember is scanJSONDoc's fallback alone: member by member, each row through scanJSONRow.
+func ScanJSONDocByMember(db bun.IDB, dst any, raw json.RawMessage) error {
+	v := reflect.ValueOf(dst).Elem()
+	return jsonDocOf(db, v.Type()).scanByMember(db, v, raw)
+}

@@ -144,7 +144,7 @@ func (s *Store) ConfirmInvoice(ctx context.Context, op model.Op, invoiceID int64
 	_, nested := s.db.(bun.Tx)
 	const attempts = 5
 	for range attempts {
-		f, err := s.confirmationFacts(ctx, invoiceID, op.Actor)
+		f, err := s.confirmationFacts(ctx, invoiceID, op.Actor, credit)
 		if err != nil {
 			return model.Outcome{}, err
 		}
@@ -190,59 +190,44 @@ func (s *Store) ConfirmInvoice(ctx context.Context, op model.Op, invoiceID int64
 
 // confirmationFacts is what sudpro_confirmation_facts gathers for a confirmation (see its migration).
 type confirmationFacts struct {
-	Invoice     *model.Invoice
-	Parties     map[int64]*model.Enterprise
-	Lines       []*model.InvoiceLine
-	Session     *model.Session
-	AnyOpen     bool // no session of the buyer's programmes is open, but another is
-	Accounts    map[model.AccountKind]*model.Account
-	Fingerprint string // the facts' row versions but the envelope's (sudpro_confirmation_version), compared under lock
+	Invoice  *model.Invoice
+	Parties  map[int64]*model.Enterprise
+	Lines    []*model.InvoiceLine
+	Session  *model.Session
+	AnyOpen  bool // no session of the buyer's programmes is open, but another is
+	Accounts map[model.AccountKind]*model.Account
+	// Fingerprint is the facts' row versions but the envelope's (sudpro_confirmation_version), compared under lock
+	// when the confirmation is written; "" when the balances read cannot cover the credit, which is then refused.
+	Fingerprint string
 }
 
 // confirmationFacts reads, in one round trip and without locks, what the confirmation's rules need: only the
 // invoice unless it is ISSUED and the actor is its buyer.
-func (s *Store) confirmationFacts(ctx context.Context, invoiceID int64, a model.Actor) (confirmationFacts, error) {
+func (s *Store) confirmationFacts(ctx context.Context, invoiceID int64, a model.Actor, credit model.XPF) (confirmationFacts, error) {
 	var f confirmationFacts
 	var buyerID int64
 	if a.Role == model.RoleEnterprise {
 		buyerID = a.EnterpriseID
 	}
 	var raw []byte
-	if err := s.db.NewRaw("SELECT sudpro_confirmation_facts(?, ?)", invoiceID, buyerID).Scan(ctx, &raw); err != nil {
+	if err := s.db.NewRaw("SELECT sudpro_confirmation_facts(?, ?, ?)", invoiceID, buyerID, int64(credit)).Scan(ctx, &raw); err != nil {
 		return f, fmt.Errorf("read the confirmation's facts of invoice %d: %w", invoiceID, err)
 	}
 	var rows struct {
-		Invoice         json.RawMessage   `json:"invoice"`
-		Parties         []json.RawMessage `json:"parties"`
-		Lines           []json.RawMessage `json:"lines"`
-		Session         json.RawMessage   `json:"session"`
-		AnyOpen         bool              `json:"any_open"`
-		BuyerAccounts   []json.RawMessage `json:"buyer_accounts"`
-		SessionAccounts []json.RawMessage `json:"session_accounts"`
-		Fingerprint     string            `json:"fingerprint"`
+		Invoice         *model.Invoice       `json:"invoice"`
+		Parties         []*model.Enterprise  `json:"parties"`
+		Lines           []*model.InvoiceLine `json:"lines"`
+		Session         *model.Session       `json:"session"`
+		AnyOpen         bool                 `json:"any_open"`
+		BuyerAccounts   []*model.Account     `json:"buyer_accounts"`
+		SessionAccounts []*model.Account     `json:"session_accounts"`
+		Fingerprint     string               `json:"fingerprint"`
 	}
-	if err := json.Unmarshal(raw, &rows); err != nil {
+	if err := scanJSONDoc(s.db, &rows, raw); err != nil {
 		return f, fmt.Errorf("decode the confirmation's facts: %w", err)
 	}
-	f.AnyOpen, f.Fingerprint = rows.AnyOpen, rows.Fingerprint
-	var err error
-	if f.Invoice, err = scanJSONRowOf[model.Invoice](s.db, rows.Invoice); err != nil {
-		return f, err
-	}
-	if f.Session, err = scanJSONRowOf[model.Session](s.db, rows.Session); err != nil {
-		return f, err
-	}
-	if f.Lines, err = scanJSONRowsOf[model.InvoiceLine](s.db, rows.Lines); err != nil {
-		return f, err
-	}
-	parties, err := scanJSONRowsOf[model.Enterprise](s.db, rows.Parties)
-	if err != nil {
-		return f, err
-	}
-	accounts, err := scanJSONRowsOf[model.Account](s.db, append(rows.BuyerAccounts, rows.SessionAccounts...))
-	if err != nil {
-		return f, err
-	}
+	f.Invoice, f.Session, f.Lines, f.AnyOpen, f.Fingerprint = rows.Invoice, rows.Session, rows.Lines, rows.AnyOpen, rows.Fingerprint
+	parties, accounts := rows.Parties, append(rows.BuyerAccounts, rows.SessionAccounts...)
 	f.Parties = make(map[int64]*model.Enterprise, len(parties))
 	for _, e := range parties {
 		f.Parties[e.ID] = e
@@ -310,6 +295,9 @@ func (s *Store) confirmation(ctx context.Context, a model.Actor, f confirmationF
 	if accts[model.AccountSessionAvailable].Balance < credit {
 		return refuse(model.Errorf(model.CodeBudgetExhausted, "input.creditAmount", "the session's envelope cannot cover %d XPF", credit))
 	}
+	if f.Fingerprint == "" {
+		return c, nil, fmt.Errorf("invoice %d: the facts of a confirmation the balances cover came without a fingerprint", inv.ID)
+	}
 	return c, accts, nil
 }
 
@@ -365,16 +353,16 @@ func (s *Store) confirm(ctx context.Context, op model.Op, operation, hash string
 		return out, false, err
 	}
 	var result struct {
-		Stale   bool            `json:"stale"`
-		Failed  int             `json:"failed"`
-		Invoice json.RawMessage `json:"invoice"`
+		Stale   bool           `json:"stale"`
+		Failed  int            `json:"failed"`
+		Invoice *model.Invoice `json:"invoice"`
 		Prior   *struct {
 			Operation   string          `json:"operation"`
 			RequestHash string          `json:"request_hash"`
 			Response    json.RawMessage `json:"response"`
 		} `json:"prior"`
 	}
-	if err := json.Unmarshal(answer, &result); err != nil {
+	if err := scanJSONDoc(s.db, &result, answer); err != nil {
 		return out, false, fmt.Errorf("decode the confirmation: %w", err)
 	}
 	switch {
@@ -394,8 +382,11 @@ func (s *Store) confirm(ctx context.Context, op model.Op, operation, hash string
 		}
 		return *prior, false, nil
 	}
-	out.Invoice, err = scanJSONRowOf[model.Invoice](s.db, result.Invoice)
-	return out, false, err
+	if result.Invoice == nil {
+		return out, false, fmt.Errorf("confirmation of invoice %d: the answer has no invoice", inv.ID)
+	}
+	out.Invoice = result.Invoice
+	return out, false, nil
 }
 
 // control moves a CONFIRMED or APPROVED invoice to its next status with the entry that goes with it.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -39,10 +40,15 @@ func scanJSONMirror(table *schema.Table, v reflect.Value, raw json.RawMessage) e
 	if err := json.Unmarshal(raw, m.Interface()); err != nil {
 		return err
 	}
-	for i, index := range mirror.fields {
-		v.FieldByIndex(index).Set(m.Elem().Field(i))
-	}
+	mirror.copyTo(m.Elem(), v)
 	return nil
+}
+
+// copyTo sets the model fields of v from the mirror value m.
+func (mirror *jsonMirror) copyTo(m, v reflect.Value) {
+	for i, index := range mirror.fields {
+		v.FieldByIndex(index).Set(m.Field(i))
+	}
 }
 
 // jsonMirror is a struct type with one field per column of a model, of the model field's type and tagged with the
@@ -145,29 +151,161 @@ func arrayLiteral(items []any) ([]byte, error) {
 	return []byte(b.String()), nil
 }
 
-// scanJSONRowOf is scanJSONRow into a new T; nil for a missing row (JSON null or nothing).
-func scanJSONRowOf[T any](db bun.IDB, raw json.RawMessage) (*T, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
+// scanJSONDoc fills dst, a pointer to a struct whose fields are tagged with JSON member names, from a JSON object
+// some of whose members are rows that PostgreSQL turned into JSON (to_jsonb) or arrays of them: a field of type
+// *M or []*M, M a Bun model, gets its rows as scanJSONRow would fill them; other fields are decoded as
+// encoding/json decodes them. The whole object is decoded in one pass, through a mirror of dst's struct whose row
+// fields are the models' mirrors (jsonDocOf), not member by member (once to cut the object into members, then
+// again for each row). When that fails (a column the mirrors cannot take), it decodes each member on its own,
+// with scanJSONRow's fallback.
+func scanJSONDoc(db bun.IDB, dst any, raw json.RawMessage) error {
+	v := reflect.ValueOf(dst)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return fmt.Errorf("scan JSON document: %T is not a pointer to a struct", dst)
 	}
-	row := new(T)
-	if err := scanJSONRow(db, row, raw); err != nil {
-		return nil, err
+	doc := jsonDocOf(db, v.Elem().Type())
+	if doc.scanOnePass(v.Elem(), raw) == nil {
+		return nil
 	}
-	return row, nil
+	return doc.scanByMember(db, v.Elem(), raw)
 }
 
-// scanJSONRowsOf is scanJSONRowOf for each of raws.
-func scanJSONRowsOf[T any](db bun.IDB, raws []json.RawMessage) ([]*T, error) {
-	rows := make([]*T, 0, len(raws))
-	for _, raw := range raws {
-		row, err := scanJSONRowOf[T](db, raw)
-		if err != nil {
-			return nil, err
+// scanOnePass is scanJSONDoc's fast path: encoding/json into the document's mirror; v is untouched on error.
+func (doc *jsonDoc) scanOnePass(v reflect.Value, raw json.RawMessage) error {
+	m := reflect.New(doc.typ)
+	if err := json.Unmarshal(raw, m.Interface()); err != nil {
+		return err
+	}
+	doc.copyTo(m.Elem(), v)
+	return nil
+}
+
+// jsonDoc is the mirror of a struct that scanJSONDoc fills: typ has one field per field of the struct, of the same
+// type and JSON name, except row fields, whose models are replaced by their mirrors (*M by *mirror, []*M by
+// []mirror).
+type jsonDoc struct {
+	typ    reflect.Type
+	fields []jsonDocField
+}
+
+// jsonDocField is one field of a jsonDoc's struct: its JSON name, and for a row field its model and its mirror.
+type jsonDocField struct {
+	name   string
+	model  reflect.Type // nil for a field encoding/json decodes
+	mirror *jsonMirror
+	list   bool // []*M rather than *M
+}
+
+// jsonDocs caches each struct type's jsonDoc: a memo of types, like jsonMirrors (a model's mirror depends on its
+// Go type only).
+var jsonDocs sync.Map // reflect.Type → *jsonDoc
+
+// baseModel marks a Bun model: a struct that embeds bun.BaseModel.
+var baseModel = reflect.TypeFor[bun.BaseModel]()
+
+func jsonDocOf(db bun.IDB, t reflect.Type) *jsonDoc {
+	if d, ok := jsonDocs.Load(t); ok {
+		return d.(*jsonDoc)
+	}
+	doc := &jsonDoc{}
+	fields := make([]reflect.StructField, t.NumField())
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		f := jsonDocField{name: cmp.Or(name, sf.Name)}
+		fields[i] = reflect.StructField{Name: sf.Name, Type: sf.Type, Tag: reflect.StructTag(`json:"` + f.name + `"`)}
+		row, list := sf.Type, false
+		if row.Kind() == reflect.Slice {
+			row, list = row.Elem(), true
 		}
-		if row != nil {
-			rows = append(rows, row)
+		if row.Kind() == reflect.Pointer && isBunModel(row.Elem()) {
+			f.model, f.list = row.Elem(), list
+			f.mirror = jsonMirrorOf(db.Dialect().Tables().Get(f.model))
+			fields[i].Type = reflect.PointerTo(f.mirror.typ)
+			if list {
+				fields[i].Type = reflect.SliceOf(f.mirror.typ)
+			}
+		}
+		doc.fields = append(doc.fields, f)
+	}
+	doc.typ = reflect.StructOf(fields)
+	d, _ := jsonDocs.LoadOrStore(t, doc)
+	return d.(*jsonDoc)
+}
+
+func isBunModel(t reflect.Type) bool {
+	if t.Kind() != reflect.Struct {
+		return false
+	}
+	for i := range t.NumField() {
+		if f := t.Field(i); f.Anonymous && f.Type == baseModel {
+			return true
 		}
 	}
-	return rows, nil
+	return false
+}
+
+// copyTo sets the fields of v from the document's mirror value m, building the models of its rows.
+func (doc *jsonDoc) copyTo(m, v reflect.Value) {
+	for i, f := range doc.fields {
+		src, dst := m.Field(i), v.Field(i)
+		switch {
+		case f.model == nil:
+			dst.Set(src)
+		case src.IsNil():
+			dst.SetZero()
+		case !f.list:
+			row := reflect.New(f.model)
+			f.mirror.copyTo(src.Elem(), row.Elem())
+			dst.Set(row)
+		default:
+			rows := reflect.MakeSlice(dst.Type(), src.Len(), src.Len())
+			for j := range src.Len() {
+				row := reflect.New(f.model)
+				f.mirror.copyTo(src.Index(j), row.Elem())
+				rows.Index(j).Set(row)
+			}
+			dst.Set(rows)
+		}
+	}
+}
+
+// scanByMember is scanJSONDoc member by member, each row through scanJSONRow (and its fallback).
+func (doc *jsonDoc) scanByMember(db bun.IDB, v reflect.Value, raw json.RawMessage) error {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &members); err != nil {
+		return fmt.Errorf("scan JSON document into %s: %w", v.Type(), err)
+	}
+	for i, f := range doc.fields {
+		member, ok := members[f.name]
+		if !ok || string(member) == "null" {
+			continue
+		}
+		dst := v.Field(i)
+		if f.model == nil {
+			if err := json.Unmarshal(member, dst.Addr().Interface()); err != nil {
+				return fmt.Errorf("scan JSON document member %s: %w", f.name, err)
+			}
+			continue
+		}
+		items := []json.RawMessage{member}
+		if f.list {
+			if err := json.Unmarshal(member, &items); err != nil {
+				return fmt.Errorf("scan JSON document member %s: %w", f.name, err)
+			}
+			dst.Set(reflect.MakeSlice(dst.Type(), 0, len(items)))
+		}
+		for _, item := range items {
+			row := reflect.New(f.model)
+			if err := scanJSONRow(db, row.Interface(), item); err != nil {
+				return fmt.Errorf("scan JSON document member %s: %w", f.name, err)
+			}
+			if f.list {
+				dst.Set(reflect.Append(dst, row))
+			} else {
+				dst.Set(row)
+			}
+		}
+	}
+	return nil
 }

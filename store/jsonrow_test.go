@@ -103,3 +103,82 @@ func inUTC(p any) any {
 	}
 	return v.Interface()
 }
+
+// factsLike is a document as sudpro_confirmation_facts returns one: rows, lists of rows and plain members.
+type factsLike struct {
+	Invoice *model.Invoice       `json:"invoice"`
+	Lines   []*model.InvoiceLine `json:"lines"`
+	Session *model.Session       `json:"session"`
+	Count   int                  `json:"count"`
+	Note    string               `json:"note"`
+	Absent  []*model.Account     `json:"absent"`
+}
+
+// TestScanJSONDocMatchesBunScan decodes a document of rows in one pass (scanJSONDoc's fast path, which these
+// rows must take) and member by member (its fallback): both give the models Bun scans from a SELECT, and a row the one pass cannot take (a timestamp in
+// PostgreSQL's text format, not RFC 3339) still decodes through the fallback.
+func TestScanJSONDocMatchesBunScan(t *testing.T) {
+	st := store.New(dbtest.New(t))
+	ctx := context.Background()
+	f := newFixture(t, st, fixtureOptions{})
+	es := f.addBusinesses(2, nil)
+	f.grant()
+	id := f.issue(es[0], es[1], 100_000)
+	want := factsLike{Invoice: new(model.Invoice), Count: 3, Note: `a "quoted" note`}
+	if err := st.DB().NewSelect().Model(want.Invoice).Where("id = ?", id).Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DB().NewSelect().Model(&want.Lines).Where("invoice_id = ?", id).OrderExpr("position").Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var doc []byte
+	if err := st.DB().NewRaw(`SELECT jsonb_build_object('invoice', to_jsonb(i), 'session', NULL, 'count', 3, 'note', ?,
+		'lines', (SELECT jsonb_agg(to_jsonb(l) ORDER BY l.position) FROM invoice_lines l WHERE l.invoice_id = i.id))
+		FROM invoices i WHERE i.id = ?`, want.Note, id).Scan(ctx, &doc); err != nil {
+		t.Fatal(err)
+	}
+	same := func(t *testing.T, got factsLike) {
+		t.Helper()
+		if got.Count != want.Count || got.Note != want.Note || got.Session != nil || got.Absent != nil {
+			t.Errorf("plain members: got %+v", got)
+		}
+		if got.Invoice == nil || !reflect.DeepEqual(inUTC(got.Invoice), inUTC(want.Invoice)) {
+			t.Errorf("invoice:\n%+v\nwant\n%+v", got.Invoice, want.Invoice)
+		}
+		if len(got.Lines) != len(want.Lines) || len(got.Lines) == 0 {
+			t.Fatalf("%d lines, want %d", len(got.Lines), len(want.Lines))
+		}
+		for i := range want.Lines {
+			if !reflect.DeepEqual(inUTC(got.Lines[i]), inUTC(want.Lines[i])) {
+				t.Errorf("line %d:\n%+v\nwant\n%+v", i, got.Lines[i], want.Lines[i])
+			}
+		}
+	}
+	for way, scan := range map[string]func(bun.IDB, any, json.RawMessage) error{
+		"one pass": store.ScanJSONDocOnePass, "member by member": store.ScanJSONDocByMember, "scanJSONDoc": store.ScanJSONDoc} {
+		t.Run(way, func(t *testing.T) {
+			var got factsLike
+			if err := scan(st.DB(), &got, json.RawMessage(doc)); err != nil {
+				t.Fatal(err)
+			}
+			same(t, got)
+		})
+	}
+	t.Run("a row the one pass cannot take", func(t *testing.T) {
+		var got factsLike
+		text := `{"invoice": {"id": 7, "issued_at": "2025-05-05 10:00:00+00"}, "count": 2}`
+		if err := store.ScanJSONDoc(st.DB(), &got, json.RawMessage(text)); err != nil {
+			t.Fatal(err)
+		}
+		if got.Invoice == nil || got.Invoice.ID != 7 || !got.Invoice.IssuedAt.Equal(time.Date(2025, 5, 5, 10, 0, 0, 0, time.UTC)) || got.Count != 2 {
+			t.Errorf("got %+v, invoice %+v", got, got.Invoice)
+		}
+	})
+	t.Run("refuses what is not a document of rows", func(t *testing.T) {
+		for _, text := range []string{`[1]`, `{"invoice": [1]}`, `{"lines": {"id": 1}}`, `{"count": "x"}`} {
+			if err := store.ScanJSONDoc(st.DB(), new(factsLike), json.RawMessage(text)); err == nil {
+				t.Errorf("ScanJSONDoc(%s) = nil, want an error", text)
+			}
+		}
+	})
+}

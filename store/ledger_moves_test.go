@@ -219,6 +219,37 @@ func TestConfirmationRereadsFactsChangedMeanwhile(t *testing.T) {
 	}
 }
 
+// A confirmation's facts carry a fingerprint (compared when it is written) only when the balances they hold cover
+// the credit asked: most calls of a rush are refused on those balances and never pay for it.
+func TestConfirmationFactsFingerprintOnlyWhatMayBeWritten(t *testing.T) {
+	t.Parallel()
+	st := store.New(dbtest.New(t))
+	f := newFixture(t, st, fixtureOptions{envelope: 100_000})
+	es := f.addBusinesses(2, nil)
+	f.grant()
+	id := f.issue(es[0], es[1], 300_000)
+	for _, c := range []struct {
+		credit model.XPF
+		want   bool
+	}{
+		{0, true},
+		{100_000, true},  // the envelope, all of it
+		{100_001, false}, // more than the envelope
+		{250_001, false}, // more than the buyer's credit too
+		{model.XPF(1) << 62, false},
+	} {
+		got := count(t, st, "SELECT count(*) FROM invoices AS i WHERE i.id = ? AND sudpro_confirmation_facts(i.id, i.buyer_id, ?) ->> 'fingerprint' <> ''", id, int64(c.credit))
+		if (got == 1) != c.want {
+			t.Errorf("credit %d: fingerprinted = %v, want %v", c.credit, got == 1, c.want)
+		}
+	}
+	if got := refusal(t)(st.ConfirmInvoice(context.Background(), as(business(es[1])), id, 100_001)); got != model.CodeBudgetExhausted {
+		t.Errorf("confirmation of 100,001 XPF = %q, want BUDGET_EXHAUSTED", got)
+	}
+	must(t)(st.ConfirmInvoice(context.Background(), as(business(es[1])), id, 100_000))
+	checkLedger(t, st)
+}
+
 // TestConfirmationOpensMissingAccounts is a buyer granted before every account was opened at once: its reserved and
 // used accounts do not exist yet. The confirmation opens them and reads its facts again.
 func TestConfirmationOpensMissingAccounts(t *testing.T) {
