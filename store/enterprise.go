@@ -181,18 +181,10 @@ func (f enterpriseFilter) apply(sel *bun.SelectQuery) {
 			sel.Where("e.listed_in_directory AND e.status = 'ACTIVE'")
 		}
 	}
-	if len(q.SectorCodes) > 0 {
-		sel.Where("e.sector_code = ANY(?)", pgdialect.Array(q.SectorCodes))
-	}
-	if len(q.CommuneCodes) > 0 {
-		sel.Where("e.commune_code = ANY(?)", pgdialect.Array(q.CommuneCodes))
-	}
-	if len(q.LegalForms) > 0 {
-		sel.Where("e.legal_form = ANY(?)", pgdialect.Array(q.LegalForms))
-	}
-	if len(q.Statuses) > 0 {
-		sel.Where("e.status = ANY(?)", pgdialect.Array(q.Statuses))
-	}
+	whereIn(sel, "e.sector_code", q.SectorCodes)
+	whereIn(sel, "e.commune_code", q.CommuneCodes)
+	whereIn(sel, "e.legal_form", q.LegalForms)
+	whereIn(sel, "e.status", q.Statuses)
 	if q.APECodePrefix != "" {
 		sel.Where("e.ape_code LIKE ?", q.APECodePrefix+"%")
 	}
@@ -202,6 +194,20 @@ func (f enterpriseFilter) apply(sel *bun.SelectQuery) {
 		sel.Where("e.search_names LIKE sudpro_fold(?)", "%"+escapeLike(q.NameContains)+"%")
 	}
 	directoryFilters(sel, q, f.terms)
+}
+
+// whereIn restricts sel to the rows whose column holds one of values; no values, no restriction. A single value
+// is compared with =, which PostgreSQL answers from an index on (column, the page's order) and stops after the
+// page: with = ANY of a one-element array it walked the directory in name order instead, filtering every row on
+// the way (shape A of the benchmark, a sector and a commune: 2,949 buffers read, against 230).
+func whereIn[T any](sel *bun.SelectQuery, column string, values []T) {
+	switch len(values) {
+	case 0:
+	case 1:
+		sel.Where("? = ?", bun.Safe(column), values[0])
+	default:
+		sel.Where("? = ANY(?)", bun.Safe(column), pgdialect.Array(values))
+	}
 }
 
 func escapeLike(s string) string {

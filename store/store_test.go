@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -293,5 +295,54 @@ func TestEnterpriseIDByRIDETKeepsOnlyCommittedIDs(t *testing.T) {
 	}
 	if n := len(rec.take()); n != 1 {
 		t.Errorf("3 lookups of a registered RIDET ran %d statements, want 1", n)
+	}
+}
+
+// A filter on one sector and one commune compares with = (which PostgreSQL answers from the index on (commune,
+// name) and stops after the page), several values with = ANY; both find the same businesses.
+func TestEnterpriseFiltersCompareOneValueWithEquals(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rec := &sqlRecorder{}
+	st := store.New(dbtest.New(t).WithQueryHook(rec))
+	var es []*model.Enterprise
+	for i := range 6 {
+		e := enterprise(i, fmt.Sprintf("Entreprise %d", i))
+		e.SectorCode = []string{"BTP", "COMMERCE", "BTP"}[i%3]
+		e.CommuneCode = []string{"98818", "98805"}[i%2]
+		es = append(es, e)
+	}
+	if err := st.InsertEnterprises(ctx, es); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name              string
+		sectors, communes []string
+		want              []int64
+		sql, notSQL       string
+	}{
+		{"one of each", []string{"BTP"}, []string{"98818"}, []int64{es[0].ID, es[2].ID},
+			"(e.sector_code = 'BTP') AND (e.commune_code = '98818')", "ANY"},
+		{"several", []string{"BTP", "COMMERCE"}, []string{"98805"}, []int64{es[1].ID, es[3].ID, es[5].ID},
+			"e.sector_code = ANY('{", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec.take()
+			conn, err := st.ListEnterprises(ctx, model.EnterpriseQuery{Viewer: admin, SectorCodes: c.sectors, CommuneCodes: c.communes}, model.Page{Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int64
+			for _, e := range conn.Edges {
+				got = append(got, e.Node.ID)
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("ids %v, want %v", got, c.want)
+			}
+			queries := strings.Join(rec.take(), "\n")
+			if !strings.Contains(queries, c.sql) || (c.notSQL != "" && strings.Contains(queries, c.notSQL)) {
+				t.Errorf("statements %s\nwant %q and not %q", queries, c.sql, c.notSQL)
+			}
+		})
 	}
 }
