@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -96,5 +97,31 @@ func TestFormatting(t *testing.T) {
 	q := `SELECT "i"."id", "i"."status" FROM "invoices" AS "i" WHERE (i.id = $1) FOR UPDATE`
 	if got := sqlCell(q); got != "`SELECT \"i\".* FROM \"invoices\" AS \"i\" WHERE (i.id = $1) FOR UPDATE`" {
 		t.Errorf("sqlCell = %s", got)
+	}
+}
+
+// The 2× PostGraphile budget is the CPUs' time divided by twice the peer's rate, less the ceiling's PostgreSQL time
+// and the load generator's: A at 750 requests/s on 2 CPUs leaves 2000/1500 - 0.9 - 0.2 ms for the server.
+func TestDoublePeerBudget(t *testing.T) {
+	run := func(target string, rps float64, requests int, server, postgres, client float64) *shapeRun {
+		return &shapeRun{Shape: "A", Target: target, Load: "max", RPS: rps, Requests: requests,
+			CPU: cpuUse{Server: server, Postgres: postgres, Client: client}}
+	}
+	rp := report{machine: machineInfo{CPUs: 2}, scale: &scaleResults{Runs: []*shapeRun{
+		run("postgraphile", 750, 3750, 3.75, 3.4, 0.8),
+		run("pgbench", 1800, 9000, 0, 8.1, 0),   // 0.90 ms/tx of PostgreSQL
+		run("sudpro", 700, 3500, 5.0, 3.2, 0.7), // 1.43 ms/req of server CPU, 0.20 of the load generator
+	}}}
+	var lines []string
+	rp.doublePeerBudget(func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) })
+	want := "| A | 1500 | 1.33 | 0.90 | 0.20 | 0.23 | 1.43 |\n"
+	if !slices.Contains(lines, want) {
+		t.Errorf("rows %q, want %q", lines, want)
+	}
+	rp.scale.Runs = rp.scale.Runs[1:] // no peer: no table
+	lines = nil
+	rp.doublePeerBudget(func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) })
+	if len(lines) != 0 {
+		t.Errorf("without the peer: %q, want nothing", lines)
 	}
 }

@@ -158,6 +158,7 @@ func (rp report) shapesMarkdown() string {
 			s.cell(shape, "pgbench", "max", 2, pgMS),
 			s.cell(shape, "sudpro", "max", 1, func(r *shapeRun) float64 { return r.Statements }), errs)
 	}
+	rp.doublePeerBudget(w)
 	w("\n### Latency at %d requests/s, open model (Sud Pro API, ms, medians)\n\n", o.shapeRate)
 	w("| shape | requests/s answered | p50 | p90 | p99 | max | errors (worst run) | server CPU ms/req | PostgreSQL CPU ms/req | server RSS, MB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, shape := range []string{"A", "B", "C", "D", "E"} {
@@ -227,12 +228,19 @@ func (rp report) shapesMarkdown() string {
 		"`graph/reference.go`). Statements per request A 3 → 1, C 3 → 2 (`TestReadShapesStatements`); shape A in process through " +
 		"gqlgen on a real database (`go test -run '^$' -bench ShapeA ./graph`, medians of 6): 5.74 → 1.78 ms per request, " +
 		"CPU 3.40 → 1.83 ms, 5174 → 4164 allocations.\n")
+	w("- **One sector and one commune filtered with = ANY of a one-element array.** For shape A, PostgreSQL then walked the " +
+		"directory's businesses in name order and filtered every row (2,949 buffers); compared with =, it reads the (commune, name) " +
+		"index and stops after the page (230 buffers). pgbench on the API's statement alone, each form alternated, one client: " +
+		"1.30/1.23 → 0.82/0.87 ms. `make bench` before (5f787e5) and after (abf1a00), medians of 3: A 515 → 726 requests/s, " +
+		"PostgreSQL CPU 1.78 → 0.92 ms per request, 0.81× → 0.96× PostGraphile's (`store.whereIn`, `TestEnterpriseFiltersCompareOneValueWithEquals`).\n")
 	w("- **Not fixed: the API's CPU per request.** The profiles below show where it goes: gqlgen's field execution (nested lists through " +
 		"batch resolvers and per-request dataloaders) and bun/database-sql row scanning (reflection over every column of every row) — for C, " +
 		"about 10 ms of server CPU per request against PostGraphile's 2–3 ms, which compiles each query into one SQL statement whose JSON " +
 		"PostgreSQL builds. The API also runs 1, 3 and 2 statements for A, B and C where PostGraphile runs 1 (the page, and one batched " +
 		"statement per relation). Closing that gap means changing how the resolvers fetch (joins into the parent's statement, fewer columns " +
-		"scanned), beyond this issue's bench and seed work.\n\n")
+		"scanned), beyond this issue's bench and seed work. And 2× PostGraphile is out of reach on 2 CPUs whatever the server does: the " +
+		"table under the maximum throughputs above shows what that rate leaves for the API server per request once PostgreSQL " +
+		"(at its pgbench minimum) and the load generator are paid.\n\n")
 	if len(s.Profiles) > 0 {
 		w("\n### Where the API server's CPU goes (pprof, first maximum-throughput attack of each shape)\n\n")
 		w("Taken through the server's ADMIN-only `/debug/pprof/profile` during the attack; the profiles are in `.data/bench/cpu-<shape>.pprof` " +
@@ -245,4 +253,37 @@ func (rp report) shapesMarkdown() string {
 	}
 	w("\npgbench reports a mean latency only (shown as p50); its \"server\" CPU is not measured (PostgreSQL only). The load generator, the server under test and PostgreSQL share the machine's %d CPUs.\n\n", rp.machine.CPUs)
 	return b.String()
+}
+
+// doublePeerBudget writes what 2× PostGraphile's throughput leaves for the API server on these CPUs: at 2× the
+// peer's requests/s, every request may cost at most CPUs ÷ that rate of CPU time, all included; PostgreSQL needs at
+// least what pgbench spends on the shape's statement alone, and the load generator what it spent per API request.
+func (rp report) doublePeerBudget(w func(format string, args ...any)) {
+	s, cpus := rp.scale, float64(rp.machine.CPUs)
+	clientMS := func(r *shapeRun) float64 { return r.cpuPerRequest(r.CPU.Client) }
+	var rows []string
+	for _, shape := range []string{"A", "B", "C"} {
+		peer, okPeer := s.medianOf(shape, "postgraphile", "max", rps)
+		ceiling, okCeiling := s.medianOf(shape, "pgbench", "max", pgMS)
+		client, okClient := s.medianOf(shape, "sudpro", "max", clientMS)
+		server, okServer := s.medianOf(shape, "sudpro", "max", serverMS)
+		if !okPeer || !okCeiling || !okClient || !okServer || peer == 0 || cpus == 0 {
+			continue
+		}
+		budget := cpus * 1000 / (2 * peer)
+		rows = append(rows, fmt.Sprintf("| %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f |\n",
+			shape, 2*peer, budget, ceiling, client, budget-ceiling-client, server))
+	}
+	if len(rows) == 0 {
+		return
+	}
+	w("\n**What 2× PostGraphile's throughput would take** on these %d CPUs, shared by the load generator, the API server "+
+		"and PostgreSQL: at that rate a request may cost at most %d CPU-seconds ÷ the rate, all included; PostgreSQL spends at "+
+		"least what pgbench spends on the shape's one statement, and the load generator what it spent per API request. "+
+		"What is left is the API server's whole budget per request: HTTP, the token, the GraphQL document, its validation, "+
+		"the statements' round trips, the rows' decoding and the JSON answer (medians of this run).\n\n", rp.machine.CPUs, rp.machine.CPUs)
+	w("| shape | 2× PostGraphile, requests/s | CPU per request at that rate, ms | PostgreSQL at least (pgbench), ms | load generator, ms | left for the API server, ms | API server now, ms |\n|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, row := range rows {
+		w("%s", row)
+	}
 }
