@@ -75,7 +75,7 @@ var settings = []setting{
 	{"SUDPRO_JWT_AUDIENCE", auth.DefaultAudience, "expected aud claim of tokens", "the audience the provider issues for the API"},
 	{"SUDPRO_REQUEST_TIMEOUT", "10s", "longest time a GraphQL request may take", "default"},
 	{"SUDPRO_STATEMENT_TIMEOUT", "5s", "PostgreSQL statement_timeout of every statement, sent at connection; 0: not sent (behind PgBouncer, set it on the role: ALTER ROLE sudpro SET statement_timeout = '5s')", "default; 0 behind PgBouncer"},
-	{"SUDPRO_DB_MAX_CONNS", "20", "largest number of open database connections (each of the primary and the replica)", "PostgreSQL's (or PgBouncer's pool) size divided by the number of processes"},
+	{"SUDPRO_DB_MAX_CONNS", "20", "largest number of open database connections (each of the primary and the replica)", "PostgreSQL's (or PgBouncer's pool) size divided by the number of processes, and no more than about 4 per CPU of PostgreSQL's server: on 2 CPUs shared with PostgreSQL, 8 instead of 20 gave the CréditSud rush 20 % more reservations per second (BENCHMARKS.md)"},
 	{"SUDPRO_DB_QUERY_MODE", "simple_protocol", "how pgx sends statements: simple_protocol (no prepared statement: works behind PgBouncer in transaction mode), exec, describe_exec, cache_describe or cache_statement (server-side prepared statements: a direct connection or a PgBouncer with max_prepared_statements only)", "default"},
 	{"SUDPRO_READ_YOUR_WRITES", "5s", "with DATABASE_READ_URL, how long a caller's reads stay on the primary after its own mutation (remembered per process and in a cookie)", "more than the replica's usual lag"},
 	{"SUDPRO_CORS_ORIGINS", "", "comma-separated browser origins allowed to call the API (e.g. https://dashboard.province-sud.nc); none: no CORS headers", "the dashboard's origin"},

@@ -93,7 +93,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.probes, "probes", 20, "confirmations sent one at a time before each attack")
 	fs.IntVar(&o.workers, "workers", 32, "phase A: concurrent clients at unlimited rate (vegeta -rate=0 -max-workers)")
 	rates := fs.String("rates", "300,600", "phase B: arrival rates in requests per second, comma-separated")
-	fs.IntVar(&o.dbConns, "db-conns", 20, "SUDPRO_DB_MAX_CONNS of the server under test")
+	fs.IntVar(&o.dbConns, "db-conns", 8, "SUDPRO_DB_MAX_CONNS of the server under test, and PostGraphile's pool (8: about 4 per CPU of this machine, where PostgreSQL shares the CPUs)")
 	fs.StringVar(&o.serverBin, "server-bin", "", "measure this prebuilt sudpro binary instead of building the working tree (to compare two commits on one machine; the database schema is the working tree's)")
 	fs.StringVar(&o.dsnParams, "dsn-params", "", "extra parameters of the server's DATABASE_URL, e.g. default_query_exec_mode=simple_protocol (experiments)")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "anonymous read load before each attack")

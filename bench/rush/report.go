@@ -774,6 +774,14 @@ func rushHistory(b *strings.Builder) {
 		"122/117/117 ms, sudpro CPU 1.19/1.17/1.34 → 1.03/1.04/1.05 ms and PostgreSQL CPU 2.28/2.21/2.51 → 2.03/2.07/2.01 ms per " +
 		"request (`TestConfirmationFactsFingerprintOnlyWhatMayBeWritten`, `TestScanJSONDocMatchesBunScan`). Every buyer's id is " +
 		"looked up once per process now (`EnterpriseIDByRIDET` keeps the ids found), which a rush of first requests does not see.\n")
+	b.WriteString("- **More connections than CPUs could serve.** With a pool of 20, up to 20 PostgreSQL backends ran at once on the 2 " +
+		"CPUs, and the one writing the batch that holds the envelope's row got a twentieth of them: in a rush where every " +
+		"confirmation reserves (`-envelope 900000000`), `sudpro_confirm_batch` was running during the whole attack " +
+		"(`pg_stat_user_functions`: 9.6 s of function time in a 9 s attack). The benchmark now gives the server, and " +
+		"PostGraphile, a pool of 8. Two alternated pairs each, pool 20 → 8: every confirmation reserving, 412/446 → 489/524 " +
+		"reservations/s; the rush as measured here, 524/525 → 552/536 answers/s, 361/385 → 468/441 reservations/s, p99 131/141 → " +
+		"116/116 ms. The shapes, one run each (the peer with the same pool): A 593 → 667, B 621 → 660, C 155 → 177, D 188 → 174 " +
+		"requests/s, PostGraphile's B 967 → 1295.\n")
 	b.WriteString("- **Found on the way:** an autocommitted statement's commit errors arrive after its row, and Bun's scan of a " +
 		"single row stops at the row: a reservation that did not commit could have been reported as made. " +
 		"`TestLedgerConfirmationsSurviveKilledConnections` caught it; the single-statement writes are scanned as slices, which Bun " +
