@@ -151,11 +151,11 @@ func arrayLiteral(items []any) ([]byte, error) {
 	return []byte(b.String()), nil
 }
 
-// scanJSONDoc fills dst, a pointer to a struct whose fields are tagged with JSON member names, from a JSON object
-// some of whose members are rows that PostgreSQL turned into JSON (to_jsonb) or arrays of them: a field of type
-// *M or []*M, M a Bun model, gets its rows as scanJSONRow would fill them; other fields are decoded as
-// encoding/json decodes them. The whole object is decoded in one pass, through a mirror of dst's struct whose row
-// fields are the models' mirrors (jsonDocOf), not member by member (once to cut the object into members, then
+// scanJSONDoc fills dst, a pointer to a struct whose fields (all exported) are tagged with JSON member names, from a
+// JSON object some of whose members are rows that PostgreSQL turned into JSON (to_jsonb) or arrays of them: a
+// field of type *M or []*M, M a Bun model, gets its rows as scanJSONRow would fill them; other fields are decoded
+// as encoding/json decodes them. The whole object is decoded in one pass, through a mirror of dst's struct whose
+// row fields are the models' mirrors (jsonDocOf), not member by member (once to cut the object into members, then
 // again for each row). When that fails (a column the mirrors cannot take), it decodes each member on its own,
 // with scanJSONRow's fallback.
 func scanJSONDoc(db bun.IDB, dst any, raw json.RawMessage) error {
