@@ -433,6 +433,12 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, stdout io.Write
 	if err := m.RegisterEnvelopes(envelopeReader(st), 2*time.Second, logger); err != nil {
 		return err
 	}
+	if err := m.RegisterSearchCache(func() metrics.SearchCacheCounts {
+		n := st.SearchCacheCounts()
+		return metrics.SearchCacheCounts{Hits: n.Hits, Misses: n.Misses, Stale: n.Stale, Bypassed: n.Bypassed}
+	}); err != nil {
+		return err
+	}
 	if local {
 		if _, err := store.Migrate(ctx, db); err != nil {
 			return err

@@ -4705,7 +4705,9 @@ type Query {
   enterprise("RIDET of the establishment." ridet: String!): Enterprise
   """
   Businesses the caller may see: every business for ADMIN and AGENT; businesses listed in the directory (and its
-  own, for a business user) for everyone else.
+  own, for a business user) for everyone else. A request asking for ` + "`" + `totalCount` + "`" + ` or ` + "`" + `facets` + "`" + ` is answered from the
+  API's cache of searches while no business has been registered or changed since the same search was read (exact:
+  the directory's version is checked on every request); send ` + "`" + `Cache-Control: no-cache` + "`" + ` to read it afresh anyway.
   """
   enterprises(
     """

@@ -1,9 +1,12 @@
 package httpapi_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -57,6 +60,8 @@ func TestReadShapesStatements(t *testing.T) {
 		{"A", map[string]any{"sector": "BTP", "commune": "98818"}, 1, []any{"enterprises", "nodes"}},
 		{"B", map[string]any{"ridet": string(f.twins[0].RIDET)}, 3, []any{"enterprise", "invoices", "nodes"}},
 		{"C", map[string]any{"sector": "BTP"}, 2, []any{"enterprises", "nodes"}},
+		// D's words, then its businesses (a page size is a search of its own for the search cache).
+		{"D", map[string]any{"search": "plomberie dupont", "communes": []string{"98818"}}, 2, []any{"enterprises", "nodes"}},
 	}
 	for _, s := range shapes {
 		t.Run(s.letter, func(t *testing.T) {
@@ -78,6 +83,58 @@ func TestReadShapesStatements(t *testing.T) {
 				t.Errorf("shape %s: %v nodes with the small and the real page sizes, want 2 and more", s.letter, sizes)
 			}
 		})
+	}
+}
+
+// A directory search with counts is answered again from the search cache with one statement (the directory's
+// version), the same answer; Cache-Control: no-cache reads the businesses again; a registration is seen at once.
+func TestDirectorySearchCacheOverHTTP(t *testing.T) {
+	a := newAPI(t)
+	f := seedFixture(t, a.store, 30)
+	token := a.tokens["CHAMBER"]
+	a.leased(token)
+	doc, err := queries.Document("D")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]any{"search": "plomberie dupont", "communes": []string{"98818"}}
+	ask := func(header string, want int64, why string) string {
+		t.Helper()
+		body, _ := json.Marshal(map[string]any{"query": doc, "variables": vars})
+		req, err := http.NewRequest(http.MethodPost, a.url+"/graphql", strings.NewReader(string(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		if header != "" {
+			req.Header.Set("Cache-Control", header)
+		}
+		r := a.do(req)
+		data, _ := json.Marshal(r.mustData(t))
+		if r.Statements != want {
+			t.Errorf("%s: %d SQL statements, want %d", why, r.Statements, want)
+		}
+		return string(data)
+	}
+	first := ask("", 2, "first search")
+	for _, c := range []struct {
+		header     string
+		statements int64
+		why        string
+	}{{"", 1, "same search"}, {"no-cache", 2, "Cache-Control: no-cache"}, {"max-age=0, No-Cache", 2, "no-cache among directives"}, {"max-age=60", 1, "other directives"}} {
+		if got := ask(c.header, c.statements, c.why); got != first {
+			t.Errorf("%s: %s, want %s", c.why, got, first)
+		}
+	}
+	i := slices.IndexFunc(f.twins, func(e *model.Enterprise) bool { return e.CommuneCode == "98818" })
+	late := *f.twins[i]
+	late.ID, late.RIDET = 0, "1999999001"
+	if err := a.store.InsertEnterprises(context.Background(), []*model.Enterprise{&late}); err != nil {
+		t.Fatal(err)
+	}
+	if got := ask("", 3, "after a registration"); got == first || !strings.Contains(got, `"totalCount":`) {
+		t.Errorf("after a registration: %s, the same as before", got)
 	}
 }
 

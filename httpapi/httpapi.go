@@ -247,6 +247,7 @@ func graphQL(cfg Config, budget *graph.Budget) http.Handler {
 	var h http.Handler = srv
 	h = withLoaders(cfg.Store, batchHook(cfg.Metrics, cfg.Tracer), h)
 	h = withReadRouting(cfg.ReadYourWrites, h)
+	h = withCacheControl(h)
 	h = withRateHeaders(cfg.Metrics, h)
 	h = withActor(cfg.Auth, h)
 	h = withBodyCheck(h)
@@ -262,6 +263,30 @@ func graphQL(cfg Config, budget *graph.Budget) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// withCacheControl honours a request's Cache-Control: no-cache: its directory searches are read from the
+// businesses, not from the API's cache of searches (store.WithNoCache). Kept answers are exact (the cache checks
+// the directory's version), so this is for measuring and for the wary, never needed for freshness.
+func withCacheControl(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if noCache(r.Header) {
+			r = r.WithContext(store.WithNoCache(r.Context()))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// noCache reports whether h's Cache-Control has the no-cache directive (RFC 9111 §5.2.1.4).
+func noCache(h http.Header) bool {
+	for _, v := range h.Values("Cache-Control") {
+		for d := range strings.SplitSeq(v, ",") {
+			if d = strings.ToLower(strings.TrimSpace(d)); d == "no-cache" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // withAdmission lets at most max requests execute at once. A request that finds no place within wait is

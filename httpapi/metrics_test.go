@@ -18,7 +18,8 @@ import (
 	"sudpro/store"
 )
 
-// withMetrics serves /metrics with the same collectors server.go registers: the pool and the envelopes.
+// withMetrics serves /metrics with the same collectors server.go registers: the pool, the envelopes and the search
+// cache.
 func withMetrics(st *store.Store, cfg *httpapi.Config) *metrics.Metrics {
 	m := metrics.New()
 	cfg.Metrics, cfg.ServeMetrics = m, true
@@ -33,6 +34,10 @@ func withMetrics(st *store.Store, cfg *httpapi.Config) *metrics.Metrics {
 		}
 		return out, err
 	}, 2*time.Second, cfg.Logger)
+	_ = m.RegisterSearchCache(func() metrics.SearchCacheCounts {
+		n := st.SearchCacheCounts()
+		return metrics.SearchCacheCounts{Hits: n.Hits, Misses: n.Misses, Stale: n.Stale, Bypassed: n.Bypassed}
+	})
 	return m
 }
 
@@ -65,6 +70,9 @@ func TestMetricsAfterRequests(t *testing.T) {
 	if r := a.query(a.tokens["CHAMBER"], `query Costly { enterprises(first: 100) { nodes { name } } }`, nil); r.Status != http.StatusTooManyRequests {
 		t.Errorf("chamber request over its budget: status %d, want 429", r.Status)
 	}
+	for range 2 {
+		a.query("", `query Search { enterprises(search: "plomberie", first: 2) { totalCount } }`, nil).mustData(t)
+	}
 	requestID := a.query("", `{ sectors { code } }`, nil).Header.Get("X-Request-ID")
 
 	out := a.metrics()
@@ -91,6 +99,9 @@ func TestMetricsAfterRequests(t *testing.T) {
 		`sudpro_session_envelope_scrape_success 1`,
 		`sudpro_http_requests_total{code="200",handler="graphql"}`,
 		`sudpro_http_requests_total{code="429",handler="graphql"} 1`,
+		`sudpro_directory_search_cache_total{result="hit"} 1`,
+		`sudpro_directory_search_cache_total{result="miss"} 1`,
+		`sudpro_directory_search_cache_total{result="stale"} 0`,
 		`go_goroutines`,
 		`go_sql_open_connections{db_name="primary"}`,
 	} {
@@ -105,7 +116,7 @@ func TestMetricsAfterRequests(t *testing.T) {
 	}
 
 	// No label carries an ID: label names come from a fixed set, and no value is an ID, a RIDET or a request ID.
-	allowed := []string{"operation", "type", "outcome", "code", "handler", "loader", "reason", "programme", "session", "le", "quantile", "db_name", "version"}
+	allowed := []string{"operation", "type", "outcome", "code", "handler", "loader", "reason", "programme", "session", "le", "quantile", "db_name", "version", "result"}
 	label := regexp.MustCompile(`([a-z_]+)="([^"]*)"`)
 	forbidden := []string{requestID, fx.sessionID, fx.programmeID, fx.seller.RIDET.String(), string(fx.seller.RIDET)}
 	for line := range strings.SplitSeq(out, "\n") {

@@ -245,3 +245,31 @@ func (e *envelopes) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(e.total, prometheus.GaugeValue, float64(v.Envelope), v.Programme, v.Session)
 	}
 }
+
+// SearchCacheCounts are what the API's cache of directory searches did since the process started.
+type SearchCacheCounts struct{ Hits, Misses, Stale, Bypassed uint64 }
+
+// searchCache is a collector reading the search cache's counts at scrape time.
+type searchCache struct {
+	read func() SearchCacheCounts
+	desc *prometheus.Desc
+}
+
+// RegisterSearchCache adds sudpro_directory_search_cache_total, by result, read by read at each scrape.
+func (m *Metrics) RegisterSearchCache(read func() SearchCacheCounts) error {
+	return m.registry.Register(&searchCache{read: read, desc: prometheus.NewDesc("sudpro_directory_search_cache_total",
+		"Directory searches with counts (totalCount, facets) by how the API's cache answered them: hit (kept answer, directory unchanged), miss (none kept), stale (the directory changed since), bypass (Cache-Control: no-cache, or a search the cache does not keep).",
+		[]string{"result"}, nil)})
+}
+
+func (c *searchCache) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *searchCache) Collect(ch chan<- prometheus.Metric) {
+	n := c.read()
+	for _, r := range []struct {
+		result string
+		count  uint64
+	}{{"hit", n.Hits}, {"miss", n.Misses}, {"stale", n.Stale}, {"bypass", n.Bypassed}} {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(r.count), r.result)
+	}
+}

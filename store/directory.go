@@ -100,18 +100,39 @@ type SearchCounts struct{ Total, Facets bool }
 
 // SearchEnterprises returns a page of the businesses matching q, in q's order. With counts, the same statement
 // also counts them: the matches are found once, in a CTE that the page and the counts share, instead of once per
-// statement.
+// statement. Such a search reads every match, so its answer is kept while the directory is unchanged
+// (search_cache.go).
 func (s *Store) SearchEnterprises(ctx context.Context, q model.EnterpriseQuery, page model.Page, counts SearchCounts) (*model.EnterpriseSearch, error) {
-	f, err := s.enterpriseFilter(ctx, q)
-	if err != nil {
-		return nil, err
-	}
 	if !counts.Total && !counts.Facets {
+		f, err := s.enterpriseFilter(ctx, q)
+		if err != nil {
+			return nil, err
+		}
 		conn, err := s.listEnterprises(ctx, f, page)
 		if err != nil {
 			return nil, err
 		}
 		return &model.EnterpriseSearch{EnterpriseConnection: conn, Query: q}, nil
+	}
+	cache := s.searchCacheUse(ctx, q, page, counts)
+	if cache.read {
+		if answer, ok, err := s.cachedSearch(ctx, cache.key, q); ok || err != nil {
+			return answer, err
+		}
+	}
+	answer, version, err := s.countedSearch(ctx, q, page, counts)
+	if err == nil && cache.keep {
+		s.keepSearch(cache.key, version, answer)
+	}
+	return answer, err
+}
+
+// countedSearch is SearchEnterprises with counts, read from the businesses, with the directory version its
+// statement read them at.
+func (s *Store) countedSearch(ctx context.Context, q model.EnterpriseQuery, page model.Page, counts SearchCounts) (*model.EnterpriseSearch, int64, error) {
+	f, err := s.enterpriseFilter(ctx, q)
+	if err != nil {
+		return nil, 0, err
 	}
 	db := s.readDB(ctx)
 	k := enterpriseKeyset(q)
@@ -127,19 +148,22 @@ func (s *Store) SearchEnterprises(ctx context.Context, q model.EnterpriseQuery, 
 	var out []struct {
 		model.Enterprise `bun:",extend"`
 		matchStats
+		Version int64 `bun:"directory_version,scanonly"`
 	}
 	// One row per business of the page, the first with the facets; a single row of NULL business columns when the
-	// page is empty. The outer ORDER BY keeps the page's order through the joins.
+	// page is empty. The outer ORDER BY keeps the page's order through the joins. The directory version is read in
+	// the statement's snapshot, the one its businesses are read in.
 	order := k.orderExpr(page)
 	err = withMatchStats(db, f, counts.Facets).Join("LEFT JOIN (?) AS e ON true", rows).
 		ColumnExpr("e.*, stats.total").
 		ColumnExpr("CASE WHEN row_number() OVER (ORDER BY "+order+") = 1 THEN stats.facets END AS facets").
+		ColumnExpr("(SELECT version FROM directory_version) AS directory_version").
 		OrderExpr(order).Scan(ctx, &out)
 	if err != nil {
-		return nil, fmt.Errorf("search enterprises: %w", err)
+		return nil, 0, fmt.Errorf("search enterprises: %w", err)
 	}
 	if len(out) == 0 {
-		return nil, errors.New("search enterprises: no statistics row")
+		return nil, 0, errors.New("search enterprises: no statistics row")
 	}
 	es := make([]*model.Enterprise, 0, len(out))
 	for i := range out {
@@ -152,10 +176,10 @@ func (s *Store) SearchEnterprises(ctx context.Context, q model.EnterpriseQuery, 
 		EnterpriseConnection: k.connection(es, page, func(context.Context) (int, error) { return total, nil })}
 	if counts.Facets {
 		if res.Facets, err = out[0].facets(); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
-	return res, nil
+	return res, out[0].Version, nil
 }
 
 // EnterpriseFacets counts the businesses matching q by sector, commune and legal form, in one statement; each

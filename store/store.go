@@ -38,6 +38,9 @@ type Store struct {
 	groups *groups
 	// enterpriseIDs caches EnterpriseIDByRIDET's answers; shared like ref.
 	enterpriseIDs *lru.Cache[model.RIDET, int64]
+	// searches keeps directory searches' answers (search_cache.go); shared like ref, but not by a transaction's
+	// store, nor by a store over a transaction.
+	searches *searchCache
 }
 
 // groups are a store's group commits, one per kind of statement.
@@ -55,11 +58,16 @@ func New(db bun.IDB) *Store {
 	if err != nil {
 		panic(err) // only for a size below 1
 	}
-	return &Store{db: db, ref: &referenceCache{db: db}, enterpriseIDs: ids,
+	s := &Store{db: db, ref: &referenceCache{db: db}, enterpriseIDs: ids,
 		groups: &groups{audit: auditGroup(db), confirm: confirmationGroup(base), durable: durableGroup(base)}}
+	if _, inTx := db.(bun.Tx); !inTx {
+		s.searches = newSearchCache()
+	}
+	return s
 }
 
-// inTx returns the store of a transaction begun by s: its statements run in tx, and it shares s's caches.
+// inTx returns the store of a transaction begun by s: its statements run in tx, and it shares s's caches but the
+// search cache (a transaction's reads may show its own writes, which may yet roll back).
 func (s *Store) inTx(tx bun.Tx) *Store {
 	return &Store{db: tx, ref: s.ref, groups: s.groups, enterpriseIDs: s.enterpriseIDs}
 }
