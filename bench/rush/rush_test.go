@@ -114,8 +114,14 @@ func TestDoublePeerBudget(t *testing.T) {
 	}}}
 	var lines []string
 	rp.doublePeerBudget(func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) })
-	want := "| A | 1500 | 1.33 | 0.90 | 0.20 | 0.23 | 1.43 |\n"
+	want := "| A | 1500 | 1.33 | 0.90 | 0.20 | 0.23 | 1.43 |\n" // pgbench's PostgreSQL CPU is the least
 	if !slices.Contains(lines, want) {
+		t.Errorf("rows %q, want %q", lines, want)
+	}
+	rp.scale.Runs[0] = run("postgraphile", 750, 3750, 3.75, 1.5, 0.8) // 0.40 ms/req of PostgreSQL, less than pgbench's
+	lines = nil
+	rp.doublePeerBudget(func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) })
+	if want := "| A | 1500 | 1.33 | 0.40 | 0.20 | 0.73 | 1.43 |\n"; !slices.Contains(lines, want) {
 		t.Errorf("rows %q, want %q", lines, want)
 	}
 	rp.scale.Runs = rp.scale.Runs[1:] // no peer: no table
