@@ -12,9 +12,13 @@ import (
 	"sudpro/model"
 )
 
-// searchCacheSize bounds the directory searches kept: at most 256 pages of up to MaxPageSize businesses (~1 KB
-// each), about 30 MB at worst, 6 MB for pages of 20.
-const searchCacheSize = 256
+// searchCacheSize bounds the directory searches kept, and maxKeptAnswerBytes the size of each (an answer whose
+// businesses' texts are larger is not kept): 256 × 128 KB, 32 MB at worst; a page of 20 ordinary businesses is
+// about 20 KB.
+const (
+	searchCacheSize    = 256
+	maxKeptAnswerBytes = 128 << 10
+)
 
 // searchCache keeps the answers of directory searches that count their matches (totalCount, facets), each with the
 // directory version (migration 20260427000001) read in the same snapshot as its businesses. An answer is served
@@ -135,9 +139,30 @@ func (s *Store) cachedSearch(ctx context.Context, key string, q model.Enterprise
 	return &a, true, nil
 }
 
-// keepSearch keeps answer, read at the directory's version, for the next searches of key.
+// keepSearch keeps answer, read at the directory's version, for the next searches of key, unless it is too large.
 func (s *Store) keepSearch(key string, version int64, answer *model.EnterpriseSearch) {
+	if answerBytes(answer) > maxKeptAnswerBytes {
+		return
+	}
 	kept := *answer
 	kept.Query = model.EnterpriseQuery{}
 	s.searches.answers.Add(key, keptSearch{version: version, answer: &kept})
+}
+
+// answerBytes estimates the memory an answer holds: its businesses' texts plus a fixed part per business and per
+// facet (descriptions of up to 4,000 characters make the texts what varies).
+func answerBytes(a *model.EnterpriseSearch) int {
+	const perBusiness, perFacet = 512, 64
+	n := 0
+	for _, e := range a.Nodes() {
+		n += perBusiness + len(e.Name) + len(e.TradeName) + len(e.Description) + len(e.ContactEmail) + len(e.ContactPhone) +
+			len(e.RepresentativeName) + len(e.RepresentativeEmail) + len(e.RepresentativePhone)
+		for _, k := range e.Keywords {
+			n += len(k) + 16
+		}
+	}
+	if f := a.Facets; f != nil {
+		n += perFacet * (len(f.Sectors) + len(f.Communes) + len(f.LegalForms))
+	}
+	return n
 }

@@ -193,3 +193,35 @@ func TestSearchCacheAnswerCarriesTheCallersQuery(t *testing.T) {
 		t.Errorf("two chambers' same search: counts %+v, want one hit (same scope)", c)
 	}
 }
+
+// An answer holding more than the cache's per-answer bound (long descriptions, a page of 100) is not kept, so the
+// cache's memory stays bounded whatever the businesses write; a smaller page of the same search is.
+func TestSearchCacheKeepsNoOversizedAnswer(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rec := &sqlRecorder{}
+	st := store.New(dbtest.New(t).WithQueryHook(rec))
+	es := make([]*model.Enterprise, 40)
+	for i := range es {
+		es[i] = enterprise(i, fmt.Sprintf("Géant %02d", i))
+		es[i].Description = strings.Repeat("Menuiserie ", 360) // 3,960 characters
+	}
+	if err := st.InsertEnterprises(ctx, es); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		limit int
+		want  []int // statements of the first and the second same search
+	}{{100, []int{2, 2}}, {5, []int{2, 1}}} {
+		for i, want := range c.want {
+			rec.take()
+			got, err := st.SearchEnterprises(ctx, model.EnterpriseQuery{Search: "géant"}, model.Page{Limit: c.limit}, store.SearchCounts{Total: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(rec.take()); n != want || len(got.Nodes()) != min(c.limit, len(es)) {
+				t.Errorf("page of %d, search %d: %d statements, %d businesses; want %d statements", c.limit, i+1, n, len(got.Nodes()), want)
+			}
+		}
+	}
+}
