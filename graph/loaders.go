@@ -52,12 +52,16 @@ type childPageKey[K comparable] struct {
 	First    int
 	After    string
 	Counted  bool // the client asked for totalCount: count every parent of the batch in one statement
+	// Joined: the client asked for the rows' related objects, read in the page's statement and primed into their
+	// loaders (a page of invoices: their parties).
+	Joined bool
 }
 
 // NewLoaders returns a fresh set of loaders over st.
 func NewLoaders(st *store.Store) *Loaders {
+	enterprise := newLoader(st.EnterprisesByIDs, "enterprise")
 	return &Loaders{
-		Enterprise:   newLoader(st.EnterprisesByIDs, "enterprise"),
+		Enterprise:   enterprise,
 		Programme:    newLoader(st.ProgrammesByIDs, "programme"),
 		Session:      newLoader(st.SessionsByIDs, "session"),
 		Invoice:      newLoader(st.InvoicesByIDs, "invoice"),
@@ -67,7 +71,14 @@ func NewLoaders(st *store.Store) *Loaders {
 			return inKeyOrder(ids, byID, err, func(int64) ([]*model.InvoiceLine, error) { return nil, nil })
 		}),
 		InvoicesByEnterprise: newPageLoader(func(ctx context.Context, ids []int64, g pageGroup, page model.Page) (map[int64]*model.InvoiceConnection, error) {
-			return st.InvoicesByEnterprises(ctx, ids, g.variant, page, g.counted)
+			if !g.joined {
+				return st.InvoicesByEnterprises(ctx, ids, g.variant, page, g.counted)
+			}
+			conns, parties, err := st.InvoicesAndPartiesByEnterprises(ctx, ids, g.variant, page, g.counted)
+			for id, e := range parties {
+				enterprise.Prime(ctx, id, e)
+			}
+			return conns, err
 		}, store.InvoiceCursorOrder),
 		SessionsByProgramme: newPageLoader(func(ctx context.Context, ids []int64, g pageGroup, page model.Page) (map[int64]*model.SessionConnection, error) {
 			return st.SessionsByProgrammes(ctx, ids, page, g.counted)
@@ -196,6 +207,7 @@ type pageGroup struct {
 	first   int
 	after   string
 	counted bool
+	joined  bool
 }
 
 // newPageLoader batches nested-list pages: keys are grouped by their page arguments and each group is one
@@ -204,7 +216,7 @@ func newPageLoader[K comparable, V any](fetch func(ctx context.Context, parents 
 	return newBatchLoader(func(ctx context.Context, keys []childPageKey[K]) []*dataloader.Result[V] {
 		groups := map[pageGroup][]K{}
 		for _, k := range keys {
-			g := pageGroup{k.Variant, k.Viewer, k.First, k.After, k.Counted}
+			g := pageGroup{k.Variant, k.Viewer, k.First, k.After, k.Counted, k.Joined}
 			groups[g] = append(groups[g], k.ParentID)
 		}
 		byKey := make(map[childPageKey[K]]V, len(keys))
@@ -219,7 +231,7 @@ func newPageLoader[K comparable, V any](fetch func(ctx context.Context, parents 
 				break
 			}
 			for parent, c := range conns {
-				byKey[childPageKey[K]{parent, g.variant, g.viewer, g.first, g.after, g.counted}] = c
+				byKey[childPageKey[K]{parent, g.variant, g.viewer, g.first, g.after, g.counted, g.joined}] = c
 			}
 		}
 		return inKeyOrder(keys, byKey, err, func(childPageKey[K]) (V, error) {

@@ -75,6 +75,13 @@ func (r *enterpriseResolver) Invoices(ctx context.Context, objs []*model.Enterpr
 	if err != nil {
 		return nil, err
 	}
+	// Parties asked for: the page's statement reads the invoices' other parties, and the businesses whose pages
+	// these are are the rest, so showing them costs no statement of its own.
+	if key.Joined = selects(ctx, nodePaths("seller", "buyer")...); key.Joined {
+		for _, e := range objs {
+			r.loaders(ctx).Enterprise.Prime(ctx, e.ID, e)
+		}
+	}
 	readable := readableParents(ctx, objs)
 	conns, err := each(ctx, r.loaders(ctx).InvoicesByEnterprise, objs, func(e *model.Enterprise) (childPageKey[int64], bool) {
 		k := key

@@ -58,7 +58,8 @@ func TestReadShapesStatements(t *testing.T) {
 		nodes      []any // the path to the list whose length the page size sets
 	}{
 		{"A", map[string]any{"sector": "BTP", "commune": "98818"}, 1, []any{"enterprises", "nodes"}},
-		{"B", map[string]any{"ridet": string(f.twins[0].RIDET)}, 3, []any{"enterprise", "invoices", "nodes"}},
+		// The business, then its invoices with their buyers in the same statement.
+		{"B", map[string]any{"ridet": string(f.twins[0].RIDET)}, 2, []any{"enterprise", "invoices", "nodes"}},
 		{"C", map[string]any{"sector": "BTP"}, 2, []any{"enterprises", "nodes"}},
 		// D's words, then its businesses (a page size is a search of its own for the search cache).
 		{"D", map[string]any{"search": "plomberie dupont", "communes": []string{"98818"}}, 2, []any{"enterprises", "nodes"}},
@@ -83,6 +84,38 @@ func TestReadShapesStatements(t *testing.T) {
 				t.Errorf("shape %s: %v nodes with the small and the real page sizes, want 2 and more", s.letter, sizes)
 			}
 		})
+	}
+}
+
+// A page of a business's invoices shows each invoice's seller and buyer, read in the page's statement (the
+// buyers of its sales, the sellers of its purchases, both for all its invoices), as the fixture made them.
+func TestInvoicePagesShowTheirParties(t *testing.T) {
+	a := newAPI(t)
+	f := seedFixture(t, a.store, 3)
+	a.leased(a.tokens["ADMIN"])
+	ids := map[string]int64{}
+	for _, e := range f.all {
+		ids[e.RIDET.String()] = e.ID
+	}
+	made := map[string]bool{}
+	for _, inv := range f.invoices {
+		made[fmt.Sprint(inv.SellerID, inv.BuyerID, inv.Number)] = true
+	}
+	business := f.twins[1]
+	for _, role := range []string{"SELLER", "BUYER", "null"} {
+		r := a.query(a.tokens["ADMIN"], `query($ridet: String!) { enterprise(ridet: $ridet) { invoices(role: `+role+`, first: 20) {
+			nodes { number seller { ridet } buyer { ridet name } } } } }`, map[string]any{"ridet": string(business.RIDET)})
+		nodes := get(r.mustData(t), "enterprise", "invoices", "nodes").([]any)
+		if len(nodes) == 0 || r.Statements != 2 {
+			t.Fatalf("role %s: %d invoices, %d SQL statements, want some and 2", role, len(nodes), r.Statements)
+		}
+		for _, n := range nodes {
+			seller, buyer := ids[get(n, "seller", "ridet").(string)], ids[get(n, "buyer", "ridet").(string)]
+			mine := map[string]bool{"SELLER": seller == business.ID, "BUYER": buyer == business.ID, "null": seller == business.ID || buyer == business.ID}
+			if !mine[role] || !made[fmt.Sprint(seller, buyer, get(n, "number"))] || get(n, "buyer", "name") == "" {
+				t.Errorf("role %s: invoice %v is not one of %s's", role, n, business.RIDET)
+			}
+		}
 	}
 }
 

@@ -150,6 +150,15 @@ func (c *Connection[T]) Nodes() []T {
 	return nodes
 }
 
+// MapConnection returns c with each node replaced by f(node): the same cursors, page info and total count.
+func MapConnection[T, U any](c *Connection[T], f func(T) U) *Connection[U] {
+	out := &Connection[U]{Edges: make([]Edge[U], len(c.Edges)), PageInfo: c.PageInfo, count: c.count}
+	for i, e := range c.Edges {
+		out.Edges[i] = Edge[U]{Cursor: e.Cursor, Node: f(e.Node)}
+	}
+	return out
+}
+
 // TotalCount returns the number of items over all pages.
 func (c *Connection[T]) TotalCount(ctx context.Context) (int, error) {
 	if c.count == nil {

@@ -78,6 +78,8 @@ type parentPages[T any, K comparable] struct {
 	keyType  string                  // SQL type of the parent keys, e.g. "bigint"
 	multi    bool                    // a row can be in several parents' pages: read list_parent_id
 	parentOf func(T) K               // which parent a row was fetched for
+	// columns, when set, chooses the columns of the page's rows (the counts do not read them).
+	columns func(*bun.SelectQuery) *bun.SelectQuery
 }
 
 // pagesByParents loads one page of children for each parent key in a single statement (a LATERAL join on the
@@ -89,10 +91,14 @@ func pagesByParents[T any, K comparable](ctx context.Context, db bun.IDB, pp par
 	if pp.multi {
 		columns += ", parent.id AS list_parent_id"
 	}
+	inner := pp.inner()
+	if pp.columns != nil {
+		inner = pp.columns(inner)
+	}
 	var rows []T
 	err := db.NewSelect().
 		TableExpr("unnest(CAST(? AS "+pp.keyType+"[])) AS parent(id)", pgdialect.Array(parentIDs)).
-		Join("CROSS JOIN LATERAL (?) AS child", k.apply(pp.inner(), page)).
+		Join("CROSS JOIN LATERAL (?) AS child", k.apply(inner, page)).
 		ColumnExpr(columns).
 		Scan(ctx, &rows)
 	if err != nil {
