@@ -24,8 +24,12 @@ var relevanceKeyset = keyset[*model.Enterprise]{
 
 // searchTerms are the full-text queries of a directory search, as tsquery text: match requires every word, rank
 // scores any of them. Both are empty when the search has no words, or only stop words ("de", "la"), which match
-// everything.
-type searchTerms struct{ match, rank string }
+// everything. version is the directory version (search_cache.go) the words were expanded at, from the search
+// lexicon; 0 when no statement ran.
+type searchTerms struct {
+	match, rank string
+	version     int64
+}
 
 // searchTerms turns the words of a search into full-text queries, in one short statement without reading the
 // businesses: each word matches its French stems, and a word long enough for typo tolerance also the directory's
@@ -41,20 +45,26 @@ func (s *Store) searchTerms(ctx context.Context, search string) (searchTerms, er
 	for i, w := range words {
 		fuzzy[i] = model.Fuzzy(w)
 	}
-	var queries []string
-	err := s.readDB(ctx).NewRaw("SELECT coalesce(sudpro_search_word_query(t.w, t.fuzzy)::text, '') "+
+	var queries []struct {
+		Query   string `bun:"query"`
+		Version int64  `bun:"version"`
+	}
+	err := s.readDB(ctx).NewRaw("SELECT coalesce(sudpro_search_word_query(t.w, t.fuzzy)::text, '') AS query, "+
+		"(SELECT version FROM directory_version) AS version "+
 		"FROM unnest(CAST(? AS text[]), CAST(? AS boolean[])) WITH ORDINALITY AS t(w, fuzzy, n) ORDER BY t.n",
 		pgdialect.Array(words), pgdialect.Array(fuzzy)).Scan(ctx, &queries)
 	if err != nil {
 		return searchTerms{}, fmt.Errorf("search words: %w", err)
 	}
 	var kept []string
+	var version int64
 	for _, q := range queries {
-		if q != "" {
-			kept = append(kept, "("+q+")")
+		if q.Query != "" {
+			kept = append(kept, "("+q.Query+")")
 		}
+		version = q.Version
 	}
-	return searchTerms{match: strings.Join(kept, " & "), rank: strings.Join(kept, " | ")}, nil
+	return searchTerms{match: strings.Join(kept, " & "), rank: strings.Join(kept, " | "), version: version}, nil
 }
 
 // relevance is the rank of a business for the search, in millionths: the weighted full-text rank of its words
@@ -127,8 +137,9 @@ func (s *Store) SearchEnterprises(ctx context.Context, q model.EnterpriseQuery, 
 	return answer, err
 }
 
-// countedSearch is SearchEnterprises with counts, read from the businesses, with the directory version its
-// statement read them at.
+// countedSearch is SearchEnterprises with counts, read from the businesses, with the directory version they were
+// read at: the oldest snapshot of its statements (the search's words are expanded from the search lexicon in a
+// statement of their own, before the businesses are read).
 func (s *Store) countedSearch(ctx context.Context, q model.EnterpriseQuery, page model.Page, counts SearchCounts) (*model.EnterpriseSearch, int64, error) {
 	f, err := s.enterpriseFilter(ctx, q)
 	if err != nil {
@@ -179,7 +190,12 @@ func (s *Store) countedSearch(ctx context.Context, q model.EnterpriseQuery, page
 			return nil, 0, err
 		}
 	}
-	return res, out[0].Version, nil
+	// The answer is as old as the older of its two snapshots: the words' expansion may predate the businesses.
+	version := out[0].Version
+	if f.terms.version != 0 {
+		version = min(version, f.terms.version)
+	}
+	return res, version, nil
 }
 
 // EnterpriseFacets counts the businesses matching q by sector, commune and legal form, in one statement; each

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/uptrace/bun"
+
 	"sudpro/dbtest"
 	"sudpro/model"
 	"sudpro/store"
@@ -223,5 +225,48 @@ func TestSearchCacheKeepsNoOversizedAnswer(t *testing.T) {
 				t.Errorf("page of %d, search %d: %d statements, %d businesses; want %d statements", c.limit, i+1, n, len(got.Nodes()), want)
 			}
 		}
+	}
+}
+
+// registerAfterWords registers a business once, right after the first statement expanding a search's words: between
+// that statement and the one reading the businesses.
+type registerAfterWords struct {
+	once sync.Once
+	do   func()
+}
+
+func (r *registerAfterWords) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
+
+func (r *registerAfterWords) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	if strings.Contains(e.Query, "sudpro_search_word_query") {
+		r.once.Do(r.do)
+	}
+}
+
+// A business registered after a search expanded its words, but before it read the businesses, is missing from that
+// answer (a misspelt name finds it only once its words are in the lexicon), so the answer is kept under the
+// version of the words' snapshot: the next same search reads it again and finds it.
+func TestSearchCacheKeepsAnAnswerUnderItsOldestSnapshot(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := dbtest.New(t)
+	plain := store.New(db)
+	es := seedDirectory(t, plain, directoryFixture)
+	late := *es["Snack Le Cagou"]
+	late.ID, late.RIDET, late.Name, late.Description = 0, "3999997001", "Vannerie Wayenece", "Paniers tressés."
+	hook := &registerAfterWords{do: func() {
+		if err := plain.InsertEnterprises(ctx, []*model.Enterprise{&late}); err != nil {
+			t.Error(err)
+		}
+	}}
+	st := store.New(db.WithQueryHook(hook))
+	q := model.EnterpriseQuery{Search: "wayenesse"}
+	if first := searchAnswer(t, st, ctx, q); strings.Contains(first, "Wayenece") {
+		t.Fatalf("first search, its words expanded before the registration: %s", first)
+	}
+	if again := searchAnswer(t, st, ctx, q); !strings.Contains(again, "Vannerie Wayenece") {
+		t.Errorf("same search after the registration: %s, want Vannerie Wayenece", again)
 	}
 }
