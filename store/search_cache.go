@@ -21,7 +21,7 @@ const (
 )
 
 // searchCache keeps the answers of directory searches that count their matches (totalCount, facets), each with the
-// directory version (migration 20260427000001) read in the same snapshot as its businesses. An answer is served
+// directory version (migration 20260427000001) of its oldest snapshot (countedSearch). An answer is served
 // only while that version is still the directory's: every statement writing enterprises bumps it in its own
 // transaction, so a kept answer is exactly what the search would read again. Such a search reads every business
 // it matches (thousands for a common word in Nouméa); checking the version is one small statement.

@@ -5,9 +5,9 @@
 -- (registrations, imports). The API keeps answers with the version they were read at and serves one only while
 -- the version is unchanged; reading it is one small statement.
 --
--- Every statement that writes enterprises bumps the version in its own transaction, so a search reads the version
--- and the businesses in the same snapshot: an answer is never kept under a version newer than its data, and a
--- rolled-back write leaves the version as it was. The search lexicon (20260320000001) is written by triggers on
+-- Every statement that writes enterprises bumps the version in its own transaction, so each statement of a search
+-- reads the version in the snapshot it reads the businesses (or the search lexicon) in, and the answer is kept
+-- under the oldest: never under a version newer than its data. A rolled-back write leaves the version as it was. The search lexicon (20260320000001) is written by triggers on
 -- enterprises in the same statements, so the version covers it too.
 CREATE TABLE directory_version (
     only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
