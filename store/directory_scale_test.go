@@ -32,6 +32,13 @@ func (r *sqlRecorder) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 	r.queries = append(r.queries, e.Query)
 }
 
+// recordedStore is a store over a fresh test database whose statements rec records.
+func recordedStore(t *testing.T) (st *store.Store, rec *sqlRecorder) {
+	t.Helper()
+	rec = &sqlRecorder{}
+	return store.New(dbtest.New(t).WithQueryHook(rec)), rec
+}
+
 func (r *sqlRecorder) take() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -40,8 +40,7 @@ func searchAnswer(t *testing.T, st *store.Store, ctx context.Context, q model.En
 func TestSearchCacheAnswersUntilTheDirectoryChanges(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	rec := &sqlRecorder{}
-	st := store.New(dbtest.New(t).WithQueryHook(rec))
+	st, rec := recordedStore(t)
 	es := seedDirectory(t, st, directoryFixture)
 	anyone := model.EnterpriseQuery{Search: "bois"}
 	ask := func(ctx context.Context, q model.EnterpriseQuery, wantStatements int, why string) string {
@@ -201,8 +200,7 @@ func TestSearchCacheAnswerCarriesTheCallersQuery(t *testing.T) {
 func TestSearchCacheKeepsNoOversizedAnswer(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	rec := &sqlRecorder{}
-	st := store.New(dbtest.New(t).WithQueryHook(rec))
+	st, rec := recordedStore(t)
 	es := make([]*model.Enterprise, 40)
 	for i := range es {
 		es[i] = enterprise(i, fmt.Sprintf("Géant %02d", i))

@@ -262,8 +262,7 @@ func TestConsultationClosesAtDeadlineByDatabaseClock(t *testing.T) {
 func TestEnterpriseIDByRIDETKeepsOnlyCommittedIDs(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	rec := &sqlRecorder{}
-	st := store.New(dbtest.New(t).WithQueryHook(rec))
+	st, rec := recordedStore(t)
 	e := enterprise(1, "Alpha")
 	if _, err := st.EnterpriseIDByRIDET(ctx, e.RIDET); model.ErrorCodeOf(err) != model.CodeNotFound {
 		t.Fatalf("before registration: err = %v, want NOT_FOUND", err)
@@ -303,8 +302,7 @@ func TestEnterpriseIDByRIDETKeepsOnlyCommittedIDs(t *testing.T) {
 func TestEnterpriseFiltersCompareOneValueWithEquals(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	rec := &sqlRecorder{}
-	st := store.New(dbtest.New(t).WithQueryHook(rec))
+	st, rec := recordedStore(t)
 	var es []*model.Enterprise
 	for i := range 6 {
 		e := enterprise(i, fmt.Sprintf("Entreprise %d", i))
