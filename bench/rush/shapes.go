@@ -314,6 +314,9 @@ func (b *bench) measure(ctx context.Context, db *bun.DB, run int, shape, target,
 		}
 		r.Statements = float64(callsOf(ss)) / float64(r.Requests)
 	}
+	if target == "pgbench" {
+		return r, nil // its numbers are read from its output afterwards, and printed then (b.pgbench)
+	}
 	fmt.Fprintf(b.stdout, "run %d %s %-12s %-4s %7.0f req/s  p50 %6.1f ms  p99 %6.1f ms  errors %d  server %.2f ms/req  postgres %.2f ms/req  rss %.0f MB  %.1f statements/req\n",
 		run, shape, target, loadName, r.RPS, r.P50, r.P99, r.Errors, r.cpuPerRequest(r.CPU.Server), r.cpuPerRequest(r.CPU.Postgres), r.RSSMB, r.Statements)
 	if r.Errors > 0 {
