@@ -13,7 +13,7 @@ import (
 // InsertAudit appends an entry to the audit log and returns once it is committed. Outside a transaction, the
 // entries of concurrent calls share one INSERT (auditGroup); inside one, the entry is written in it.
 func (s *Store) InsertAudit(ctx context.Context, e *model.AuditEntry) error {
-	if _, inTx := s.db.(bun.Tx); inTx || s.groups == nil {
+	if s.inTransaction() || s.groups == nil {
 		return s.insertAudit(ctx, []*model.AuditEntry{e})
 	}
 	_, err := s.groups.audit.do(ctx, e)

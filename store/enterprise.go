@@ -69,7 +69,7 @@ func (s *Store) EnterpriseIDByRIDET(ctx context.Context, ridet model.RIDET) (int
 	if err := s.db.NewRaw("SELECT id FROM enterprises WHERE ridet = ?", string(ridet)).Scan(ctx, &id); err != nil {
 		return 0, mapError(err, "enterprise")
 	}
-	if _, inTx := s.db.(bun.Tx); !inTx {
+	if !s.inTransaction() {
 		s.enterpriseIDs.Add(ridet, id) // a transaction's row may still roll back
 	}
 	return id, nil

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/uptrace/bun"
-
 	"sudpro/model"
 )
 
@@ -141,7 +139,7 @@ func (s *Store) ConfirmInvoice(ctx context.Context, op model.Op, invoiceID int64
 	if err != nil {
 		return model.Outcome{}, err
 	}
-	_, nested := s.db.(bun.Tx)
+	nested := s.inTransaction()
 	const attempts = 5
 	for range attempts {
 		f, err := s.confirmationFacts(ctx, invoiceID, op.Actor, credit)

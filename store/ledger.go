@@ -268,7 +268,7 @@ func (s *Store) once(ctx context.Context, op model.Op, operation string, input a
 	}
 	var out model.Outcome
 	var mustAwaitDurable bool
-	_, nested := s.db.(bun.Tx)
+	nested := s.inTransaction()
 	err = s.InTx(ctx, func(tx *Store) error {
 		var moves []posting
 		tx.deferred = &moves

@@ -60,10 +60,17 @@ func New(db bun.IDB) *Store {
 	}
 	s := &Store{db: db, ref: &referenceCache{db: db}, enterpriseIDs: ids,
 		groups: &groups{audit: auditGroup(db), confirm: confirmationGroup(base), durable: durableGroup(base)}}
-	if _, inTx := db.(bun.Tx); !inTx {
+	if !s.inTransaction() {
 		s.searches = newSearchCache()
 	}
 	return s
+}
+
+// inTransaction reports whether s's statements run in a transaction (a store from InTx, or New over a bun.Tx):
+// what they read may include writes that can still roll back.
+func (s *Store) inTransaction() bool {
+	_, inTx := s.db.(bun.Tx)
+	return inTx
 }
 
 // inTx returns the store of a transaction begun by s: its statements run in tx, and it shares s's caches but the
@@ -218,7 +225,7 @@ func (s *Store) Analyze(ctx context.Context) error {
 // InTx runs fn in one transaction, retrying on serialization failures and deadlocks (SQLSTATE 40001, 40P01).
 // Inside a transaction already, it runs fn in a savepoint.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
-	if _, nested := s.db.(bun.Tx); nested {
+	if s.inTransaction() {
 		// A savepoint cannot be retried on its own: a serialization failure aborts the whole transaction.
 		return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return fn(s.inTx(tx)) })
 	}
