@@ -49,6 +49,8 @@ var releasedMigrations = map[string]string{
 	"20260415000001_claim_key_outcome.up.sql":                "925e0c9030b34543ab761dee289973d3a02e6e6a22ee9f9bdfffe1d9fdccca94",
 	"20260420000001_confirm_facts_lazy_fingerprint.down.sql": "001c57d6ad5583531adbbe846fd482902d01ea5b831c71899021b068eddb2228",
 	"20260420000001_confirm_facts_lazy_fingerprint.up.sql":   "7dda1309dca92f6e43aa7a0d0ba860825fe1beecb78a6ee31d49a2fae4efb6bb",
+	"20260427000001_directory_version.down.sql":              "89fac13cf9e00d59a17ad2c2424383b5323ae4df73c60d09971d3d69677a5286",
+	"20260427000001_directory_version.up.sql":                "37b9d1775ba94018cd3f7c39af9e8d2e825330b4a303ff149a86b6ce236ffb21",
 }
 
 func TestReleasedMigrationsAreUnchanged(t *testing.T) {
