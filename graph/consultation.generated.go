@@ -1339,7 +1339,7 @@ func (ec *executionContext) _ConsultationEdge_cursor(ctx context.Context, field 
 			return ec.fieldContext_ConsultationEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -1350,7 +1350,7 @@ func (ec *executionContext) _ConsultationEdge_cursor(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_ConsultationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConsultationEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ConsultationEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _ConsultationEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Consultation]) (ret graphql.Marshaler) {
@@ -1692,7 +1692,7 @@ func (ec *executionContext) _ConsultationQuestionEdge_cursor(ctx context.Context
 			return ec.fieldContext_ConsultationQuestionEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -1703,7 +1703,7 @@ func (ec *executionContext) _ConsultationQuestionEdge_cursor(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_ConsultationQuestionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ConsultationQuestionEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ConsultationQuestionEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _ConsultationQuestionEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Question]) (ret graphql.Marshaler) {
@@ -2688,7 +2688,7 @@ func (ec *executionContext) _OfferEdge_cursor(ctx context.Context, field graphql
 			return ec.fieldContext_OfferEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -2699,7 +2699,7 @@ func (ec *executionContext) _OfferEdge_cursor(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_OfferEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("OfferEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("OfferEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _OfferEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Offer]) (ret graphql.Marshaler) {

@@ -4251,7 +4251,7 @@ func (ec *executionContext) _PrivateOrderEdge_cursor(ctx context.Context, field 
 			return ec.fieldContext_PrivateOrderEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -4262,7 +4262,7 @@ func (ec *executionContext) _PrivateOrderEdge_cursor(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_PrivateOrderEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PrivateOrderEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("PrivateOrderEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _PrivateOrderEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.PrivateOrder]) (ret graphql.Marshaler) {

@@ -589,7 +589,7 @@ func (ec *executionContext) _ContactRequestEdge_cursor(ctx context.Context, fiel
 			return ec.fieldContext_ContactRequestEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -600,7 +600,7 @@ func (ec *executionContext) _ContactRequestEdge_cursor(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_ContactRequestEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ContactRequestEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ContactRequestEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _ContactRequestEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.ContactRequest]) (ret graphql.Marshaler) {

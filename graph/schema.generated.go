@@ -2216,7 +2216,7 @@ func (ec *executionContext) _AuditEntryEdge_cursor(ctx context.Context, field gr
 			return ec.fieldContext_AuditEntryEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -2227,7 +2227,7 @@ func (ec *executionContext) _AuditEntryEdge_cursor(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_AuditEntryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AuditEntryEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("AuditEntryEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _AuditEntryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.AuditEntry]) (ret graphql.Marshaler) {
@@ -3788,7 +3788,7 @@ func (ec *executionContext) _EnterpriseEdge_cursor(ctx context.Context, field gr
 			return ec.fieldContext_EnterpriseEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -3799,7 +3799,7 @@ func (ec *executionContext) _EnterpriseEdge_cursor(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_EnterpriseEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("EnterpriseEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("EnterpriseEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _EnterpriseEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Enterprise]) (ret graphql.Marshaler) {
@@ -4733,7 +4733,7 @@ func (ec *executionContext) _InvoiceEdge_cursor(ctx context.Context, field graph
 			return ec.fieldContext_InvoiceEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -4744,7 +4744,7 @@ func (ec *executionContext) _InvoiceEdge_cursor(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_InvoiceEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("InvoiceEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("InvoiceEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _InvoiceEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Invoice]) (ret graphql.Marshaler) {
@@ -5366,7 +5366,7 @@ func (ec *executionContext) _LedgerEntryEdge_cursor(ctx context.Context, field g
 			return ec.fieldContext_LedgerEntryEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -5377,7 +5377,7 @@ func (ec *executionContext) _LedgerEntryEdge_cursor(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_LedgerEntryEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("LedgerEntryEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("LedgerEntryEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _LedgerEntryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.JournalEntry]) (ret graphql.Marshaler) {
@@ -7876,7 +7876,7 @@ func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field gra
 			return ec.fieldContext_PageInfo_startCursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.StartCursor, nil
+			return obj.StartCursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -7887,7 +7887,7 @@ func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+	return graphql.NewScalarFieldContext("PageInfo", field, true, false, "String")
 }
 
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
@@ -7899,7 +7899,7 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 			return ec.fieldContext_PageInfo_endCursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.EndCursor, nil
+			return obj.EndCursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -7910,7 +7910,7 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+	return graphql.NewScalarFieldContext("PageInfo", field, true, false, "String")
 }
 
 func (ec *executionContext) _Posting_account(ctx context.Context, field graphql.CollectedField, obj *model.Posting) (ret graphql.Marshaler) {
@@ -8301,7 +8301,7 @@ func (ec *executionContext) _ProgrammeEdge_cursor(ctx context.Context, field gra
 			return ec.fieldContext_ProgrammeEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -8312,7 +8312,7 @@ func (ec *executionContext) _ProgrammeEdge_cursor(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_ProgrammeEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ProgrammeEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("ProgrammeEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _ProgrammeEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Programme]) (ret graphql.Marshaler) {
@@ -10588,7 +10588,7 @@ func (ec *executionContext) _SessionEdge_cursor(ctx context.Context, field graph
 			return ec.fieldContext_SessionEdge_cursor(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+			return obj.Cursor(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -10599,7 +10599,7 @@ func (ec *executionContext) _SessionEdge_cursor(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_SessionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("SessionEdge", field, false, false, "String")
+	return graphql.NewScalarFieldContext("SessionEdge", field, true, false, "String")
 }
 
 func (ec *executionContext) _SessionEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.Edge[*model.Session]) (ret graphql.Marshaler) {

@@ -334,7 +334,7 @@ func rejectedInvoicesTable(ctx context.Context, st *store.Store, sc model.Dashbo
 		if !conn.PageInfo.HasNextPage || len(conn.Edges) == 0 {
 			return t, nil
 		}
-		last := conn.Edges[len(conn.Edges)-1].Cursor
+		last := conn.Edges[len(conn.Edges)-1].Cursor()
 		if page, err = model.ParsePage(model.PageArgs{First: &first, After: &last}, store.InvoiceCursorOrder); err != nil {
 			return t, err
 		}

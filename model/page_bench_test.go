@@ -2,8 +2,8 @@ package model
 
 import "testing"
 
-// BenchmarkCursor is a keyset cursor's round trip: encoded for every edge of a page, decoded and checked when a
-// client sends it back as `after`.
+// BenchmarkCursor is a keyset cursor's round trip: encoded when a client asks for an edge's cursor or a page's
+// bounds, decoded and checked when the client sends it back as `after`.
 //
 //	go test -run '^$' -bench Cursor -benchmem -count 10 ./model
 func BenchmarkCursor(b *testing.B) {

@@ -211,13 +211,13 @@ func TestDirectoryPaginationOverTies(t *testing.T) {
 						if !conn.PageInfo.HasPreviousPage {
 							break
 						}
-						c := decode(t, *conn.PageInfo.StartCursor)
+						c := decode(t, *conn.PageInfo.StartCursor())
 						page.Before = &c
 					} else {
 						if !conn.PageInfo.HasNextPage {
 							break
 						}
-						c := decode(t, *conn.PageInfo.EndCursor)
+						c := decode(t, *conn.PageInfo.EndCursor())
 						page.After = &c
 					}
 				}
@@ -403,7 +403,7 @@ func TestDirectorySearchWithCountsMatchesSeparateStatements(t *testing.T) {
 					if len(want.Edges) == 0 {
 						break
 					}
-					c := decode(t, *want.PageInfo.EndCursor)
+					c := decode(t, *want.PageInfo.EndCursor())
 					page.After = &c
 				}
 			}

@@ -77,7 +77,7 @@ func TestInvoicesAndPartiesMatchSeparateStatements(t *testing.T) {
 			if i < 0 {
 				break
 			}
-			next, err := model.ParsePage(model.PageArgs{First: &page.Limit, After: want[ids[i]].PageInfo.EndCursor}, store.InvoiceCursorOrder)
+			next, err := model.ParsePage(model.PageArgs{First: &page.Limit, After: want[ids[i]].PageInfo.EndCursor()}, store.InvoiceCursorOrder)
 			if err != nil {
 				t.Fatal(err)
 			}
