@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,15 +115,27 @@ func TestDoublePeerBudget(t *testing.T) {
 	}}}
 	var lines []string
 	rp.doublePeerBudget(func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) })
-	want := "| A | 1500 | 1.33 | 0.90 | 0.20 | 0.23 | 1.43 |\n" // pgbench's PostgreSQL CPU is the least
+	want := "| A | 1500 | 1.33 | 0.90 | 0.20 | 0.23 | 1.43 | — |\n" // pgbench's PostgreSQL CPU is the least; no floor measured
 	if !slices.Contains(lines, want) {
 		t.Errorf("rows %q, want %q", lines, want)
 	}
 	rp.scale.Runs[0] = run("postgraphile", 750, 3750, 3.75, 1.5, 0.8) // 0.40 ms/req of PostgreSQL, less than pgbench's
+	floor := run("sudpro", 2000, 10000, 3.0, 0, 2.0)                  // the floor: 0.30 ms/req of server CPU
+	floor.Shape = floorShape
+	rp.scale.Runs = append(rp.scale.Runs, floor)
 	lines = nil
 	rp.doublePeerBudget(func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) })
-	if want := "| A | 1500 | 1.33 | 0.40 | 0.20 | 0.73 | 1.43 |\n"; !slices.Contains(lines, want) {
+	if want := "| A | 1500 | 1.33 | 0.40 | 0.20 | 0.73 | 1.43 | 0.30 |\n"; !slices.Contains(lines, want) {
 		t.Errorf("rows %q, want %q", lines, want)
+	}
+	if slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, "already more than") }) {
+		t.Errorf("the floor (0.30 ms) is within A's budget (0.73 ms), yet reported beyond it: %q", lines)
+	}
+	floor.CPU.Server = 8.0 // 0.80 ms/req: more than A's budget
+	lines = nil
+	rp.doublePeerBudget(func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) })
+	if !slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, "0.80 ms") && strings.Contains(l, "A (0.73 ms left)") }) {
+		t.Errorf("the floor beyond A's budget is not reported: %q", lines)
 	}
 	rp.scale.Runs = rp.scale.Runs[1:] // no peer: no table
 	lines = nil

@@ -14,10 +14,11 @@ var shapeNames = map[string]string{
 	"D":         "directory search, two words, filters and facets",
 	"D-nocache": "D with `Cache-Control: no-cache`: every search read from the businesses",
 	"E":         "the dashboard",
+	floorShape:  "`{ __typename }`: no data, what any request costs (HTTP, the token, the document, the JSON answer)",
 }
 
 // reportShapes are the shapes' keys in the report's order.
-var reportShapes = []string{"A", "B", "C", "D", "D-nocache", "E"}
+var reportShapes = []string{"A", "B", "C", "D", "D-nocache", "E", floorShape}
 
 // medianOf is the median of a value over the runs of one shape, target and load, and whether there were any.
 func (s *scaleResults) medianOf(shape, target, load string, value func(r *shapeRun) float64) (float64, bool) {
@@ -93,6 +94,7 @@ func (rp report) shapesMarkdown() string {
 		ceiling = s.PGBenchNote
 	}
 	w("- **Ceiling**: %s.\n", ceiling)
+	w("- **Floor**: `%s`, the same document to both servers (maximum throughput only): what a request costs before any data is read.\n", floorDocument)
 	w("- CPU per request from /proc (utime+stime of the server process, of PostgreSQL's postmaster and all its children) over the attack, divided by the answers.\n\n")
 
 	w("### Verdict (medians of %d runs)\n\n| criterion | measured | target | |\n|---|---|---|---|\n", o.runs)
@@ -173,6 +175,9 @@ func (rp report) shapesMarkdown() string {
 	w("\n### Latency at %d requests/s, open model (Sud Pro API, ms, medians)\n\n", o.shapeRate)
 	w("| shape | requests/s answered | p50 | p90 | p99 | max | errors (worst run) | server CPU ms/req | PostgreSQL CPU ms/req | server RSS, MB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, shape := range reportShapes {
+		if _, ok := s.medianOf(shape, "sudpro", "rate", rps); !ok {
+			continue // the floor is measured at maximum throughput only
+		}
 		errs := s.maxOf("sudpro", func(r *shapeRun) float64 {
 			if r.Shape == shape && r.Load == "rate" {
 				return float64(r.Errors)
@@ -191,6 +196,9 @@ func (rp report) shapesMarkdown() string {
 	w("How long a request takes when it waits for no other (the dashboard's speed target is the median here).\n\n")
 	w("| shape | requests/s | p50 | p90 | p99 | max | server CPU ms/req | PostgreSQL CPU ms/req |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, shape := range reportShapes {
+		if _, ok := s.medianOf(shape, "sudpro", "one", rps); !ok {
+			continue
+		}
 		w("| %s | %s | %s | %s | %s | %s | %s | %s |\n", shape, s.cell(shape, "sudpro", "one", 0, rps),
 			s.cell(shape, "sudpro", "one", 1, func(r *shapeRun) float64 { return r.P50 }),
 			s.cell(shape, "sudpro", "one", 1, func(r *shapeRun) float64 { return r.P90 }),
@@ -291,7 +299,12 @@ func (rp report) shapesMarkdown() string {
 func (rp report) doublePeerBudget(w func(format string, args ...any)) {
 	s, cpus := rp.scale, float64(rp.machine.CPUs)
 	clientMS := func(r *shapeRun) float64 { return r.cpuPerRequest(r.CPU.Client) }
-	var rows []string
+	var rows, beyondFloor []string
+	floor, okFloor := s.medianOf(floorShape, "sudpro", "max", serverMS)
+	floorCell := "—"
+	if okFloor {
+		floorCell = fmt.Sprintf("%.2f", floor)
+	}
 	for _, shape := range []string{"A", "B", "C"} {
 		peer, okPeer := s.medianOf(shape, "postgraphile", "max", rps)
 		// The least PostgreSQL work known to answer the shape: pgbench's one statement, or PostGraphile's when
@@ -306,8 +319,12 @@ func (rp report) doublePeerBudget(w func(format string, args ...any)) {
 			continue
 		}
 		budget := cpus * 1000 / (2 * peer)
-		rows = append(rows, fmt.Sprintf("| %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f |\n",
-			shape, 2*peer, budget, ceiling, client, budget-ceiling-client, server))
+		left := budget - ceiling - client
+		rows = append(rows, fmt.Sprintf("| %s | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %s |\n",
+			shape, 2*peer, budget, ceiling, client, left, server, floorCell))
+		if okFloor && floor >= left {
+			beyondFloor = append(beyondFloor, fmt.Sprintf("%s (%.2f ms left)", shape, left))
+		}
 	}
 	if len(rows) == 0 {
 		return
@@ -318,8 +335,20 @@ func (rp report) doublePeerBudget(w func(format string, args ...any)) {
 		"and the load generator what it spent per API request. "+
 		"What is left is the API server's whole budget per request: HTTP, the token, the GraphQL document, its validation, "+
 		"the statements' round trips, the rows' decoding and the JSON answer (medians of this run).\n\n", rp.machine.CPUs, rp.machine.CPUs)
-	w("| shape | 2× PostGraphile, requests/s | CPU per request at that rate, ms | PostgreSQL at least (least of pgbench and PostGraphile), ms | load generator, ms | left for the API server, ms | API server now, ms |\n|---|---:|---:|---:|---:|---:|---:|\n")
+	w("| shape | 2× PostGraphile, requests/s | CPU per request at that rate, ms | PostgreSQL at least (least of pgbench and PostGraphile), ms | load generator, ms | left for the API server, ms | API server now, ms | API server for `{ __typename }` (the floor), ms |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, row := range rows {
 		w("%s", row)
+	}
+	if peerFloor, ok := s.medianOf(floorShape, "postgraphile", "max", serverMS); ok && okFloor {
+		where := "the API's fixed cost per request is part of the gap"
+		if floor <= peerFloor {
+			where = "the gap between the two servers is in what each returned object costs, not in the request itself"
+		}
+		w("\nA request that reads nothing (`{ __typename }`, the floor row) costs the API server %.2f ms of CPU and PostGraphile's "+
+			"node process %.2f ms: %s.\n", floor, peerFloor, where)
+	}
+	if len(beyondFloor) > 0 {
+		w("\nThe API server spends %.2f ms on a request that reads nothing (the floor row above): already more than 2× PostGraphile leaves it for %s, "+
+			"before a single row is read or written out.\n", floor, strings.Join(beyondFloor, ", "))
 	}
 }
