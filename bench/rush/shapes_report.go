@@ -270,12 +270,25 @@ func (rp report) shapesMarkdown() string {
 		"two alternations: separate 3687/3297 tps, joined with `to_jsonb` 2885/2694, with `row_to_json` 3141/3086. B through the " +
 		"server on this database (vegeta, 16 workers, 6 s, 100 sellers), old and new binaries alternated six times: median 842 → 940 " +
 		"requests/s, machine CPU 2.36 → 2.10 ms per request.\n")
+	w("- **B's parties were decoded with encoding/json, and every row's cursor encoded.** After the change above, " +
+		"`encoding/json.Unmarshal` of the parties' `row_to_json` rows was 16 %% of the server's CPU under B. The page's inner " +
+		"statement now LEFT JOINs the parties on their primary keys (after the page's rows are chosen in index order) and Bun " +
+		"scans their columns (`invoiceWithParties`' belongs-to relations); pgbench of the statement alone is about the same " +
+		"for PostgreSQL (1423/1396 → 1406/1264 tps, one client). And connections encoded every row's cursor (`json.Marshal` + " +
+		"base64) whether asked for or not, 2.4 %% of C's server CPU; an edge's cursor and a page's bounds are now encoded " +
+		"when selected (`TestConnectionCursors`). B through the server on a bench database (vegeta, 16 workers, 6 s, 100 " +
+		"sellers), binaries alternated six times: median 789 → 883 requests/s, machine CPU 2.57 → 2.30 ms per request; " +
+		"allocations per request in `BenchmarkReadShapes` C 6851 → 6610.\n")
 	w("- **Not fixed: the API's CPU per request.** The profiles below show where it goes: gqlgen's field execution (nested lists through " +
 		"batch resolvers and per-request dataloaders, a goroutine per list element whose stack grows) and bun/database-sql row scanning " +
 		"(reflection over every column of every row) — for C, about 8 ms of server CPU per request against PostGraphile's 2–3 ms, which " +
 		"compiles each query into one SQL statement whose JSON PostgreSQL builds. The API runs 1, 2 and 2 statements for A, B and C where " +
-		"PostGraphile runs 1. Closing that gap means compiling a selection into one statement, or an executor without a goroutine per " +
-		"list element, beyond this issue's bench and seed work. And 2× PostGraphile is out of reach on 2 CPUs whatever the server does: the " +
+		"PostGraphile runs 1. The floor row shows the gap is not in the request itself: a request that reads nothing costs " +
+		"the API less CPU than PostGraphile. It is per returned object: in C's profile gqlgen computes every object's path " +
+		"(`NewDeferredGroup` → `GetPath`, 6 %% of the server's CPU), starts a goroutine per list element and per resolver field, " +
+		"and allocates a field context per field; database/sql converts every column of every row (`convertAssignRows`, 6 %%). " +
+		"Closing that gap means compiling a selection into one statement, or an executor without a goroutine per " +
+		"list element, beyond this issue's bench and seed work (gqlgen and Bun are the project's given stack). And 2× PostGraphile is out of reach on 2 CPUs whatever the server does: the " +
 		"table under the maximum throughputs above shows what that rate leaves for the API server per request once PostgreSQL " +
 		"(at the least of its pgbench and PostGraphile costs) and the load generator are paid.\n\n")
 	if len(s.Profiles) > 0 {
