@@ -71,18 +71,8 @@ func takeCPUSnapshot(serverPID, postmasterPID int) cpuSnapshot {
 	} else {
 		s.ok = false
 	}
-	if t, err := readProcStat(postmasterPID); err == nil && postmasterPID > 0 {
-		s.postgres = t.own + t.children
-		entries, _ := os.ReadDir("/proc")
-		for _, e := range entries {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil {
-				continue
-			}
-			if c, err := readProcStat(pid); err == nil && c.ppid == postmasterPID {
-				s.postgres += c.own
-			}
-		}
+	if cpu, ok := postgresCPU(postmasterPID, readProcStat, procPIDs); ok {
+		s.postgres = cpu
 	} else {
 		s.ok = false
 	}
@@ -112,6 +102,48 @@ func takeCPUSnapshot(serverPID, postmasterPID int) cpuSnapshot {
 	s.machineBusy = time.Duration(total-idle-iowait) * clockTick
 	s.iowait = time.Duration(iowait) * clockTick
 	return s
+}
+
+// postgresCPU is the CPU used so far by the postmaster, by the children it reaped (cutime) and by its live
+// children. A child reaped while the live ones are read is in neither sum, and its whole life would then count in
+// the next interval (a pgbench run's 32 backends exiting as the next attack began added seconds to it), so the
+// reading is repeated until no child was reaped during it.
+func postgresCPU(postmasterPID int, read func(int) (procTimes, error), pids func() []int) (time.Duration, bool) {
+	if postmasterPID <= 0 {
+		return 0, false
+	}
+	for range 10 {
+		before, err := read(postmasterPID)
+		if err != nil {
+			return 0, false
+		}
+		live := time.Duration(0)
+		for _, pid := range pids() {
+			if c, err := read(pid); err == nil && c.ppid == postmasterPID {
+				live += c.own
+			}
+		}
+		after, err := read(postmasterPID)
+		if err != nil {
+			return 0, false
+		}
+		if after.children == before.children {
+			return after.own + after.children + live, true
+		}
+	}
+	return 0, false // children kept exiting: no reading this time
+}
+
+// procPIDs lists the processes in /proc.
+func procPIDs() []int {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		if pid, err := strconv.Atoi(e.Name()); err == nil {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
 
 // cpuUse is how the machine's CPU time was spent between two snapshots.

@@ -144,3 +144,34 @@ func TestDoublePeerBudget(t *testing.T) {
 		t.Errorf("without the peer: %q, want nothing", lines)
 	}
 }
+
+// A backend reaped while the live ones are read is in neither the reaped total nor the live sum: postgresCPU reads
+// again rather than lose it (which would count its whole life in the next interval).
+func TestPostgresCPUReadsAgainWhenAChildIsReapedMeanwhile(t *testing.T) {
+	const postmaster, backend = 100, 101
+	reaped := false // the backend exits and is reaped while the first pass lists the live children
+	reads := 0
+	read := func(pid int) (procTimes, error) {
+		reads++
+		switch {
+		case pid == postmaster && reaped:
+			return procTimes{own: time.Second, children: 3 * time.Second}, nil // cutime now has the backend's 2 s
+		case pid == postmaster:
+			return procTimes{own: time.Second, children: time.Second}, nil
+		case pid == backend && !reaped:
+			reaped = true // read too late: it is gone
+			return procTimes{}, fmt.Errorf("no such process")
+		}
+		return procTimes{}, fmt.Errorf("no such process")
+	}
+	cpu, ok := postgresCPU(postmaster, read, func() []int { return []int{backend} })
+	if !ok || cpu != 4*time.Second {
+		t.Errorf("postgresCPU = %v, %v; want 4s (1 s own, 3 s reaped, the backend counted once)", cpu, ok)
+	}
+	if reads < 5 {
+		t.Errorf("%d reads: the reading was not repeated after the reaping", reads)
+	}
+	if _, ok := postgresCPU(0, read, func() []int { return nil }); ok {
+		t.Error("no postmaster: a reading anyway")
+	}
+}
