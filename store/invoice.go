@@ -89,7 +89,7 @@ func (s *Store) InvoicesAndPartiesByEnterprises(ctx context.Context, enterpriseI
 		},
 		// The joins are on primary keys, after the page's rows are chosen in its index order: PostgreSQL stops at
 		// the page's end and joins its rows only.
-		columns: func(q *bun.SelectQuery) *bun.SelectQuery {
+		rows: func(q *bun.SelectQuery) *bun.SelectQuery {
 			if party != "SELLER" {
 				q.Relation("Seller")
 			}

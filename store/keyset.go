@@ -78,8 +78,9 @@ type parentPages[T any, K comparable] struct {
 	keyType  string                  // SQL type of the parent keys, e.g. "bigint"
 	multi    bool                    // a row can be in several parents' pages: read list_parent_id
 	parentOf func(T) K               // which parent a row was fetched for
-	// columns, when set, chooses the columns of the page's rows (the counts do not read them).
-	columns func(*bun.SelectQuery) *bun.SelectQuery
+	// rows, when set, completes the statement of the page's rows: what it joins and reads beyond the children's
+	// own columns (the counts need none of it).
+	rows func(*bun.SelectQuery) *bun.SelectQuery
 }
 
 // pagesByParents loads one page of children for each parent key in a single statement (a LATERAL join on the
@@ -92,8 +93,8 @@ func pagesByParents[T any, K comparable](ctx context.Context, db bun.IDB, pp par
 		columns += ", parent.id AS list_parent_id"
 	}
 	inner := pp.inner()
-	if pp.columns != nil {
-		inner = pp.columns(inner)
+	if pp.rows != nil {
+		inner = pp.rows(inner)
 	}
 	var rows []T
 	err := db.NewSelect().
