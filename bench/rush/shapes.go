@@ -466,20 +466,23 @@ func (b *bench) shapes(ctx context.Context) (*scaleResults, error) {
 				res.Profiles[t.letter] = <-profiled
 			}
 			// At a fixed arrival rate, then one client, one request at a time: how long a request takes when it
-			// waits for no other.
-			latencyLoads := map[string]func() []outcome{
-				"rate": func() []outcome {
+			// waits for no other. The floor is measured at maximum throughput only.
+			latencyLoads := []struct {
+				name   string
+				attack func() []outcome
+			}{
+				{"rate", func() []outcome {
 					return graphqlAttack(ctx, srv.url+"/graphql", header, t.bodies, 0, o.shapeRate, o.shapeDuration, o.shapeRate*int(o.shapeDuration.Seconds()+1))
-				},
-				"one": func() []outcome {
+				}},
+				{"one", func() []outcome {
 					return graphqlAttack(ctx, srv.url+"/graphql", header, t.bodies, 1, 0, o.shapeDuration, maxN)
-				},
+				}},
 			}
-			for _, load := range []string{"rate", "one"} {
-				if t.maxOnly {
-					break
-				}
-				if err := add(b.measure(ctx, db, run, t.letter, "sudpro", load, srv.pid(), latencyLoads[load])); err != nil {
+			if t.maxOnly {
+				latencyLoads = nil
+			}
+			for _, l := range latencyLoads {
+				if err := add(b.measure(ctx, db, run, t.letter, "sudpro", l.name, srv.pid(), l.attack)); err != nil {
 					return nil, err
 				}
 			}
